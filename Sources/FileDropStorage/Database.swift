@@ -1,0 +1,143 @@
+import CSQLite
+
+/// One SQLite connection, opened on a file in WAL mode.
+///
+/// A `Database` is not thread-safe and does not try to be: it is created, used and closed
+/// on one thread (the server keeps it on its one storage thread). What it does on open:
+/// `auto_vacuum=INCREMENTAL` before the first table exists, `journal_mode=WAL` (verified from
+/// the pragma's answer), `foreign_keys=ON`, `synchronous=NORMAL` (commits that must be
+/// durable ask for a full sync themselves), and a busy timeout so that a second process,
+/// such as `app user passwd`, waits for a lock rather than failing.
+public final class Database {
+    let handle: OpaquePointer
+    public let path: String
+    private var statements: [String: Statement] = [:]
+    private var isClosed = false
+
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(DatabaseError) {
+        var handle: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let handle { sqlite3_close_v2(handle) }
+            throw DatabaseError(code: code, message: message)
+        }
+        self.handle = handle
+        self.path = path
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        do {
+            try configure()
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit {
+        close()
+    }
+
+    private func configure() throws(DatabaseError) {
+        // Only takes effect on a database without tables; an existing file keeps its mode.
+        try execute("PRAGMA auto_vacuum = INCREMENTAL")
+        let mode = try pragmaText("PRAGMA journal_mode = WAL")
+        guard mode.lowercased() == "wal" else {
+            throw DatabaseError(code: SQLITE_ERROR, message: "could not enable WAL (journal_mode is \(mode))")
+        }
+        try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA synchronous = NORMAL")
+        // Checkpoint often enough that the -wal file stays small while big uploads stream.
+        try execute("PRAGMA wal_autocheckpoint = 1000")
+        try execute("PRAGMA journal_size_limit = 67108864")
+    }
+
+    /// Closes the connection; later use is a programming error.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    // MARK: Running SQL
+
+    /// Runs one or more statements that take no parameters and return no rows worth reading.
+    public func execute(_ sql: String) throws(DatabaseError) {
+        let code = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard code == SQLITE_OK else { throw error(code: code, sql: sql) }
+    }
+
+    /// A prepared statement for `sql`, reused across calls (statements are cached by text).
+    public func statement(_ sql: String) throws(DatabaseError) -> Statement {
+        if let cached = statements[sql] {
+            cached.reset()
+            return cached
+        }
+        let statement = try Statement(database: self, sql: sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// The first column of the first row of a pragma or query, as text.
+    public func pragmaText(_ sql: String) throws(DatabaseError) -> String {
+        let statement = try Statement(database: self, sql: sql)
+        return try statement.step() ? statement.string(at: 0) : ""
+    }
+
+    /// The first column of the first row of a pragma or query, as an integer.
+    public func pragmaInt(_ sql: String) throws(DatabaseError) -> Int64 {
+        let statement = try Statement(database: self, sql: sql)
+        return try statement.step() ? statement.int64(at: 0) : 0
+    }
+
+    /// Runs `body` in a transaction (`BEGIN IMMEDIATE`, so a writer never fails half-way for a
+    /// lock). Commits when it returns, rolls back when it throws.
+    ///
+    /// With `durable`, the commit is synced to disk before this returns (`synchronous=FULL`
+    /// for this one commit), so that the caller may promise that the data survives power loss.
+    public func transaction<T>(durable: Bool = false, _ body: () throws -> T) throws -> T {
+        // The sync level cannot change inside a transaction: raise it around this one.
+        if durable { try execute("PRAGMA synchronous = FULL") }
+        defer { if durable { try? execute("PRAGMA synchronous = NORMAL") } }
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The number of rows the last INSERT, UPDATE or DELETE changed.
+    public var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Changes whenever another connection (another process) commits to this database.
+    public func dataVersion() throws(DatabaseError) -> Int64 {
+        try pragmaInt("PRAGMA data_version")
+    }
+
+    /// Copies the WAL into the database file and truncates the `-wal` file to zero bytes.
+    public func checkpoint() throws(DatabaseError) {
+        var logFrames: Int32 = 0
+        var checkpointed: Int32 = 0
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logFrames, &checkpointed)
+        guard code == SQLITE_OK else { throw error(code: code, sql: "wal_checkpoint(TRUNCATE)") }
+    }
+
+    /// Gives free pages back to the file system (incremental vacuum), then checkpoints so that
+    /// the `-wal` file shrinks as well.
+    public func reclaimSpace() throws(DatabaseError) {
+        try execute("PRAGMA incremental_vacuum")
+        try checkpoint()
+    }
+
+    func error(code: Int32, sql: String?) -> DatabaseError {
+        DatabaseError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+}

@@ -1,0 +1,61 @@
+/// The schema, as numbered migrations tracked with `PRAGMA user_version`.
+///
+/// Migrations only ever get appended: migration N takes a database at version N-1 to N.
+/// Each runs in its own transaction together with the version bump.
+enum Migrations {
+    static let all: [String] = [
+        // 1: users, revoked tokens, files stored as chunk rows.
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            -- Unix seconds; tokens issued before this are void (set on creation and passwd).
+            tokens_valid_after INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE revoked_tokens (
+            token_id TEXT PRIMARY KEY,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE files (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            -- NULL while the upload is in progress; unique among stored files.
+            description TEXT UNIQUE,
+            filename TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL DEFAULT 0,
+            sha256 TEXT,
+            chunk_size INTEGER NOT NULL,
+            -- Unix milliseconds: when the upload completed (when it began, while pending).
+            created_at INTEGER NOT NULL,
+            uploaded_by TEXT NOT NULL,
+            complete INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX files_newest ON files (created_at DESC, id DESC) WHERE complete = 1;
+        CREATE TABLE chunks (
+            file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (file_id, seq)
+        );
+        """
+    ]
+
+    /// Brings `database` up to the newest schema.
+    static func run(on database: Database) throws {
+        let current = Int(try database.pragmaInt("PRAGMA user_version"))
+        guard current <= all.count else {
+            throw DatabaseError(
+                code: 1,
+                message: "the database has schema version \(current), newer than this program knows (\(all.count))"
+            )
+        }
+        for version in current..<all.count {
+            try database.transaction {
+                try database.execute(all[version])
+                try database.execute("PRAGMA user_version = \(version + 1)")
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import CSQLite
+
+/// A prepared statement. Owned by one `Database` and used on that database's thread only.
+///
+/// Values are bound by position (1-based, as in SQLite). Text and blobs are copied by
+/// SQLite at bind time (`SQLITE_TRANSIENT`), so the caller's memory may go away at once.
+public final class Statement {
+    let handle: OpaquePointer
+    let database: Database
+    public let sql: String
+
+    init(database: Database, sql: String) throws(DatabaseError) {
+        var handle: OpaquePointer?
+        let code = sqlite3_prepare_v2(database.handle, sql, -1, &handle, nil)
+        guard code == SQLITE_OK, let handle else {
+            throw database.error(code: code, sql: sql)
+        }
+        self.handle = handle
+        self.database = database
+        self.sql = sql
+    }
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+
+    // MARK: Binding
+
+    public func bind(_ value: Int64, at index: Int32) throws(DatabaseError) {
+        try check(sqlite3_bind_int64(handle, index, value))
+    }
+
+    public func bind(_ value: Int, at index: Int32) throws(DatabaseError) {
+        try bind(Int64(value), at: index)
+    }
+
+    public func bind(_ value: String, at index: Int32) throws(DatabaseError) {
+        try check(sqlite3_bind_text(handle, index, value, -1, csqlite_transient()))
+    }
+
+    public func bind(_ value: String?, at index: Int32) throws(DatabaseError) {
+        if let value { try bind(value, at: index) } else { try bindNull(at: index) }
+    }
+
+    public func bind(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws(DatabaseError) {
+        // A zero-length blob must still be a blob, not NULL: SQLite wants a non-nil pointer.
+        let code = bytes.count == 0
+            ? sqlite3_bind_zeroblob(handle, index, 0)
+            : sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), csqlite_transient())
+        try check(code)
+    }
+
+    public func bindNull(at index: Int32) throws(DatabaseError) {
+        try check(sqlite3_bind_null(handle, index))
+    }
+
+    // MARK: Stepping
+
+    /// Steps once: `true` when a row is available, `false` when the statement is done.
+    @discardableResult
+    public func step() throws(DatabaseError) -> Bool {
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw database.error(code: code, sql: sql)
+        }
+    }
+
+    /// Runs the statement to completion, then resets it for reuse.
+    public func run() throws(DatabaseError) {
+        defer { reset() }
+        while try step() {}
+    }
+
+    /// Resets the statement and clears its bindings so it can be run again.
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    // MARK: Reading the current row
+
+    public func int64(at column: Int32) -> Int64 {
+        sqlite3_column_int64(handle, column)
+    }
+
+    public func isNull(at column: Int32) -> Bool {
+        sqlite3_column_type(handle, column) == SQLITE_NULL
+    }
+
+    public func string(at column: Int32) -> String {
+        guard let text = sqlite3_column_text(handle, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    public func optionalString(at column: Int32) -> String? {
+        isNull(at: column) ? nil : string(at: column)
+    }
+
+    /// Calls `body` with the bytes of a blob column; valid only during the call.
+    public func withBlob<T>(at column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let pointer = sqlite3_column_blob(handle, column)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return try body(UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
+    }
+
+    private func check(_ code: Int32) throws(DatabaseError) {
+        guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
+    }
+}

@@ -1,0 +1,37 @@
+/// The FileDrop database: one SQLite file holding users, revoked tokens and files.
+///
+/// Opening it creates the file when missing and brings the schema up to date. Like
+/// `Database`, it must be used from one thread only.
+public final class Storage {
+    public let database: Database
+    public let files: FileStore
+    public let users: UserStore
+
+    public init(path: String) throws {
+        database = try Database(path: path)
+        try Migrations.run(on: database)
+        files = FileStore(database: database)
+        users = UserStore(database: database)
+    }
+
+    /// `PRAGMA auto_vacuum`: 2 means incremental.
+    public func autoVacuumMode() throws -> Int64 {
+        try database.pragmaInt("PRAGMA auto_vacuum")
+    }
+
+    /// `PRAGMA journal_mode`, `wal` once open.
+    public func journalMode() throws -> String {
+        try database.pragmaText("PRAGMA journal_mode")
+    }
+
+    /// `PRAGMA quick_check` answers `ok` for a sound file.
+    public func quickCheck() throws -> Bool {
+        try database.pragmaText("PRAGMA quick_check") == "ok"
+    }
+
+    /// Checkpoints the WAL (leaving an empty `-wal` file) and closes the database.
+    public func close() {
+        try? database.checkpoint()
+        database.close()
+    }
+}

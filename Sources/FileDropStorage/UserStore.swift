@@ -1,0 +1,126 @@
+/// A user account as stored.
+public struct UserRecord: Sendable, Equatable {
+    public var name: String
+    public var passwordHash: String
+    /// Unix seconds: tokens issued before this instant are void.
+    public var tokensValidAfter: Int64
+    /// Unix seconds.
+    public var createdAt: Int64
+}
+
+public enum UserStoreError: Error, Equatable, Sendable {
+    case alreadyExists(String)
+    case notFound(String)
+}
+
+/// Users and revoked tokens.
+///
+/// Token validity is kept here so that other processes (`app user passwd`, `app user remove`)
+/// take effect on a running server: a password change moves `tokens_valid_after` to the next
+/// whole second, voiding every token issued before it; removing the user voids them all.
+public final class UserStore {
+    private let database: Database
+
+    init(database: Database) {
+        self.database = database
+    }
+
+    /// The first whole second after `now`: tokens issued up to and including `now` are older.
+    static func validityStart(after now: Int64) -> Int64 { now + 1 }
+
+    public func add(name: String, passwordHash: String, now: Int64) throws {
+        let insert = try database.statement(
+            "INSERT INTO users (name, password_hash, tokens_valid_after, created_at) VALUES (?, ?, ?, ?)"
+        )
+        try insert.bind(name, at: 1)
+        try insert.bind(passwordHash, at: 2)
+        try insert.bind(Self.validityStart(after: now), at: 3)
+        try insert.bind(now, at: 4)
+        do {
+            try insert.run()
+        } catch let error where error.isUniqueConstraintViolation {
+            throw UserStoreError.alreadyExists(name)
+        }
+    }
+
+    /// Sets a new password hash and voids every token the user held.
+    public func setPassword(name: String, passwordHash: String, now: Int64) throws {
+        let update = try database.statement(
+            "UPDATE users SET password_hash = ?, tokens_valid_after = ? WHERE name = ?"
+        )
+        try update.bind(passwordHash, at: 1)
+        try update.bind(Self.validityStart(after: now), at: 2)
+        try update.bind(name, at: 3)
+        try update.run()
+        guard database.changes == 1 else { throw UserStoreError.notFound(name) }
+    }
+
+    public func remove(name: String) throws {
+        let delete = try database.statement("DELETE FROM users WHERE name = ?")
+        try delete.bind(name, at: 1)
+        try delete.run()
+        guard database.changes == 1 else { throw UserStoreError.notFound(name) }
+    }
+
+    public func user(named name: String) throws -> UserRecord? {
+        let query = try database.statement(
+            "SELECT name, password_hash, tokens_valid_after, created_at FROM users WHERE name = ?"
+        )
+        defer { query.reset() }
+        try query.bind(name, at: 1)
+        return try query.step() ? Self.record(from: query) : nil
+    }
+
+    /// Every user, by name.
+    public func all() throws -> [UserRecord] {
+        let query = try database.statement(
+            "SELECT name, password_hash, tokens_valid_after, created_at FROM users ORDER BY name"
+        )
+        defer { query.reset() }
+        var users: [UserRecord] = []
+        while try query.step() {
+            users.append(Self.record(from: query))
+        }
+        return users
+    }
+
+    public func count() throws -> Int {
+        Int(try database.pragmaInt("SELECT count(*) FROM users"))
+    }
+
+    // MARK: Revoked tokens
+
+    /// Records that the token `tokenID` may no longer be used; kept until it expires.
+    public func revoke(tokenID: String, expiresAt: Int64) throws {
+        let insert = try database.statement(
+            "INSERT OR IGNORE INTO revoked_tokens (token_id, expires_at) VALUES (?, ?)"
+        )
+        try insert.bind(tokenID, at: 1)
+        try insert.bind(expiresAt, at: 2)
+        try insert.run()
+    }
+
+    /// The revoked tokens that could still be presented, after forgetting those that expired
+    /// before `expiredBefore`.
+    public func revokedTokens(expiredBefore: Int64) throws -> Set<String> {
+        let prune = try database.statement("DELETE FROM revoked_tokens WHERE expires_at < ?")
+        try prune.bind(expiredBefore, at: 1)
+        try prune.run()
+        let query = try database.statement("SELECT token_id FROM revoked_tokens")
+        defer { query.reset() }
+        var tokens = Set<String>()
+        while try query.step() {
+            tokens.insert(query.string(at: 0))
+        }
+        return tokens
+    }
+
+    private static func record(from row: Statement) -> UserRecord {
+        UserRecord(
+            name: row.string(at: 0),
+            passwordHash: row.string(at: 1),
+            tokensValidAfter: row.int64(at: 2),
+            createdAt: row.int64(at: 3)
+        )
+    }
+}

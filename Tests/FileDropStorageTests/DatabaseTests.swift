@@ -1,0 +1,79 @@
+import FileDropStorage
+import Testing
+
+@Suite struct DatabaseTests {
+    @Test func opensInWALWithIncrementalVacuumAndForeignKeys() throws {
+        let temporary = try TemporaryDatabase()
+        #expect(try temporary.storage.journalMode() == "wal")
+        #expect(try temporary.storage.autoVacuumMode() == 2)
+        #expect(try temporary.storage.database.pragmaInt("PRAGMA foreign_keys") == 1)
+        #expect(try temporary.storage.quickCheck())
+    }
+
+    @Test func migrationsSetTheUserVersionAndRunOnce() throws {
+        let temporary = try TemporaryDatabase()
+        #expect(try temporary.storage.database.pragmaInt("PRAGMA user_version") == 1)
+        // Opening again finds the schema current and changes nothing.
+        let again = try Storage(path: temporary.path)
+        #expect(try again.database.pragmaInt("PRAGMA user_version") == 1)
+        again.close()
+    }
+
+    @Test func errorsCarryCodeMessageAndSQLButNoValues() throws {
+        let temporary = try TemporaryDatabase()
+        let database = temporary.storage.database
+        do {
+            try database.execute("SELECT * FROM no_such_table")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.primaryCode == 1)
+            #expect(error.message.contains("no_such_table"))
+            #expect(error.sql == "SELECT * FROM no_such_table")
+        }
+        try temporary.storage.users.add(name: "ann", passwordHash: "secret-hash-value", now: 1)
+        do {
+            try temporary.storage.users.add(name: "ann", passwordHash: "secret-hash-value", now: 2)
+            Issue.record("expected a duplicate")
+        } catch let error as UserStoreError {
+            #expect(error == .alreadyExists("ann"))
+            #expect(!String(describing: error).contains("secret-hash-value"))
+        }
+    }
+
+    @Test func anUnopenablePathThrows() {
+        #expect(throws: DatabaseError.self) {
+            _ = try Storage(path: "/nonexistent-folder/sub/app.db")
+        }
+    }
+
+    @Test func transactionsRollBackWhenTheBodyThrows() throws {
+        struct Stop: Error {}
+        let temporary = try TemporaryDatabase()
+        let database = temporary.storage.database
+        #expect(throws: Stop.self) {
+            try database.transaction {
+                try temporary.storage.users.add(name: "bob", passwordHash: "h", now: 1)
+                throw Stop()
+            }
+        }
+        #expect(try temporary.storage.users.count() == 0)
+        // A durable transaction commits (and leaves the connection usable afterwards).
+        try database.transaction(durable: true) {
+            try temporary.storage.users.add(name: "bob", passwordHash: "h", now: 1)
+        }
+        #expect(try temporary.storage.users.count() == 1)
+        #expect(try database.pragmaInt("PRAGMA synchronous") == 1)
+    }
+
+    @Test func dataVersionChangesOnlyForOtherConnectionsWrites() throws {
+        let temporary = try TemporaryDatabase()
+        let database = temporary.storage.database
+        let before = try database.dataVersion()
+        try temporary.storage.users.add(name: "own", passwordHash: "h", now: 1)
+        #expect(try database.dataVersion() == before)
+        let other = try Storage(path: temporary.path)
+        try other.users.add(name: "other", passwordHash: "h", now: 1)
+        other.close()
+        #expect(try database.dataVersion() != before)
+    }
+}

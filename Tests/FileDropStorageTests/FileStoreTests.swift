@@ -1,0 +1,83 @@
+import FileDropStorage
+import Testing
+
+@Suite struct FileStoreTests {
+    private func store(_ temporary: TemporaryDatabase, description: String, bytes: [UInt8], chunkSize: Int = 4, now: Int64 = 1000) throws -> FileRecord {
+        let files = temporary.storage.files
+        let id = try files.beginUpload(filename: "a.bin", contentType: "application/octet-stream", uploadedBy: "ann", chunkSize: chunkSize, now: now)
+        var sequence: Int64 = 0
+        for start in stride(from: 0, to: bytes.count, by: chunkSize) {
+            try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBytes { chunk in
+                try files.appendChunk(fileID: id, sequence: sequence, bytes: chunk)
+            }
+            sequence += 1
+        }
+        return try files.completeUpload(fileID: id, description: description, size: Int64(bytes.count), sha256: "00", now: now)
+    }
+
+    private func content(_ temporary: TemporaryDatabase, _ record: FileRecord) throws -> [UInt8] {
+        var out: [UInt8] = []
+        for sequence in 0..<record.chunkCount {
+            try temporary.storage.files.withChunk(fileID: record.id, sequence: sequence) { out.append(contentsOf: $0) }
+        }
+        return out
+    }
+
+    @Test(arguments: [0, 1, 4, 5, 17])
+    func contentRoundTripsThroughChunks(size: Int) throws {
+        let temporary = try TemporaryDatabase()
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let record = try store(temporary, description: "file", bytes: bytes)
+        #expect(record.size == Int64(size))
+        #expect(try content(temporary, record) == bytes)
+    }
+
+    @Test func incompleteUploadsAreNeverListedAndAreRemoved() throws {
+        let temporary = try TemporaryDatabase()
+        let files = temporary.storage.files
+        let id = try files.beginUpload(filename: "x", contentType: "t", uploadedBy: "ann", chunkSize: 4, now: 1)
+        try [1, 2, 3, 4].withUnsafeBytes { try files.appendChunk(fileID: id, sequence: 0, bytes: $0) }
+        #expect(try files.list(limit: 10).isEmpty)
+        #expect(try files.record(id: id) == nil)
+        #expect(try files.removeIncompleteUploads() == 1)
+        #expect(try temporary.storage.database.pragmaInt("SELECT count(*) FROM chunks") == 0)
+    }
+
+    @Test func aDuplicateDescriptionStoresNothing() throws {
+        let temporary = try TemporaryDatabase()
+        _ = try store(temporary, description: "same", bytes: [1, 2, 3])
+        #expect(throws: FileStoreError.duplicateDescription) {
+            _ = try store(temporary, description: "same", bytes: [4, 5, 6, 7, 8])
+        }
+        #expect(try temporary.storage.files.list(limit: 10).count == 1)
+        #expect(try temporary.storage.database.pragmaInt("SELECT count(*) FROM files") == 1)
+        #expect(try temporary.storage.database.pragmaInt("SELECT count(*) FROM chunks") == 1)
+    }
+
+    @Test func listingIsNewestFirstWithAStableCursor() throws {
+        let temporary = try TemporaryDatabase()
+        for index in 0..<5 {
+            _ = try store(temporary, description: "file \(index)", bytes: [UInt8(index)], now: Int64(1000 + index))
+        }
+        let first = try temporary.storage.files.list(limit: 2)
+        #expect(first.map(\.description) == ["file 4", "file 3"])
+        // A new file arriving between pages does not shift the next page.
+        _ = try store(temporary, description: "newest", bytes: [9], now: 2000)
+        let cursor = FileCursor(createdAt: first[1].createdAt, id: first[1].id)
+        let second = try temporary.storage.files.list(limit: 2, after: cursor)
+        #expect(second.map(\.description) == ["file 2", "file 1"])
+    }
+
+    @Test func deletingGivesTheSpaceBack() throws {
+        let temporary = try TemporaryDatabase()
+        let bytes = [UInt8](repeating: 7, count: 4 << 20)
+        let record = try store(temporary, description: "big", bytes: bytes, chunkSize: 1 << 20)
+        try temporary.storage.database.checkpoint()
+        let full = temporary.fileSize()
+        #expect(full > 4 << 20)
+        #expect(try temporary.storage.files.delete(id: record.id))
+        #expect(try !temporary.storage.files.delete(id: record.id))
+        #expect(temporary.fileSize() < 1 << 20)
+        #expect(temporary.fileSize("-wal") == 0)
+    }
+}

@@ -1,0 +1,28 @@
+import FileDropStorage
+import Glibc
+
+/// A fresh database file in a fresh folder, removed afterwards.
+final class TemporaryDatabase {
+    let folder: String
+    let path: String
+    let storage: Storage
+
+    init() throws {
+        var template = Array("/tmp/filedrop-test-XXXXXX".utf8CString)
+        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        self.folder = folder
+        path = folder + "/app.db"
+        storage = try Storage(path: path)
+    }
+
+    deinit {
+        storage.close()
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        rmdir(folder)
+    }
+
+    func fileSize(_ suffix: String = "") -> Int {
+        var info = stat()
+        return stat(path + suffix, &info) == 0 ? Int(info.st_size) : 0
+    }
+}

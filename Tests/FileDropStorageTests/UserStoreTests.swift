@@ -1,0 +1,36 @@
+import FileDropStorage
+import Testing
+
+@Suite struct UserStoreTests {
+    @Test func passwordChangesMoveTheValidityStartPastNow() throws {
+        let temporary = try TemporaryDatabase()
+        let users = temporary.storage.users
+        try users.add(name: "ann", passwordHash: "h1", now: 100)
+        #expect(try users.user(named: "ann")?.tokensValidAfter == 101)
+        try users.setPassword(name: "ann", passwordHash: "h2", now: 500)
+        let ann = try #require(try users.user(named: "ann"))
+        #expect(ann.passwordHash == "h2")
+        #expect(ann.tokensValidAfter == 501)
+        #expect(throws: UserStoreError.notFound("bob")) { try users.setPassword(name: "bob", passwordHash: "h", now: 1) }
+    }
+
+    @Test func usersAreListedByNameAndRemoved() throws {
+        let temporary = try TemporaryDatabase()
+        let users = temporary.storage.users
+        for name in ["zed", "ann", "bob"] { try users.add(name: name, passwordHash: "h", now: 1) }
+        #expect(try users.all().map(\.name) == ["ann", "bob", "zed"])
+        try users.remove(name: "bob")
+        #expect(try users.all().map(\.name) == ["ann", "zed"])
+        #expect(throws: UserStoreError.notFound("bob")) { try users.remove(name: "bob") }
+    }
+
+    @Test func revocationsAreKeptUntilTheyExpire() throws {
+        let temporary = try TemporaryDatabase()
+        let users = temporary.storage.users
+        try users.revoke(tokenID: "old", expiresAt: 100)
+        try users.revoke(tokenID: "new", expiresAt: 1000)
+        try users.revoke(tokenID: "new", expiresAt: 1000)
+        #expect(try users.revokedTokens(expiredBefore: 50) == ["old", "new"])
+        #expect(try users.revokedTokens(expiredBefore: 500) == ["new"])
+    }
+}
