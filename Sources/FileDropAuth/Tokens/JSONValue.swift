@@ -1,0 +1,50 @@
+/// A parsed JSON value (RFC 8259), as the JOSE header and the JWT claims set need it.
+///
+/// FileDrop parses JOSE JSON itself rather than through `JSONDecoder`, because RFC 7515 §4
+/// requires duplicate member names to be rejected (or the last one used), and RFC 8725 asks
+/// for strict parsing; `JSONDecoder` silently keeps the first duplicate and accepts trailing
+/// commas. See `JSONParser` for what is refused.
+enum JSONValue: Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+}
+
+/// A JSON number, kept as its text so that integers beyond a Double's precision stay exact.
+struct JSONNumber: Equatable, Sendable {
+    /// The literal, already checked against RFC 8259's number grammar.
+    let text: String
+    /// Finite, since the literal's magnitude was checked when parsing.
+    let double: Double
+
+    /// The value as an Int64 if the literal is an integer (no fraction, no exponent) that fits.
+    var int64: Int64? {
+        text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") })
+            ? nil : Int64(text)
+    }
+}
+
+extension JSONValue {
+    /// `text` as a JSON string literal: quotes, backslashes and control characters escaped,
+    /// everything else as UTF-8.
+    static func quoted(_ text: String) -> String {
+        var output = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = Crypto.hex([UInt8(scalar.value)])
+                output += "\\u00\(hex)"
+            default: output.unicodeScalars.append(scalar)
+            }
+        }
+        return output + "\""
+    }
+}

@@ -1,0 +1,85 @@
+import Testing
+
+@testable import FileDropAuth
+
+@Test func fourFailuresAreFine() {
+    var limiter = LoginRateLimiter()
+    for second in 0..<4 {
+        #expect(limiter.retryAfter(address: "10.0.0.1", now: Double(second)) == nil)
+        limiter.recordFailure(address: "10.0.0.1", now: Double(second))
+    }
+    #expect(limiter.retryAfter(address: "10.0.0.1", now: 4) == nil)
+}
+
+@Test func fifthFailureLocksUntilTheWindowPasses() {
+    var limiter = LoginRateLimiter()
+    for second in 0..<5 {
+        limiter.recordFailure(address: "10.0.0.1", now: Double(second))
+    }
+    // The first failure (t = 0) leaves the window at t = 60.
+    #expect(limiter.retryAfter(address: "10.0.0.1", now: 5) == 55)
+    #expect(limiter.retryAfter(address: "10.0.0.1", now: 30.2) == 30)  // 29.8 rounded up
+    #expect(limiter.retryAfter(address: "10.0.0.1", now: 59.5) == 1)
+    #expect(limiter.retryAfter(address: "10.0.0.1", now: 59.999) == 1)
+    #expect(limiter.retryAfter(address: "10.0.0.1", now: 60) == nil)
+    // Four failures are still inside the window: the next failure locks again.
+    limiter.recordFailure(address: "10.0.0.1", now: 60)
+    #expect(limiter.retryAfter(address: "10.0.0.1", now: 60) == 1)  // until t = 61
+    #expect(limiter.retryAfter(address: "10.0.0.1", now: 61) == nil)
+}
+
+@Test func failuresSpreadBeyondTheWindowNeverLock() {
+    var limiter = LoginRateLimiter()
+    for minute in 0..<20 {
+        let now = Double(minute) * 15
+        #expect(limiter.retryAfter(address: "a", now: now) == nil)
+        limiter.recordFailure(address: "a", now: now)
+    }
+}
+
+@Test func otherAddressesAreUnaffected() {
+    var limiter = LoginRateLimiter()
+    for _ in 0..<5 {
+        limiter.recordFailure(address: "10.0.0.1", now: 0)
+    }
+    #expect(limiter.retryAfter(address: "10.0.0.1", now: 1) != nil)
+    #expect(limiter.retryAfter(address: "10.0.0.2", now: 1) == nil)
+    #expect(limiter.retryAfter(address: "::1", now: 1) == nil)
+}
+
+@Test func customLimits() {
+    var limiter = LoginRateLimiter(maxFailures: 2, window: 10)
+    limiter.recordFailure(address: "a", now: 0)
+    #expect(limiter.retryAfter(address: "a", now: 0) == nil)
+    limiter.recordFailure(address: "a", now: 1)
+    #expect(limiter.retryAfter(address: "a", now: 1) == 9)
+}
+
+@Test func trackedAddressesAreCapped() {
+    var limiter = LoginRateLimiter(maxTrackedAddresses: 100)
+    for index in 0..<1000 {
+        limiter.recordFailure(address: "10.0.\(index / 256).\(index % 256)", now: Double(index) / 1000)
+    }
+    #expect(limiter.trackedAddressCount == 100)
+}
+
+@Test func capEvictsTheStalestAddressFirst() {
+    var limiter = LoginRateLimiter(maxTrackedAddresses: 3)
+    for _ in 0..<5 { limiter.recordFailure(address: "locked", now: 10) }
+    limiter.recordFailure(address: "old", now: 1)
+    limiter.recordFailure(address: "new", now: 11)
+    limiter.recordFailure(address: "newest", now: 12)  // table full: "old" goes
+    #expect(limiter.trackedAddressCount == 3)
+    #expect(limiter.retryAfter(address: "locked", now: 12) == 58)
+}
+
+@Test func expiredAddressesAreForgotten() {
+    var limiter = LoginRateLimiter(maxTrackedAddresses: 2)
+    limiter.recordFailure(address: "a", now: 0)
+    limiter.recordFailure(address: "b", now: 0)
+    #expect(limiter.retryAfter(address: "a", now: 61) == nil)
+    #expect(limiter.trackedAddressCount == 1)
+    limiter.recordFailure(address: "c", now: 61)  // "b" has expired and makes room
+    limiter.recordFailure(address: "d", now: 61)
+    #expect(limiter.trackedAddressCount == 2)
+}
