@@ -1,0 +1,114 @@
+import Logging
+
+/// The server's settings, resolved per SPEC "Configuration": flags override environment
+/// variables, which override defaults. Every value is checked here, so that a bad one stops
+/// start-up with one line naming the setting, before anything is opened or created.
+public struct ServerConfiguration: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 5000
+    public var databasePath = "./app.db"
+    public var secretKeyFile = "./secret.key"
+    /// Token lifetime in seconds.
+    public var tokenTTL: Int64 = 1200
+    /// The largest file accepted, in bytes.
+    public var maxUploadSize: Int64 = 4_294_967_295
+    public var logLevel: Logger.Level = .info
+    /// Connections past this many are closed as soon as they are accepted.
+    public var maxConnections = 512
+
+    public init() {}
+
+    /// One configurable setting: its flag, its environment variable.
+    public enum Setting: String, CaseIterable, Sendable {
+        case host, port, database
+        case secretKeyFile = "secret-key-file"
+        case tokenTTL = "token-ttl"
+        case maxUploadSize = "max-upload-size"
+        case logLevel = "log-level"
+
+        public var flag: String { "--\(rawValue)" }
+
+        public var environmentVariable: String {
+            "APP_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
+        }
+    }
+
+    /// Resolves the configuration from flag values (nil when a flag was not given) and the
+    /// process environment.
+    public static func resolve(
+        flags: [Setting: String], environment: [String: String]
+    ) throws(ConfigurationError) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        for setting in Setting.allCases {
+            let source: String
+            let value: String
+            if let flagValue = flags[setting] {
+                (source, value) = (setting.flag, flagValue)
+            } else if let environmentValue = environment[setting.environmentVariable] {
+                (source, value) = (setting.environmentVariable, environmentValue)
+            } else {
+                continue
+            }
+            do throws(ConfigurationError.Reason) {
+                try configuration.apply(setting, value)
+            } catch {
+                throw ConfigurationError(source: source, value: value, reason: error)
+            }
+        }
+        return configuration
+    }
+
+    private mutating func apply(_ setting: Setting, _ value: String) throws(ConfigurationError.Reason) {
+        switch setting {
+        case .host:
+            guard !value.isEmpty, !value.contains(where: { $0.isWhitespace }) else {
+                throw .init("must be an IP address or host name")
+            }
+            host = value
+        case .port:
+            guard let port = Int(value), (0...65_535).contains(port) else {
+                throw .init("must be an integer from 0 to 65535")
+            }
+            self.port = port
+        case .database:
+            guard !value.isEmpty else { throw .init("must be a file path") }
+            databasePath = value
+        case .secretKeyFile:
+            guard !value.isEmpty else { throw .init("must be a file path") }
+            secretKeyFile = value
+        case .tokenTTL:
+            guard let seconds = Int64(value), (1...31_536_000).contains(seconds) else {
+                throw .init("must be a whole number of seconds from 1 to 31536000")
+            }
+            tokenTTL = seconds
+        case .maxUploadSize:
+            guard let bytes = Int64(value), bytes >= 0 else {
+                throw .init("must be a whole number of bytes, 0 or more")
+            }
+            maxUploadSize = bytes
+        case .logLevel:
+            let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warning": .warning, "error": .error]
+            guard let level = levels[value.lowercased()] else {
+                throw .init("must be one of debug, info, warning, error")
+            }
+            logLevel = level
+        }
+    }
+}
+
+/// A setting with a value that cannot be used; `description` is the one line to print.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sendable {
+    public struct Reason: Error, Equatable, Sendable {
+        public var text: String
+        init(_ text: String) { self.text = text }
+    }
+
+    /// The flag (`--port`) or environment variable (`APP_PORT`) the value came from.
+    public var source: String
+    public var value: String
+    public var reason: Reason
+
+    public var description: String {
+        "invalid value '\(value)' for \(source): \(reason.text)"
+    }
+}

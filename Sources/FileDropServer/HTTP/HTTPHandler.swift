@@ -1,0 +1,300 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One connection's requests, one at a time (`HTTPServerPipelineHandler` sits before it):
+/// route, authenticate, read the body the endpoint needs, answer, log.
+///
+/// Small bodies (login forms) are collected in memory up to `smallBodyLimit`; an upload's
+/// body is handed piece by piece to its `UploadSession`, which may pause reading from the
+/// socket while the database catches up (reads are held back in `read(context:)`).
+/// An answer given before the body was read (401, 413, 415, ...) is sent at once; the rest
+/// of the body is then read and dropped, and the connection closed.
+final class HTTPHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    static let smallBodyLimit = 64 * 1024
+
+    private enum State {
+        case idle
+        case collecting(Exchange, ByteBuffer)
+        case uploading(Exchange, UploadSession)
+        /// Answered before the body was read; drop the body, then close.
+        case discarding
+        /// The request is complete and its answer is being made or written.
+        case responding
+    }
+
+    private let server: ServerContext
+    private var state = State.idle
+    private var readsPaused = false
+    private var readPending = false
+    private var context: ChannelHandlerContext?
+    /// An early answer went out while the body was still coming: close when it ends.
+    private var closeAfterBody = false
+
+    init(server: ServerContext) {
+        self.server = server
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            begin(head, context: context)
+        case .body(let buffer):
+            receive(buffer, context: context)
+        case .end:
+            end(context: context)
+        }
+    }
+
+    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let address = context.channel.remoteAddress?.ipAddress ?? "-"
+        let request = Request(head: head, clientAddress: address, receivedAt: .now)
+        var exchange = Exchange(request: request)
+        closeAfterBody = false
+
+        let endpoint: Endpoint
+        switch Router.match(method: head.method, path: request.path) {
+        case .notFound:
+            return answerEarly(exchange, .message(.notFound, "Not found"), context: context)
+        case .methodNotAllowed(let allow):
+            var response = Response.message(.methodNotAllowed, "Method not allowed")
+            response.headers.add(name: "Allow", value: allow.joined(separator: ", "))
+            return answerEarly(exchange, response, context: context)
+        case .endpoint(let matched):
+            endpoint = matched
+        }
+        exchange.endpoint = endpoint
+
+        if endpoint.requiresToken {
+            switch server.authenticator.authenticate(request, now: server.nowSeconds) {
+            case .failure(let failure):
+                if endpoint == .logout, failure == .invalid {
+                    break  // a stale cookie must not keep anyone from signing out
+                }
+                return answerEarly(exchange, Routes.unauthorized(failure, request: request), context: context)
+            case .success(let principal):
+                exchange.principal = principal
+                if let refusal = CrossSiteCheck.refusal(request: request, principal: principal) {
+                    return answerEarly(exchange, refusal, context: context)
+                }
+            }
+        }
+
+        if endpoint == .upload {
+            switch UploadSession.start(exchange: exchange, server: server, connection: self) {
+            case .refused(let response):
+                return answerEarly(exchange, response, context: context)
+            case .accepted(let session):
+                state = .uploading(exchange, session)
+            }
+        } else {
+            if let declared = request.declaredBodyLength, declared > Self.smallBodyLimit {
+                return answerEarly(exchange, .message(.payloadTooLarge, "Request body too large"), context: context)
+            }
+            state = .collecting(exchange, context.channel.allocator.buffer(capacity: 0))
+        }
+        if request.expectsContinue {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+    }
+
+    private func receive(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        switch state {
+        case .collecting(let exchange, var body):
+            guard body.readableBytes + buffer.readableBytes <= Self.smallBodyLimit else {
+                return answerEarly(exchange, .message(.payloadTooLarge, "Request body too large"), context: context)
+            }
+            var buffer = buffer
+            state = .idle  // avoid a copy-on-write of `body` while it is appended to
+            body.writeBuffer(&buffer)
+            state = .collecting(exchange, body)
+        case .uploading(_, let session):
+            session.receive(buffer)
+        case .idle, .discarding, .responding:
+            break
+        }
+    }
+
+    private func end(context: ChannelHandlerContext) {
+        switch state {
+        case .collecting(let exchange, let body):
+            state = .responding
+            Routes.handle(exchange, body: body, server: server).whenComplete { result in
+                self.send(result.orInternalError(self.server.logger), for: exchange)
+            }
+        case .uploading(let exchange, let session):
+            state = .responding
+            session.finish().whenComplete { result in
+                self.send(result.orInternalError(self.server.logger), for: exchange)
+            }
+        case .discarding:
+            state = .idle
+            if closeAfterBody { context.close(promise: nil) }
+        case .idle, .responding:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .uploading(_, let session) = state {
+            session.abort()
+        }
+        state = .idle
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let parserError = error as? HTTPParserError, case .idle = state {
+            let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+            let message = status == .badRequest ? "Malformed request" : "Request head too large"
+            var response = Response.message(status, message)
+            response.closeConnection = true
+            let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "-")
+            state = .responding
+            send(response, for: Exchange(request: Request(head: head, clientAddress: "-", receivedAt: .now)))
+            return
+        }
+        if !(error is HTTPParserError) {
+            server.logger.debug("connection error: \(error)")
+        }
+        context.close(promise: nil)
+    }
+
+    // MARK: Outbound and backpressure
+
+    func read(context: ChannelHandlerContext) {
+        if readsPaused {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Stops reading from the socket until `resumeReading`; the upload's database writes
+    /// have fallen behind.
+    func pauseReading() {
+        readsPaused = true
+    }
+
+    func resumeReading() {
+        readsPaused = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    /// An upload failed before its body ended: answer now, drop the rest of the body.
+    func uploadFailed(_ exchange: Exchange, _ response: Response) {
+        guard let context, case .uploading = state else { return }
+        resumeReading()
+        answerEarly(exchange, response, context: context)
+    }
+
+    // MARK: Writing answers
+
+    private func answerEarly(_ exchange: Exchange, _ response: Response, context: ChannelHandlerContext) {
+        var response = response
+        let request = exchange.request
+        if request.declaredBodyLength != 0 {
+            // The body is still coming (or, after `Expect: 100-continue`, never will).
+            response.closeConnection = true
+            closeAfterBody = !request.expectsContinue
+        }
+        state = .discarding
+        send(response, for: exchange)
+    }
+
+    private func send(_ response: Response, for exchange: Exchange) {
+        guard let context else { return }
+        var response = response
+        let request = exchange.request
+        let close = response.closeConnection || !request.head.isKeepAlive
+        response.headers.replaceOrAdd(name: "Content-Length", value: String(response.contentLength))
+        if close { response.headers.replaceOrAdd(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: request.head.version, status: response.status, headers: response.headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+
+        let finished: EventLoopFuture<Int64>
+        let isHead = request.method == .HEAD
+        switch response.body {
+        case .bytes(let bytes):
+            if !isHead && bytes.readableBytes > 0 {
+                context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
+            }
+            finished = context.writeAndFlush(wrapOutboundOut(.end(nil))).map { isHead ? 0 : Int64(bytes.readableBytes) }
+        case .download(let download):
+            if isHead {
+                finished = context.writeAndFlush(wrapOutboundOut(.end(nil))).map { 0 }
+            } else {
+                context.flush()
+                finished = DownloadWriter(download: download, server: server, handler: self).start()
+            }
+        }
+        finished.whenComplete { result in
+            let bytes = (try? result.get()) ?? -1
+            AccessLog.record(exchange, status: response.status, bytes: bytes, logger: self.server.logger)
+            if case .responding = self.state { self.state = .idle }
+            if close || bytes < 0 {
+                if case .discarding = self.state, self.closeAfterBody { return }  // closed at the body's end
+                self.context?.close(promise: nil)
+            }
+        }
+    }
+
+    /// Writes one piece of a streamed body; completes when it has been written to the socket.
+    func writeBodyPart(_ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        guard let context else { return server.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+        return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))))
+    }
+
+    func writeEnd() -> EventLoopFuture<Void> {
+        guard let context else { return server.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+        return context.writeAndFlush(wrapOutboundOut(.end(nil)))
+    }
+}
+
+/// One request and what was learnt of it on the way.
+struct Exchange {
+    let request: Request
+    var endpoint: Endpoint?
+    var principal: Principal?
+}
+
+extension Request {
+    /// The declared body length: 0 for none, nil when chunked (unknown).
+    var declaredBodyLength: Int? {
+        if headers.contains(name: "transfer-encoding") { return nil }
+        return headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+    }
+
+    var expectsContinue: Bool {
+        headers.first(name: "expect")?.lowercased() == "100-continue"
+    }
+}
+
+extension Result where Success == Response {
+    /// A route's failure becomes a 500 with a generic body; the details go to the log.
+    func orInternalError(_ logger: Logger) -> Response {
+        switch self {
+        case .success(let response): return response
+        case .failure(let error):
+            logger.error("request failed: \(error)")
+            return .message(.internalServerError, "Internal server error")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import NIOHTTP1
+
+/// Every endpoint, grouped by who may call it.
+enum Endpoint: Equatable {
+    // Public.
+    case health
+    case loginWithBasic
+    case loginWithForm
+    case staticAsset(String)
+    case favicon
+    // Token required.
+    case logout
+    case index
+    case upload
+    case listFiles
+    case fileRecord(Int64)
+    case fileContent(Int64)
+    case deleteFile(Int64)
+
+    var requiresToken: Bool {
+        switch self {
+        case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon: false
+        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .deleteFile: true
+        }
+    }
+}
+
+/// Maps a method and path to an endpoint. Matching comes before authentication: an unknown
+/// path is 404 and a known path with another method is 405 (with `Allow`), whoever asks.
+/// `HEAD` is accepted wherever `GET` is.
+enum Router {
+    enum Match: Equatable {
+        case endpoint(Endpoint)
+        case notFound
+        case methodNotAllowed(allow: [String])
+    }
+
+    static func match(method: HTTPMethod, path: String) -> Match {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let get = method == .GET || method == .HEAD
+
+        func choose(_ table: [(HTTPMethod, Endpoint)]) -> Match {
+            for (allowed, endpoint) in table where allowed == method || (allowed == .GET && get) {
+                return .endpoint(endpoint)
+            }
+            var allow = table.map { $0.0.rawValue }
+            if allow.contains("GET") { allow.insert("HEAD", at: allow.firstIndex(of: "GET")! + 1) }
+            return .methodNotAllowed(allow: allow)
+        }
+
+        switch Array(segments) {
+        case [""]: return choose([(.GET, .index)])
+        case ["healthz"]: return choose([(.GET, .health)])
+        case ["login"]: return choose([(.GET, .loginWithBasic), (.POST, .loginWithForm)])
+        case ["logout"]: return choose([(.POST, .logout)])
+        case ["upload"]: return choose([(.POST, .upload)])
+        case ["files"]: return choose([(.GET, .listFiles)])
+        case ["favicon.ico"]: return choose([(.GET, .favicon)])
+        case let parts where parts.count == 2 && parts[0] == "files":
+            guard let id = fileID(parts[1]) else { return .notFound }
+            return choose([(.GET, .fileRecord(id)), (.DELETE, .deleteFile(id))])
+        case let parts where parts.count == 3 && parts[0] == "files" && parts[2] == "content":
+            guard let id = fileID(parts[1]) else { return .notFound }
+            return choose([(.GET, .fileContent(id))])
+        case let parts where parts.count >= 2 && parts[0] == "static":
+            let name = parts.dropFirst().joined(separator: "/")
+            guard StaticAssets.asset(named: name) != nil else { return .notFound }
+            return choose([(.GET, .staticAsset(name))])
+        default:
+            return .notFound
+        }
+    }
+
+    /// A file id: decimal digits only (no sign, no leading zero), fitting in Int64.
+    private static func fileID(_ text: Substring) -> Int64? {
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }),
+            text == "0" || !text.hasPrefix("0")
+        else { return nil }
+        return Int64(text)
+    }
+}

@@ -1,0 +1,59 @@
+import FileDropStorage
+import NIOHTTP1
+
+/// The HTML pages, filled from the compiled-in templates.
+enum Pages {
+    private static let loginTemplate = Template.named("login.html")
+    private static let indexTemplate = Template.named("index.html")
+    private static let rowTemplate = Template.named("file-row.html")
+    private static let pagerTemplate = Template.named("pager.html")
+    private static let noticeTemplate = Template.named("notice.html")
+    private static let resultTemplate = Template.named("result.html")
+
+    static func login(status: HTTPResponseStatus, error: String, username: String = "") -> Response {
+        .page(status, loginTemplate.render(["error": error, "username": username]))
+    }
+
+    /// The upload page: the form, the drop zone and one page of the file list.
+    static func index(user: String, files: [FileRecord], nextCursor: String?, notice: (kind: String, message: String)? = nil) -> Response {
+        let rows = files.map { file in
+            rowTemplate.render([
+                "id": String(file.id),
+                "description": file.description,
+                "filename": file.filename,
+                "content_type": file.contentType,
+                "size": String(file.size),
+                "size_human": humanSize(file.size),
+                "created_at": RFC3339.format(unixMilliseconds: file.createdAt),
+                "created_display": RFC3339.display(unixMilliseconds: file.createdAt),
+                "uploaded_by": file.uploadedBy,
+            ])
+        }
+        let pager = nextCursor.map { pagerTemplate.render(["cursor": $0]) } ?? ""
+        let noticeHTML = notice.map { noticeTemplate.render(["kind": $0.kind, "message": $0.message]) } ?? ""
+        return .page(
+            .ok,
+            indexTemplate.render(["username": user, "file_rows": rows.joined(separator: "\n"), "pager": pager, "notice": noticeHTML])
+        )
+    }
+
+    /// What a plain (script-less) form post to /upload answers with.
+    static func result(status: HTTPResponseStatus, title: String, message: String) -> Response {
+        let kind = status.code < 400 ? "success" : "error"
+        return .page(status, resultTemplate.render(["title": title, "message": message, "kind": kind]))
+    }
+
+    /// `1536` → `1.5 KB` (powers of 1000, as file managers show).
+    static func humanSize(_ bytes: Int64) -> String {
+        if bytes < 1000 { return "\(bytes) B" }
+        let units = ["KB", "MB", "GB", "TB", "PB"]
+        var value = Double(bytes)
+        var unit = -1
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        let tenths = Int((value * 10).rounded())
+        return tenths >= 100 ? "\(tenths / 10) \(units[unit])" : "\(tenths / 10).\(tenths % 10) \(units[unit])"
+    }
+}

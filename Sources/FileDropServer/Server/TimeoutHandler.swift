@@ -1,0 +1,113 @@
+import NIOCore
+import NIOHTTP1
+
+/// Slow-client limits: a request head must be complete within 10 s of its first byte (or of
+/// the connection's start), a body may idle at most 30 s between reads, and a kept-alive
+/// connection may idle 60 s between requests. Past a limit the connection is closed.
+///
+/// It sits after the HTTP decoder (it sees heads, bodies and ends) and learns of the first
+/// bytes of a new request from `RequestStartDetector`, which sits before the decoder.
+final class TimeoutHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    struct Limits {
+        var head = TimeAmount.seconds(10)
+        var bodyIdle = TimeAmount.seconds(30)
+        var keepAliveIdle = TimeAmount.seconds(60)
+    }
+
+    /// Fired by `RequestStartDetector` when bytes arrive.
+    struct BytesArrived {}
+
+    private enum Phase {
+        case waitingForHead, readingBody, processing, idle
+    }
+
+    private let limits: Limits
+    private var phase = Phase.waitingForHead
+    private var timer: Scheduled<Void>?
+
+    init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(limits.head, context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { arm(limits.head, context: context) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            phase = .readingBody
+            arm(limits.bodyIdle, context: context)
+        case .body:
+            if phase == .readingBody { arm(limits.bodyIdle, context: context) }
+        case .end:
+            phase = .processing
+            timer?.cancel()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is BytesArrived {
+            if phase == .idle {
+                phase = .waitingForHead
+                arm(limits.head, context: context)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            let future = promise?.futureResult ?? context.eventLoop.makeSucceededVoidFuture()
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.write(data, promise: written)
+            written.futureResult.cascade(to: promise)
+            written.futureResult.whenSuccess {
+                // The next request may already be on its way (pipelined); otherwise wait idle.
+                if self.phase == .processing {
+                    self.phase = .idle
+                    self.arm(self.limits.keepAliveIdle, context: context)
+                }
+            }
+            _ = future
+            return
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func arm(_ delay: TimeAmount, context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = context.eventLoop.scheduleTask(in: delay) {
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// Sits before the HTTP decoder and tells `TimeoutHandler` that bytes arrived, so that the
+/// head deadline of a kept-alive connection's next request starts with its first byte.
+final class RequestStartDetector: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireUserInboundEventTriggered(TimeoutHandler.BytesArrived())
+        context.fireChannelRead(data)
+    }
+}
