@@ -18,6 +18,8 @@ public enum UserStoreError: Error, Equatable, Sendable {
 /// Token validity is kept here so that other processes (`app user passwd`, `app user remove`)
 /// take effect on a running server: a password change moves `tokens_valid_after` to the next
 /// whole second, voiding every token issued before it; removing the user voids them all.
+/// The server issues a token's `iat` no earlier than `tokens_valid_after`, so a login in the
+/// same second as a password change still gets a working token.
 public final class UserStore {
     private let database: Database
 
@@ -25,8 +27,9 @@ public final class UserStore {
         self.database = database
     }
 
-    /// The first whole second after `now`: tokens issued up to and including `now` are older.
-    static func validityStart(after now: Int64) -> Int64 { now + 1 }
+    /// After a password change: the first whole second after `now`, since a token issued in
+    /// the same second as the change (`iat` has whole seconds) may be older than it.
+    static func validityStart(afterPasswordChangeAt now: Int64) -> Int64 { now + 1 }
 
     public func add(name: String, passwordHash: String, now: Int64) throws {
         let insert = try database.statement(
@@ -34,7 +37,9 @@ public final class UserStore {
         )
         try insert.bind(name, at: 1)
         try insert.bind(passwordHash, at: 2)
-        try insert.bind(Self.validityStart(after: now), at: 3)
+        // A new user's tokens are good from the second it was created (a user removed and
+        // added again under the same name in the same second keeps that second's tokens).
+        try insert.bind(now, at: 3)
         try insert.bind(now, at: 4)
         do {
             try insert.run()
@@ -49,7 +54,7 @@ public final class UserStore {
             "UPDATE users SET password_hash = ?, tokens_valid_after = ? WHERE name = ?"
         )
         try update.bind(passwordHash, at: 1)
-        try update.bind(Self.validityStart(after: now), at: 2)
+        try update.bind(Self.validityStart(afterPasswordChangeAt: now), at: 2)
         try update.bind(name, at: 3)
         try update.run()
         guard database.changes == 1 else { throw UserStoreError.notFound(name) }

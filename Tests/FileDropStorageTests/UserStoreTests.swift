@@ -6,7 +6,7 @@ import Testing
         let temporary = try TemporaryDatabase()
         let users = temporary.storage.users
         try users.add(name: "ann", passwordHash: "h1", now: 100)
-        #expect(try users.user(named: "ann")?.tokensValidAfter == 101)
+        #expect(try users.user(named: "ann")?.tokensValidAfter == 100)
         try users.setPassword(name: "ann", passwordHash: "h2", now: 500)
         let ann = try #require(try users.user(named: "ann"))
         #expect(ann.passwordHash == "h2")

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = pathlib.Path(os.environ.get("FILEDROP_BINARY", ROOT / ".build" / "debug" / "app"))
+BINARY = pathlib.Path(os.environ.get("FILEDROP_BINARY", ROOT / ".build" / "debug" / "app")).resolve()
 
 LISTENING = re.compile(r"listening on (http://[^\s]+)")
 ADMIN = re.compile(r"^Created user 'admin' with password: (\S+)$")
