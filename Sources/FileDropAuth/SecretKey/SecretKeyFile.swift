@@ -32,7 +32,7 @@ public enum SecretKeyFile {
                 return (key, true)
             }
         }
-        throw .notCreatable(path: path, reason: "it keeps appearing and disappearing")
+        throw .notCreatable(path: path, reason: "it exists but cannot be opened (a dangling symbolic link?)")
     }
 
     /// The key, or nil if the file does not exist.

@@ -157,6 +157,16 @@ func fileOpenToGroupOrOthersIsRefused(_ fileMode: mode_t) {
     #expect(throws: SecretKeyFile.Failure.unreadable(path: folder.path, reason: "not a regular file")) {
         try SecretKeyFile.loadOrCreate(path: folder.path)
     }
+    let dangling = folder.path + "/dangling.key"
+    symlink(folder.path + "/nowhere", dangling)
+    #expect(
+        throws: SecretKeyFile.Failure.notCreatable(
+            path: dangling,
+            reason: "it exists but cannot be opened (a dangling symbolic link?)"
+        )
+    ) {
+        try SecretKeyFile.loadOrCreate(path: dangling)
+    }
 }
 
 @Test func messagesAreOneLineAndNeverContainTheKey() throws {
