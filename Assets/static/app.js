@@ -41,18 +41,22 @@
 
   // ---------------------------------------------------------------- formatting
 
+  /** Same as the server's rendering: powers of 1000, "1.2 MB", "12 MB", "812 B". */
   function formatSize(bytes) {
     const n = Number(bytes);
     if (!Number.isFinite(n) || n < 0) return '';
     if (n < 1000) return `${n} B`;
-    const units = ['kB', 'MB', 'GB', 'TB', 'PB'];
+    const units = ['KB', 'MB', 'GB', 'TB', 'PB'];
     let value = n;
     let unit = -1;
-    do {
+    while (value >= 1000 && unit < units.length - 1) {
       value /= 1000;
       unit += 1;
-    } while (value >= 999.95 && unit < units.length - 1);
-    return `${value.toFixed(1)} ${units[unit]}`;
+    }
+    const tenths = Math.round(value * 10);
+    return tenths >= 100
+      ? `${Math.floor(tenths / 10)} ${units[unit]}`
+      : `${Math.floor(tenths / 10)}.${tenths % 10} ${units[unit]}`;
   }
 
   function formatDate(iso) {
@@ -145,13 +149,18 @@
   };
 
   const STATUS_HINT = {
-    409: 'Another stored file has this description. Change it and upload again.',
     413: 'This file is larger than the server accepts.',
+  };
+
+  // Our own words for answers whose meaning the status already says in full.
+  const STATUS_OWN = {
+    409: 'Description already used by another file. Change it, then upload again.',
   };
 
   /** A message for a failed request: our own headline, then the server's words. */
   function errorText(status, bodyText) {
     if (status === 0) return 'Network error: the server could not be reached.';
+    if (STATUS_OWN[status]) return STATUS_OWN[status];
     const serverMessage = parseMessage(bodyText);
     const headline = STATUS_TEXT[status] || (status >= 500
       ? `Server error (${status}). Try again later.`
@@ -358,6 +367,11 @@
       tbody.replaceChildren(fragment);
       setPager(next);
       syncEmptyState();
+      if (highlight.length) {
+        window.setTimeout(() => {
+          for (const row of $$('tr.is-new', tbody)) row.classList.remove('is-new');
+        }, 6000);
+      }
     } catch (error) {
       if (generation !== listGeneration) return;
       if (error.status !== 401) showNotice('error', `Could not refresh the file list. ${error.message}`);
@@ -631,7 +645,10 @@
           remove,
         ]),
         el('div', {class: 'field'}, [
-          el('label', {for: inputId, text: 'Description'}),
+          el('label', {for: inputId}, [
+            'Description',
+            el('span', {class: 'visually-hidden', text: ` for ${file.name}`}),
+          ]),
           input,
         ]),
         progress,
@@ -770,7 +787,7 @@
       if (outcome.status === 201 || outcome.status === 200) {
         const record = parseRecord(outcome.body);
         item.progress.value = 100;
-        item.meta.textContent = `${formatSize(item.file.size)} stored.`;
+        item.meta.textContent = `· ${formatSize(item.file.size)} stored`;
         setState(item, 'done', 'Done');
         item.record = record;
         return true;
