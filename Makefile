@@ -31,6 +31,8 @@ test-slow: test-deps assets
 	FILEDROP_SLOW=1 FILEDROP_BINARY=$(CURDIR)/.build/debug/app $(PYTHON) -m pytest -q -p no:cacheprovider -m slow Tests/e2e
 
 ## Fully static apart from glibc (Swift runtime, SQLite, libcrypto, libstdc++ linked in), stripped: dist/app.
+## Linked with the toolchain's lld: unused sections dropped, identical code folded, no dynamic
+## symbol table, packed relative relocations (DT_RELR, glibc 2.36+).
 release: deps assets
 	rm -rf $(STATIC_LIBS) && mkdir -p $(STATIC_LIBS) dist
 	for lib in libsqlite3.a libcrypto.a libstdc++.a; do \
@@ -39,7 +41,8 @@ release: deps assets
 		ln -sf "$$path" $(STATIC_LIBS)/; \
 	done
 	$(SWIFT) build -c release --product app --scratch-path .build-release --static-swift-stdlib \
-		-Xlinker -L$(CURDIR)/$(STATIC_LIBS) -Xswiftc -Xclang-linker -Xswiftc -static-libgcc
+		-Xswiftc -use-ld=lld -Xlinker -L$(CURDIR)/$(STATIC_LIBS) -Xswiftc -Xclang-linker -Xswiftc -static-libgcc \
+		-Xlinker --gc-sections -Xlinker --icf=all -Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs
 	strip -o dist/app .build-release/release/app
 	@ls -l dist/app && ldd dist/app || true
 

@@ -1,6 +1,5 @@
 import FileDropAuth
 import FileDropStorage
-import FoundationEssentials
 import NIOCore
 import NIOHTTP1
 
@@ -53,15 +52,10 @@ enum LoginRoutes {
             }
         case "application/json":
             style = .json
-            struct Body: Decodable {
-                var username: String?
-                var password: String?
-            }
-            guard let decoded = try? JSONDecoder().decode(Body.self, from: Data(body.readableBytesView)) else {
+            guard let members = JSONStringFields.parse(Array(body.readableBytesView)) else {
                 return server.eventLoop.makeSucceededFuture(.message(.badRequest, "Body must be a JSON object with username and password"))
             }
-            fields["username"] = decoded.username
-            fields["password"] = decoded.password
+            fields = members
         default:
             return server.eventLoop.makeSucceededFuture(
                 .message(.unsupportedMediaType, "Send application/x-www-form-urlencoded or application/json")

@@ -1,0 +1,57 @@
+import FileDropAuth
+import FileDropServer
+import FileDropStorage
+
+/// `app user add|passwd|remove|list`: accounts, changed in the database directly. A running
+/// server notices within a second.
+enum UserCommands {
+    static func run(_ command: CommandLineArguments.UserCommand, name: String?, passwordFromStandardInput: Bool, database: String?) {
+        let storage = open(database)
+        defer { storage.close() }
+        do {
+            switch command {
+            case .add:
+                let name = UserName.validated(name ?? "")
+                let password = PasswordInput.read(fromStandardInput: passwordFromStandardInput, confirm: true)
+                try storage.users.add(name: name, passwordHash: PasswordHasher().hash(password), now: Clock.unixSeconds())
+                Terminal.printError("Created user '\(name)'")
+            case .passwd:
+                let name = name ?? ""
+                guard try storage.users.user(named: name) != nil else { Terminal.fail("no user '\(name)'") }
+                let password = PasswordInput.read(fromStandardInput: passwordFromStandardInput, confirm: true)
+                try storage.users.setPassword(name: name, passwordHash: PasswordHasher().hash(password), now: Clock.unixSeconds())
+                Terminal.printError("Password of '\(name)' changed; its earlier tokens no longer work")
+            case .remove:
+                let name = name ?? ""
+                try storage.users.remove(name: name)
+                Terminal.printError("Removed user '\(name)'")
+            case .list:
+                for user in try storage.users.all() {
+                    print("\(user.name)\tcreated \(RFC3339.format(unixSeconds: user.createdAt))")
+                }
+            }
+        } catch UserStoreError.alreadyExists(let name) {
+            Terminal.fail("user '\(name)' already exists; change its password with: app user passwd \(name)")
+        } catch UserStoreError.notFound(let name) {
+            Terminal.fail("no user '\(name)'")
+        } catch {
+            Terminal.fail("\(error)")
+        }
+    }
+
+    private static func open(_ database: String?) -> Storage {
+        var flags: [ServerConfiguration.Setting: String] = [:]
+        flags[.database] = database
+        let path: String
+        do {
+            path = try ServerConfiguration.resolve(flags: flags, environment: Environment.all()).databasePath
+        } catch {
+            Terminal.fail(error.description)
+        }
+        do {
+            return try Storage(path: path)
+        } catch {
+            Terminal.fail("cannot open database \(path): \(error)")
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import FileDropServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// `app`: serve (the default) or manage users. Parsing is in `CommandLineArguments`; what each
+// command does is in `Serve` and `UserCommands`.
+switch CommandLineArguments.parse(Array(CommandLine.arguments.dropFirst())) {
+case .success(.serve(let flags)):
+    Serve.run(flags: flags)
+case .success(.user(let command, let name, let passwordFromStandardInput, let database)):
+    UserCommands.run(command, name: name, passwordFromStandardInput: passwordFromStandardInput, database: database)
+case .success(.help(let text)):
+    print(text)
+case .success(.version):
+    print("FileDrop \(FileDropVersion.current)")
+case .failure(let error):
+    Terminal.printError("app: error: \(error.message)")
+    Terminal.printError("Run 'app --help' for usage.")
+    exit(64)
+}
