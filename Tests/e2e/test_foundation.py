@@ -265,3 +265,35 @@ def test_a_slow_request_head_is_cut_off_after_ten_seconds(server):
         elapsed = time.time() - started
     assert data == b""
     assert 9 <= elapsed <= 13
+
+
+def test_sigterm_lets_an_upload_in_flight_finish(server, token):
+    import socket
+    boundary = "b0undary"
+    payload = bytes(range(256)) * 4096  # 1 MiB
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nin flight\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"inputFile\"; filename=\"f.bin\"\r\n\r\n").encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    body = head + payload + tail
+    s = socket.create_connection(_address(server), timeout=30)
+    s.sendall((f"POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+               f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n").encode())
+    s.sendall(body[: len(body) // 2])
+    time.sleep(0.3)
+    server.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert server.proc.poll() is None, "the server quit with an upload in flight"
+    s.sendall(body[len(body) // 2:])
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    s.close()
+    assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+    assert server.proc.wait(40) == 0
+    server.proc = None
+    server.start()
+    files = requests.get(server.url + "/files", headers={"Authorization": f"Bearer {server.login()}"}, timeout=10).json()["files"]
+    assert [f["description"] for f in files] == ["in flight"]

@@ -168,8 +168,9 @@ final class UploadSession {
 
     // MARK: Database steps
 
-    private func enqueue(_ step: @escaping (Storage) throws -> Void) {
-        tail = tail.flatMap { [server] in server.database(step) }
+    /// A database step failed (disk full, I/O error): answer 500 now rather than read the
+    /// rest of the body for nothing.
+    private func watchForStorageFailure() {
         tail.whenFailure { [weak self] error in
             guard let self, !self.failed else { return }
             self.server.logger.error("upload failed in storage: \(error)")
@@ -186,6 +187,7 @@ final class UploadSession {
                 )
             }.map { [weak self] id in self?.fileID = id }
         }
+        watchForStorageFailure()
     }
 
     private func writePendingChunk() {
@@ -205,6 +207,7 @@ final class UploadSession {
                 }
             }
         }
+        watchForStorageFailure()
         tail.whenComplete { [weak self] _ in
             guard let self else { return }
             self.chunksInFlight -= 1
