@@ -44,7 +44,7 @@ release: deps assets
 		-Xswiftc -use-ld=lld -Xlinker -L$(CURDIR)/$(STATIC_LIBS) -Xswiftc -Xclang-linker -Xswiftc -static-libgcc \
 		-Xlinker --gc-sections -Xlinker --icf=all -Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs
 	strip -o dist/app .build-release/release/app
-	@ls -l dist/app && ldd dist/app || true
+	scripts/check-release.sh dist/app
 
 ## Regenerate Sources/FileDropAssets/GeneratedAssets.swift from Assets/.
 assets:
