@@ -5,19 +5,21 @@ import NIOCore
 ///
 /// Feed it the body's buffers as they arrive, of any size, split anywhere; it answers with
 /// events. It never buffers part data: `.body` events are slices of the fed buffers (about
-/// one per buffer), and across feeds it holds back at most a delimiter's length of bytes
-/// that might start a delimiter. It buffers one part's header block, bounded by
-/// ``MultipartLimits/maxPartHeaderBytes``.
+/// one per buffer). When a buffer ends with what may be the start of a delimiter, it holds
+/// those bytes back (at most the delimiter's length less one, kept as a count, since they
+/// can only be the delimiter's own first bytes) until the next feed tells. It buffers one
+/// part's header block, bounded by ``MultipartLimits/maxPartHeaderBytes``.
 ///
 /// Strict where RFC 2046 is: the boundary is 1–70 characters; a delimiter is
 /// `CRLF "--" boundary` (the first may start the body, after an ignored preamble); it is
 /// followed by spaces or tabs and CRLF, or by `--` to close the body; a part's headers end at
 /// CRLFCRLF; anything after the close delimiter (the epilogue) is ignored. A delimiter
-/// followed by anything else, also inside part data, is malformed: RFC 2046 forbids
-/// the delimiter inside a part, so there is no guessing. It does not decode
-/// `Content-Transfer-Encoding` (RFC 7578 §4.7 deprecates it) nor nested multiparts.
+/// followed by anything else (a line `--boundaryX` in part data, say) is malformed: RFC 2046
+/// forbids the delimiter inside a part, so there is no guessing. A body without any part is
+/// malformed. It does not decode `Content-Transfer-Encoding` (RFC 7578 §4.7 deprecates it)
+/// nor nested multiparts, and it does not limit part data: the caller counts `.body` bytes.
 ///
-/// After it throws, it keeps throwing the same error.
+/// After it throws, every call throws the same error again.
 public struct MultipartParser: Sendable {
     private enum State: Sendable {
         /// Before the first delimiter; `matched` bytes of a delimiter ended the last feed.
@@ -50,12 +52,15 @@ public struct MultipartParser: Sendable {
         self.limits = limits
         self.matcher = DelimiterMatcher(boundary: boundary)
         // The body may open with the delimiter minus its CRLF: act as if a CRLF came first.
-        self.state = HTTPSyntax.isValidBoundary(boundary) ? .preamble(matched: 2) : .failed(.malformed("invalid boundary"))
+        let isValid = HTTPSyntax.isValidBoundary(boundary)
+        self.state = isValid ? .preamble(matched: 2) : .failed(.malformed("invalid boundary"))
     }
 
     /// Consumes all readable bytes of `buffer`, returning the events they complete, in order.
-    /// Part data comes out as slices of `buffer` (no copy).
+    /// Part data comes out as slices of `buffer` (no copy); bytes after the close delimiter
+    /// are ignored.
     public mutating func feed(_ buffer: ByteBuffer) throws(MultipartError) -> [MultipartEvent] {
+        if case .failed(let error) = state { throw error }
         var buffer = buffer
         var events: [MultipartEvent] = []
         do {
@@ -202,7 +207,8 @@ public struct MultipartParser: Sendable {
                 matched = byte == UInt8(ascii: "\r") ? 1 : 0
             }
         }
-        headerBlock.append(contentsOf: buffer.readBytes(length: consumed)!)
+        headerBlock.append(contentsOf: buffer.readableBytesView.prefix(consumed))
+        buffer.moveReaderIndex(forwardBy: consumed)
         guard matched == Self.headerTerminator.count else {
             state = .headers(matched: matched)
             return

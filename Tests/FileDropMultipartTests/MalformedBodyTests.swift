@@ -45,7 +45,8 @@ import Testing
     }
 
     @Test func headerThatIsNotUTF8IsMalformed() {
-        let body = Array(text: "--B\r\nContent-Disposition: form-data; filename=\"") + [0xE9]
+        let body =
+            Array(text: "--B\r\nContent-Disposition: form-data; filename=\"") + [0xE9]
             + Array(text: "\"\r\n\r\nx\r\n--B--")
         #expect(parse(body, boundary: "B").error == .malformed("part header is not valid UTF-8"))
     }

@@ -75,6 +75,21 @@ import Testing
         #expect(throws: MultipartError.truncated) { try parser.feed(ByteBuffer(string: "\r\n--B--")) }
     }
 
+    @Test func errorsStickEvenForEmptyFeeds() throws {
+        var parser = MultipartParser(boundary: "B")
+        #expect(throws: MultipartError.malformed("invalid boundary line")) { try parser.feed(ByteBuffer(string: "--Bx")) }
+        #expect(throws: MultipartError.malformed("invalid boundary line")) { try parser.feed(ByteBuffer()) }
+        #expect(throws: MultipartError.malformed("invalid boundary line")) { try parser.finish() }
+    }
+
+    @Test func bytesAfterTheEndAreIgnored() throws {
+        var parser = MultipartParser(boundary: "B")
+        let events = try parser.feed(ByteBuffer(string: "--B\r\nContent-Disposition: form-data\r\n\r\n\r\n--B--"))
+        #expect(events.map(\.kind) == ["partBegin", "partEnd", "end"])
+        #expect(try parser.feed(ByteBuffer(string: "\r\n--B\r\n\u{0}junk")).isEmpty)
+        try parser.finish()
+    }
+
     @Test(arguments: ["", "preamble only", "--B\r\n", "--B\r\nContent-Disposition: form-data", "--B-"])
     func bodiesEndingEarlyAreTruncated(body: String) {
         #expect(parse(Array(text: body), boundary: "B").error == .truncated)

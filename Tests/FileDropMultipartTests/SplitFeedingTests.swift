@@ -52,21 +52,21 @@ import Testing
     @Test(arguments: bodies)
     func splitAtEveryOffsetMatchesWhole(name: String, body: [UInt8], data: [String]) {
         let whole = parse(body)
-        for offset in 0...body.count {
-            let split = parse(pieces: [body[..<offset], body[offset...]])
-            #expect(split == whole, "\(name), split at \(offset)")
-        }
+        let differing = (0...body.count).filter { parse(pieces: [body[..<$0], body[$0...]]) != whole }
+        #expect(differing.isEmpty, "\(name), split at \(differing)")
     }
 
     @Test(arguments: bodies)
     func splitTwiceMatchesWhole(name: String, body: [UInt8], data: [String]) {
         let whole = parse(body)
-        for first in stride(from: 0, through: body.count, by: 3) {
-            for second in first...body.count {
-                let pieces = [body[..<first], body[first..<second], body[second...]]
-                #expect(parse(pieces: pieces) == whole, "\(name), split at \(first) and \(second)")
+        var differing: [(Int, Int)] = []
+        for first in stride(from: 0, through: body.count, by: 5) {
+            for second in first...body.count
+            where parse(pieces: [body[..<first], body[first..<second], body[second...]]) != whole {
+                differing.append((first, second))
             }
         }
+        #expect(differing.isEmpty, "\(name), split at \(differing)")
     }
 
     @Test(arguments: bodies)
@@ -83,8 +83,7 @@ import Testing
 
     @Test func truncatedBodiesFailAtEveryOffset() {
         let body = Self.bodies[0].body
-        for length in 0..<body.count {
-            #expect(parse(Array(body[..<length])).error == .truncated, "cut at \(length)")
-        }
+        let notTruncated = (0..<body.count).filter { parse(Array(body[..<$0])).error != .truncated }
+        #expect(notTruncated.isEmpty, "cut at \(notTruncated)")
     }
 }

@@ -39,21 +39,21 @@ func parse(
     do {
         for piece in pieces {
             for event in try parser.feed(ByteBuffer(bytes: piece)) {
-                #expect(!outcome.ended, "event after .end")
+                checkOrder(!outcome.ended, "event after .end")
                 switch event {
                 case .partBegin(let head):
-                    #expect(!inPart, "partBegin inside a part")
+                    checkOrder(!inPart, "partBegin inside a part")
                     outcome.parts.append(ParsedPart(head: head, data: []))
                     inPart = true
                 case .body(let data):
-                    #expect(inPart && data.readableBytes > 0, "body outside a part, or empty")
+                    checkOrder(inPart && data.readableBytes > 0, "body outside a part, or empty")
                     outcome.parts[outcome.parts.count - 1].data += data.readableBytesView
                     outcome.bodyEventCount += 1
                 case .partEnd:
-                    #expect(inPart, "partEnd outside a part")
+                    checkOrder(inPart, "partEnd outside a part")
                     inPart = false
                 case .end:
-                    #expect(!inPart, "end inside a part")
+                    checkOrder(!inPart, "end inside a part")
                     outcome.ended = true
                 }
             }
@@ -74,4 +74,10 @@ func parse(_ body: [UInt8], boundary: String = testBoundary, limits: MultipartLi
 func parse(_ body: [UInt8], chunkSize size: Int, boundary: String = testBoundary) -> ParseOutcome {
     let pieces = stride(from: 0, to: body.count, by: size).map { body[$0..<min($0 + size, body.count)] }
     return parse(pieces: pieces, boundary: boundary)
+}
+
+/// Records an issue when the parser breaks its event order; cheaper than `#expect` for
+/// the millions of events the split tests produce.
+private func checkOrder(_ condition: Bool, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    if !condition { Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation) }
 }

@@ -9,7 +9,9 @@ struct TestPart {
     }
 
     /// A file part of field `name`.
-    static func file(_ name: String, filename: String, type: String = "application/octet-stream", _ data: [UInt8])
+    static func file(
+        _ name: String, filename: String, type: String = "application/octet-stream", _ data: [UInt8]
+    )
         -> TestPart
     {
         TestPart(
@@ -55,6 +57,11 @@ struct SeededGenerator: RandomNumberGenerator {
 
     /// `count` bytes drawn from this generator.
     mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &self) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count + 7)
+        while bytes.count < count {
+            withUnsafeBytes(of: next().littleEndian) { bytes += $0 }
+        }
+        return Array(bytes.prefix(count))
     }
 }
