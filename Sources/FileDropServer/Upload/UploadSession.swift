@@ -47,7 +47,14 @@ final class UploadSession {
 
     /// Database work for this upload, in order; each step starts when the one before ends.
     private var tail: EventLoopFuture<Void>
-    private var fileID: Int64?
+    /// The id of the incomplete row, shared with the database steps' callbacks (not through
+    /// `self`, which may be gone when they run: an abort must still delete the row).
+    private final class FileIDBox: @unchecked Sendable { var value: Int64? }
+    private let fileIDBox = FileIDBox()
+    private var fileID: Int64? {
+        get { fileIDBox.value }
+        set { fileIDBox.value = newValue }
+    }
     private var chunksInFlight = 0
     private var failed = false
     private final class DigestBox: @unchecked Sendable { var digest = SHA256Digest() }
@@ -180,12 +187,12 @@ final class UploadSession {
 
     private func beginFile(contentType: String) {
         let (filename, user, now) = (filename, user, server.nowMilliseconds)
-        tail = tail.flatMap { [server] in
+        tail = tail.flatMap { [server, fileIDBox] in
             server.database { storage in
                 try storage.files.beginUpload(
                     filename: filename, contentType: contentType, uploadedBy: user, chunkSize: Self.chunkSize, now: now
                 )
-            }.map { [weak self] id in self?.fileID = id }
+            }.map { id in fileIDBox.value = id }
         }
         watchForStorageFailure()
     }
@@ -198,8 +205,8 @@ final class UploadSession {
         chunksInFlight += 1
         if chunksInFlight >= Self.maxChunksInFlight { connection.pauseReading() }
         let digest = self.digest
-        tail = tail.flatMap { [server, weak self] in
-            guard let fileID = self?.fileID else { return server.eventLoop.makeSucceededVoidFuture() }
+        tail = tail.flatMap { [server, fileIDBox] in
+            guard let fileID = fileIDBox.value else { return server.eventLoop.makeSucceededVoidFuture() }
             return server.database { storage in
                 try chunk.withUnsafeReadableBytes { bytes in
                     digest.digest.update(bytes)
@@ -266,9 +273,9 @@ final class UploadSession {
     func abort() {
         failed = true
         connection.resumeReading()
-        tail.whenComplete { [server, weak self] _ in
-            guard let fileID = self?.fileID else { return }
-            self?.fileID = nil
+        tail.whenComplete { [server, fileIDBox] _ in
+            guard let fileID = fileIDBox.value else { return }
+            fileIDBox.value = nil
             server.database { storage in try storage.files.abortUpload(fileID: fileID) }
                 .whenFailure { server.logger.error("could not remove an aborted upload: \($0)") }
         }
