@@ -35,7 +35,18 @@ public final class Statement {
     }
 
     public func bind(_ value: String, at index: Int32) throws(DatabaseError) {
-        try check(sqlite3_bind_text(handle, index, value, -1, csqlite_transient()))
+        // The length is given: with -1 SQLite would stop at the first NUL, so "a\0b" would be
+        // stored (and looked up) as "a".
+        var text = value
+        let code = text.withUTF8 { bytes -> Int32 in
+            guard let base = bytes.baseAddress, bytes.count > 0 else {
+                return sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                sqlite3_bind_text(handle, index, $0, Int32(bytes.count), csqlite_transient())
+            }
+        }
+        try check(code)
     }
 
     public func bind(_ value: String?, at index: Int32) throws(DatabaseError) {

@@ -77,3 +77,17 @@ import Testing
         #expect(try database.dataVersion() != before)
     }
 }
+
+@Suite struct StatementTests {
+    @Test(arguments: ["", "plain", "a\0b", "é€😀", "\0"])
+    func textRoundTripsWhole(text: String) throws {
+        let temporary = try TemporaryDatabase()
+        let users = temporary.storage.users
+        try users.add(name: text, passwordHash: "h", now: 1)
+        #expect(try users.all().map(\.name) == [text])
+        #expect(try users.user(named: text)?.name == text)
+        if text.contains("\0") {
+            #expect(try users.user(named: String(text.prefix { $0 != "\0" })) == nil)
+        }
+    }
+}
