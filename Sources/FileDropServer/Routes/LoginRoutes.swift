@@ -92,18 +92,21 @@ enum LoginRoutes {
     ) -> EventLoopFuture<Response> {
         let hasher = server.passwordHasher
         return server.database { storage in
-            try storage.users.user(named: credentials.username)?.passwordHash
-        }.flatMap { storedHash in
+            try storage.users.user(named: credentials.username)
+        }.flatMap { user in
             server.hashing.run(on: server.eventLoop) {
                 // An unknown user costs as much as a wrong password: no user enumeration by timing.
-                let hash = storedHash ?? DummyHash.value
-                return hasher.verify(credentials.password, against: hash) && storedHash != nil
+                let verified = hasher.verify(credentials.password, against: user?.passwordHash ?? DummyHash.value)
+                return verified ? user : nil
             }
-        }.map { verified in
-            guard verified, server.authenticator.snapshot.tokensValidAfter[credentials.username] != nil else {
+        }.map { user in
+            guard let user else {
                 server.loginLimiter.recordFailure(address: request.clientAddress, now: server.now())
                 return unableToVerify(style, username: credentials.username)
             }
+            // The database is the truth: a user added a moment ago by `app user add` may not
+            // have reached the snapshot yet.
+            server.authenticator.snapshot.tokensValidAfter[user.name] = user.tokensValidAfter
             let (token, expiresIn) = server.authenticator.issueToken(for: credentials.username, now: server.nowSeconds)
             switch style {
             case .form:
