@@ -74,6 +74,7 @@ let package = Package(
             name: "FileDropServerTests",
             dependencies: [
                 "FileDropServer",
+                "FileDropAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

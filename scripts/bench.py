@@ -26,7 +26,7 @@ class Server:
     def __init__(self, folder):
         self.folder = folder
         env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-        self.proc = subprocess.Popen([str(BINARY), "--port", "0", "--log-level", "warning"], cwd=folder, env=env,
+        self.proc = subprocess.Popen([str(BINARY), "--port", "0"], cwd=folder, env=env,
                                      stderr=subprocess.PIPE, text=True)
         self.password = None
         for line in self.proc.stderr:

@@ -1,3 +1,4 @@
+import FileDropAuth
 import NIOHTTP1
 import Testing
 
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func jsonEscaping() {
-        #expect(Escaping.json("a\"b\\c\n\u{01}é") == "\"a\\\"b\\\\c\\n\\u0001é\"")
+        #expect(JSONText.quoted("a\"b\\c\n\u{01}é") == "\"a\\\"b\\\\c\\n\\u0001é\"")
     }
 
     @Test func contentDispositionKeepsTheNameExactAndTheFallbackSafe() {

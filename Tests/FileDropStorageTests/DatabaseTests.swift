@@ -8,6 +8,7 @@ import Testing
         #expect(try temporary.storage.autoVacuumMode() == 2)
         #expect(try temporary.storage.database.pragmaInt("PRAGMA foreign_keys") == 1)
         #expect(try temporary.storage.quickCheck())
+        #expect(try temporary.storage.database.pragmaInt("PRAGMA page_size") == 65_536)
     }
 
     @Test func migrationsSetTheUserVersionAndRunOnce() throws {

@@ -22,7 +22,7 @@ from conftest import ROOT
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as EC
@@ -221,7 +221,18 @@ class Browser:
         """Clicks something that navigates; returns once the next document has loaded."""
         old = self.find("html")
         element.click()
-        self.wait(EC.staleness_of(old), WAIT, f"clicking did not navigate from {self.driver.current_url}")
+
+        def navigated(_):
+            # Chromium sometimes answers a look at a node of the previous document with
+            # "Node with given id does not belong to the document" instead of a stale
+            # element error: both mean the old document is gone.
+            try:
+                old.is_enabled()
+                return False
+            except (StaleElementReferenceException, WebDriverException):
+                return True
+
+        self.wait(navigated, WAIT, f"clicking did not navigate from {self.driver.current_url}")
         self.wait(lambda d: self.js("return document.readyState") == "complete", WAIT,
                   "the next page did not finish loading")
 

@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 import requests
+from filedrop_helpers import pseudo_random, list_all
 
 MiB = 1 << 20
 BOUNDARY = "----FileDropDurabilityBoundary"
@@ -24,13 +25,6 @@ BOUNDARY = "----FileDropDurabilityBoundary"
 # MARK: Helpers
 
 
-def pseudo_random(size, seed, piece=MiB):
-    rng = random.Random(seed)
-    left = size
-    while left > 0:
-        n = min(piece, left)
-        yield rng.randbytes(n)
-        left -= n
 
 
 def body_parts(description, filename="f.bin"):
@@ -99,18 +93,6 @@ def download_sha256(server, auth, file_id):
     return digest.hexdigest(), size
 
 
-def list_all(server, auth):
-    files, cursor = [], None
-    while True:
-        params = {"limit": 1000}
-        if cursor:
-            params["cursor"] = cursor
-        r = requests.get(server.url + "/files", headers=auth, params=params, timeout=30)
-        assert r.status_code == 200, r.text
-        files += r.json()["files"]
-        cursor = r.json()["next_cursor"]
-        if cursor is None:
-            return files
 
 
 def auth_for(server):

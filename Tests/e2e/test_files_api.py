@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from conftest import Server
+from filedrop_helpers import list_all
 
 MiB = 1 << 20
 BOUNDARY = "----FileDropFilesApiBoundary"
@@ -61,17 +62,6 @@ def list_page(server, auth, **params):
     return r.json()
 
 
-def list_all(server, auth, limit=1000):
-    files, cursor = [], None
-    while True:
-        params = {"limit": limit}
-        if cursor is not None:
-            params["cursor"] = cursor
-        page = list_page(server, auth, **params)
-        files += page["files"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return files
 
 
 def content_disposition_filename_star(value):

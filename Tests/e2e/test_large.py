@@ -17,6 +17,7 @@ import urllib.parse
 
 import pytest
 import requests
+from filedrop_helpers import pseudo_random
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,13 +30,6 @@ BOUNDARY = "----FileDropLargeBoundary"
 RSS_LIMIT_KIB = 64 * 1024
 
 
-def pseudo_random(size, seed, piece=MiB):
-    rng = random.Random(seed)
-    left = size
-    while left > 0:
-        n = min(piece, left)
-        yield rng.randbytes(n)
-        left -= n
 
 
 def vm_hwm_kib(pid):

@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from conftest import Server
+from filedrop_helpers import pseudo_random, list_all
 
 KiB = 1 << 10
 MiB = 1 << 20
@@ -36,14 +37,6 @@ def unique(prefix="file"):
     return f"{prefix} {uuid.uuid4().hex}"
 
 
-def pseudo_random(size, seed, piece=MiB):
-    """Deterministic bytes, `piece` at a time."""
-    rng = random.Random(seed)
-    left = size
-    while left > 0:
-        n = min(piece, left)
-        yield rng.randbytes(n)
-        left -= n
 
 
 def quote_param(value):
@@ -190,19 +183,6 @@ def download_sha256(server, auth, file_id):
     return digest.hexdigest(), count, r
 
 
-def list_all(server, auth):
-    files, cursor = [], None
-    while True:
-        params = {"limit": 1000}
-        if cursor:
-            params["cursor"] = cursor
-        r = requests.get(server.url + "/files", headers=auth, params=params, timeout=30)
-        assert r.status_code == 200, r.text
-        page = r.json()
-        files += page["files"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return files
 
 
 def db_rows(server, sql):

@@ -26,25 +26,3 @@ struct JSONNumber: Equatable, Sendable {
             ? nil : Int64(text)
     }
 }
-
-extension JSONValue {
-    /// `text` as a JSON string literal: quotes, backslashes and control characters escaped,
-    /// everything else as UTF-8.
-    static func quoted(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = Crypto.hex([UInt8(scalar.value)])
-                output += "\\u00\(hex)"
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output + "\""
-    }
-}

@@ -18,9 +18,9 @@ public struct JWTSigner: Sendable {
     }
 
     public func sign(subject: String, issuedAt: Int64, expiresAt: Int64, tokenID: String) -> String {
-        let user = JSONValue.quoted(subject)
+        let user = JSONText.quoted(subject)
         let claims =
-            #"{"user":\#(user),"sub":\#(user),"iat":\#(issuedAt),"exp":\#(expiresAt),"jti":\#(JSONValue.quoted(tokenID))}"#
+            #"{"user":\#(user),"sub":\#(user),"iat":\#(issuedAt),"exp":\#(expiresAt),"jti":\#(JSONText.quoted(tokenID))}"#
         let signingInput = Self.encodedHeader + "." + Base64URL.encode(claims.utf8)
         let signature = Crypto.hmacSHA256(key: key, message: signingInput.utf8)
         return signingInput + "." + Base64URL.encode(signature)

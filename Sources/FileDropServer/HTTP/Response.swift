@@ -1,3 +1,4 @@
+import FileDropAuth
 import NIOCore
 import NIOHTTP1
 
@@ -38,7 +39,7 @@ struct Response {
 
     /// `{"message": ...}`, the shape of every JSON error.
     static func message(_ status: HTTPResponseStatus, _ message: String) -> Response {
-        json(status, "{\"message\":\(Escaping.json(message))}")
+        json(status, "{\"message\":\(JSONText.quoted(message))}")
     }
 
     static func text(_ status: HTTPResponseStatus, _ text: String) -> Response {

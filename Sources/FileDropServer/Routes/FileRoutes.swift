@@ -1,3 +1,4 @@
+import FileDropAuth
 import FileDropStorage
 import NIOCore
 import NIOHTTP1
@@ -28,7 +29,7 @@ enum FileRoutes {
             try storage.files.list(limit: limit + 1, after: cursor)
         }.map { files in
             let page = files.prefix(limit)
-            let next = files.count > limit ? page.last.map { Escaping.json(ListingCursor.encode($0, key: server.cursorKey)) } : nil
+            let next = files.count > limit ? page.last.map { JSONText.quoted(ListingCursor.encode($0, key: server.cursorKey)) } : nil
             let records = page.map(FileJSON.record).joined(separator: ",")
             return .json(.ok, "{\"files\":[\(records)],\"next_cursor\":\(next ?? "null")}")
         }
@@ -99,11 +100,11 @@ enum FileRoutes {
 /// A file record as JSON, per SPEC.
 enum FileJSON {
     static func record(_ file: FileRecord) -> String {
-        "{\"id\":\(file.id),\"description\":\(Escaping.json(file.description)),"
-            + "\"filename\":\(Escaping.json(file.filename)),\"content_type\":\(Escaping.json(file.contentType)),"
+        "{\"id\":\(file.id),\"description\":\(JSONText.quoted(file.description)),"
+            + "\"filename\":\(JSONText.quoted(file.filename)),\"content_type\":\(JSONText.quoted(file.contentType)),"
             + "\"size\":\(file.size),\"sha256\":\"\(file.sha256)\","
             + "\"created_at\":\"\(RFC3339.format(unixMilliseconds: file.createdAt))\","
-            + "\"uploaded_by\":\(Escaping.json(file.uploadedBy))}"
+            + "\"uploaded_by\":\(JSONText.quoted(file.uploadedBy))}"
     }
 }
 

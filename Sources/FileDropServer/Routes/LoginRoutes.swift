@@ -52,7 +52,7 @@ enum LoginRoutes {
             }
         case "application/json":
             style = .json
-            guard let members = JSONStringFields.parse(Array(body.readableBytesView)) else {
+            guard let members = JSONText.stringFields(Array(body.readableBytesView)) else {
                 return server.eventLoop.makeSucceededFuture(.message(.badRequest, "Body must be a JSON object with username and password"))
             }
             fields = members
@@ -114,7 +114,7 @@ enum LoginRoutes {
                 response.headers.add(name: "Set-Cookie", value: cookie(token, maxAge: expiresIn))
                 return response
             case .basic, .json:
-                return .json(.ok, "{\"token\":\(Escaping.json(token)),\"expires_in\":\(expiresIn)}")
+                return .json(.ok, "{\"token\":\(JSONText.quoted(token)),\"expires_in\":\(expiresIn)}")
             }
         }
     }

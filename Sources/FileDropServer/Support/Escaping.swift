@@ -1,31 +1,6 @@
-/// JSON string literals and HTML text, escaped by hand: the server writes small, fixed shapes
-/// and needs no encoder for them.
+/// HTML text and URL components, escaped by hand: the server writes small, fixed shapes and
+/// needs no encoder for them. (JSON string literals: `JSONText.quoted`.)
 enum Escaping {
-    /// `value` as a JSON string literal, quotes included (RFC 8259 §7).
-    static func json(_ value: String) -> String {
-        var out = "\""
-        out.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
     /// `value` safe inside HTML text and double- or single-quoted attribute values.
     static func html(_ value: String) -> String {
         var out = ""

@@ -46,8 +46,8 @@ func rejectsWhatRFC8259AndRFC7515Forbid(_ text: String) {
 }
 
 @Test func quotingEscapesWhatJSONRequires() {
-    #expect(JSONValue.quoted("a\"b\\c\nd\u{1}é") == #""a\"b\\c\nd\u0001é""#)
+    #expect(JSONText.quoted("a\"b\\c\nd\u{1}é") == #""a\"b\\c\nd\u0001é""#)
     for text in ["", "plain", "\u{0}\u{1f}\"\\", "日本語 😀"] {
-        #expect(parse(JSONValue.quoted(text)) == .string(text))
+        #expect(parse(JSONText.quoted(text)) == .string(text))
     }
 }
