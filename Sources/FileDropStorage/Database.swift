@@ -1,5 +1,9 @@
 import CSQLite
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One SQLite connection, opened on a file in WAL mode.
 ///
 /// A `Database` is not thread-safe and does not try to be: it is created, used and closed
@@ -20,6 +24,10 @@ public final class Database {
     static let pageSize = 65_536
 
     public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(DatabaseError) {
+        // Stored files are private: a new database is created readable by its owner only
+        // (SQLite would use 0644), and SQLite gives its -wal and -shm files the same mode.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { _ = Glibc.close(descriptor) }
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &handle, flags, nil)

@@ -38,6 +38,7 @@ def test_first_start_creates_database_in_wal_and_a_private_key(server):
         assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
     mode = stat.S_IMODE(server.key_path.stat().st_mode)
     assert mode == 0o600
+    assert stat.S_IMODE(server.database.stat().st_mode) == 0o600  # stored files are private
     content = server.key_path.read_bytes()
     assert re.fullmatch(rb"[0-9a-f]{64}\n", content)
     log = server.log_text()
