@@ -55,7 +55,8 @@ public final class Statement {
 
     public func bind(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws(DatabaseError) {
         // A zero-length blob must still be a blob, not NULL: SQLite wants a non-nil pointer.
-        let code = bytes.count == 0
+        let code =
+            bytes.count == 0
             ? sqlite3_bind_zeroblob(handle, index, 0)
             : sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), csqlite_transient())
         try check(code)

@@ -121,7 +121,8 @@ import Testing
     @Test func rawControlCharactersInAFilenameAreKeptForCleaning() throws {
         var parser = MultipartParser(boundary: "B")
         let events = try parser.feed(
-            ByteBuffer(string: "--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\u{1}b\u{1F}c\u{7F}d.txt\"\r\n\r\nx\r\n--B--")
+            ByteBuffer(
+                string: "--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\u{1}b\u{1F}c\u{7F}d.txt\"\r\n\r\nx\r\n--B--")
         )
         guard case .partBegin(let head) = events.first else {
             Issue.record("expected a part, got \(events)")

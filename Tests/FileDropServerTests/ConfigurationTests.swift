@@ -30,7 +30,10 @@ import Testing
 
     @Test func everySettingHasItsEnvironmentVariable() {
         let names = ServerConfiguration.Setting.allCases.map(\.environmentVariable)
-        #expect(names == ["APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL"])
+        #expect(
+            names == [
+                "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
+            ])
     }
 
     @Test(arguments: [

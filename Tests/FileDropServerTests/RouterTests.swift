@@ -15,7 +15,10 @@ import Testing
         #expect(Router.match(method: method, path: path) == .endpoint(endpoint))
     }
 
-    @Test(arguments: ["/nope", "/files/abc", "/files/-1", "/files/01", "/files/1/other", "/files/99999999999999999999", "/static/missing.css", "/static/../templates/index.html", "//"])
+    @Test(arguments: [
+        "/nope", "/files/abc", "/files/-1", "/files/01", "/files/1/other", "/files/99999999999999999999", "/static/missing.css",
+        "/static/../templates/index.html", "//",
+    ])
     func unknownPathsAre404(path: String) {
         #expect(Router.match(method: .GET, path: path) == .notFound)
     }

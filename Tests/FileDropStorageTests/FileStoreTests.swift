@@ -2,9 +2,12 @@ import FileDropStorage
 import Testing
 
 @Suite struct FileStoreTests {
-    private func store(_ temporary: TemporaryDatabase, description: String, bytes: [UInt8], chunkSize: Int = 4, now: Int64 = 1000) throws -> FileRecord {
+    private func store(
+        _ temporary: TemporaryDatabase, description: String, bytes: [UInt8], chunkSize: Int = 4, now: Int64 = 1000
+    ) throws -> FileRecord {
         let files = temporary.storage.files
-        let id = try files.beginUpload(filename: "a.bin", contentType: "application/octet-stream", uploadedBy: "ann", chunkSize: chunkSize, now: now)
+        let id = try files.beginUpload(
+            filename: "a.bin", contentType: "application/octet-stream", uploadedBy: "ann", chunkSize: chunkSize, now: now)
         var sequence: Int64 = 0
         for start in stride(from: 0, to: bytes.count, by: chunkSize) {
             try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBytes { chunk in

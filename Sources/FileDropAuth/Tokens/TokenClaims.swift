@@ -57,8 +57,7 @@ extension TokenClaims {
     /// A NumericDate (RFC 7519 §2): a JSON number of seconds, possibly fractional. Fractions are
     /// rounded in the direction that makes the token valid for less time; values beyond Int64
     /// saturate.
-    private static func numericDate(_ value: JSONValue, rounding: FloatingPointRoundingRule) throws(TokenError) -> Int64
-    {
+    private static func numericDate(_ value: JSONValue, rounding: FloatingPointRoundingRule) throws(TokenError) -> Int64 {
         guard case .number(let number) = value else { throw .malformed }
         if let integer = number.int64 { return integer }
         let seconds = number.double.rounded(rounding)

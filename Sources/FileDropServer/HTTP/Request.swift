@@ -57,7 +57,9 @@ struct Request {
     /// The path with any `token` query parameter redacted, for the access log.
     var redactedURI: String {
         guard !query.isEmpty else { return path }
-        let pairs = query.map { $0.name == "token" ? "token=REDACTED" : "\(Escaping.percentEncode($0.name))=\(Escaping.percentEncode($0.value))" }
+        let pairs = query.map {
+            $0.name == "token" ? "token=REDACTED" : "\(Escaping.percentEncode($0.name))=\(Escaping.percentEncode($0.value))"
+        }
         return path + "?" + pairs.joined(separator: "&")
     }
 

@@ -286,39 +286,4 @@ final class UploadSession {
         abort()
         connection.uploadFailed(exchange, response)
     }
-
-    // MARK: Answers
-
-    private static func created(_ record: FileRecord, request: Request) -> Response {
-        var response: Response
-        if request.accept.prefersJSON {
-            response = .json(.created, FileJSON.record(record))
-        } else if request.accept.prefersHTML {
-            response = Pages.result(status: .created, title: "Uploaded", message: "file \(record.filename) uploaded successfully")
-        } else {
-            response = .text(.created, "file \(record.filename) uploaded successfully")
-        }
-        response.headers.add(name: "Location", value: "/files/\(record.id)")
-        return response
-    }
-
-    static func error(_ status: HTTPResponseStatus, _ message: String, request: Request) -> Response {
-        if request.accept.prefersHTML && !request.accept.prefersJSON {
-            return Pages.result(status: status, title: "Upload failed", message: message)
-        }
-        return .message(status, message)
-    }
-
-    private static func tooLarge(_ limit: Int64, request: Request) -> Response {
-        error(.payloadTooLarge, "The file is larger than the limit of \(limit) bytes", request: request)
-    }
-
-    private static func describe(_ error: MultipartError) -> String {
-        switch error {
-        case .truncated: return "The upload was cut off before its end"
-        case .partHeaderTooLarge: return "A part's headers are too large"
-        case .tooManyParts: return "Too many parts in the form"
-        case .malformed(let reason): return "Malformed multipart body: \(reason)"
-        }
-    }
 }
