@@ -89,7 +89,8 @@ public final class Server {
         logger.info("listening on http://\(shownHost):\(port)")
     }
 
-    private static func configure(_ channel: Channel, context: ServerContext) -> EventLoopFuture<Void> {
+    /// The per-connection pipeline: timeouts, the HTTP/1.1 codec with its limits, the handler.
+    static func configure(_ channel: Channel, context: ServerContext) -> EventLoopFuture<Void> {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = 16 * 1024
         limits.maxHeaderFieldSize = 16 * 1024

@@ -28,6 +28,8 @@ final class TimeoutHandler: ChannelDuplexHandler {
 
     private let limits: Limits
     private var phase = Phase.waitingForHead
+    /// The answer's end was written; with an early answer this comes before the request's end.
+    private var responseEnded = false
     private var timer: Scheduled<Void>?
 
     init(limits: Limits = Limits()) {
@@ -52,12 +54,17 @@ final class TimeoutHandler: ChannelDuplexHandler {
         switch unwrapInboundIn(data) {
         case .head:
             phase = .readingBody
+            responseEnded = false
             arm(limits.bodyIdle, context: context)
         case .body:
             if phase == .readingBody { arm(limits.bodyIdle, context: context) }
         case .end:
-            phase = .processing
-            timer?.cancel()
+            if responseEnded {
+                becomeIdle(context: context)
+            } else {
+                phase = .processing
+                timer?.cancel()
+            }
         }
         context.fireChannelRead(data)
     }
@@ -74,22 +81,23 @@ final class TimeoutHandler: ChannelDuplexHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
-            let future = promise?.futureResult ?? context.eventLoop.makeSucceededVoidFuture()
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.write(data, promise: written)
-            written.futureResult.cascade(to: promise)
-            written.futureResult.whenSuccess {
-                // The next request may already be on its way (pipelined); otherwise wait idle.
-                if self.phase == .processing {
-                    self.phase = .idle
-                    self.arm(self.limits.keepAliveIdle, context: context)
-                }
-            }
-            _ = future
-            return
+        guard case .end = unwrapOutboundIn(data) else {
+            return context.write(data, promise: promise)
         }
-        context.write(data, promise: promise)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.cascade(to: promise)
+        written.futureResult.whenSuccess {
+            self.responseEnded = true
+            // An answer given before the body ended waits for it (body idle limit); otherwise
+            // the connection now waits for its next request (unless one is already here).
+            if self.phase == .processing { self.becomeIdle(context: context) }
+        }
+        context.write(data, promise: written)
+    }
+
+    private func becomeIdle(context: ChannelHandlerContext) {
+        phase = .idle
+        arm(limits.keepAliveIdle, context: context)
     }
 
     private func arm(_ delay: TimeAmount, context: ChannelHandlerContext) {

@@ -1,0 +1,152 @@
+import FileDropAuth
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOPosix
+import Testing
+
+@testable import FileDropServer
+
+/// The real connection pipeline on an `EmbeddedChannel`, fed raw HTTP bytes: everything that
+/// is decided before the database is asked (routing, auth, limits, assets, timeouts).
+final class PipelineHarness {
+    let channel = EmbeddedChannel()
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let storage: StorageExecutor
+    private let hashing = HashingPool(threads: 1)
+    private let folder: String
+
+    init() throws {
+        var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
+        folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        storage = try StorageExecutor.open(path: folder + "/app.db", eventLoop: group.next())
+        let context = ServerContext(
+            configuration: ServerConfiguration(), eventLoop: channel.eventLoop, storage: storage, hashing: hashing,
+            key: Array(repeating: 0x61, count: 32), logger: Logger(label: "test"), now: { 1_800_000_000 }
+        )
+        try Server.configure(channel, context: context).wait()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+    }
+
+    deinit {
+        _ = try? channel.finish()
+        storage.close(eventLoop: group.next())
+        hashing.shutdown()
+        try? group.syncShutdownGracefully()
+        for suffix in ["", "-wal", "-shm"] { unlink(folder + "/app.db" + suffix) }
+        rmdir(folder)
+    }
+
+    /// Writes `request` and returns everything the server wrote back.
+    func exchange(_ request: String) throws -> String {
+        try channel.writeInbound(ByteBuffer(string: request))
+        var answer = ""
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            answer += String(buffer: buffer)
+        }
+        return answer
+    }
+
+    var isOpen: Bool { channel.isActive }
+}
+
+@Suite struct PipelineTests {
+    @Test func unknownPathsAre404AndTheConnectionStaysOpen() throws {
+        let harness = try PipelineHarness()
+        let answer = try harness.exchange("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 404 Not Found\r\n"))
+        #expect(answer.hasSuffix("{\"message\":\"Not found\"}"))
+        #expect(harness.isOpen)
+        #expect(try harness.exchange("PUT /files HTTP/1.1\r\nHost: x\r\n\r\n").contains("Allow: GET, HEAD\r\n"))
+    }
+
+    @Test func aRouteNeedingATokenIs401WithABearerChallenge() throws {
+        let harness = try PipelineHarness()
+        let missing = try harness.exchange("GET /files HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(missing.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
+        #expect(missing.contains("WWW-Authenticate: Bearer realm=\"FileDrop\"\r\n"))
+        #expect(missing.hasSuffix("{\"message\":\"Token missing\"}"))
+        let invalid = try harness.exchange("GET /files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a.b.c\r\n\r\n")
+        #expect(invalid.hasSuffix("{\"message\":\"Invalid token\"}"))
+    }
+
+    @Test func anUploadWithoutATokenIsRefusedBeforeItsBody() throws {
+        let harness = try PipelineHarness()
+        let answer = try harness.exchange(
+            "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                + "Content-Length: 100000000\r\nExpect: 100-continue\r\n\r\n"
+        )
+        #expect(answer.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
+        #expect(!answer.contains("100 Continue"))
+        #expect(answer.contains("Connection: close\r\n"))
+    }
+
+    @Test func aRequestHeadOver16KiBIs431() throws {
+        let harness = try PipelineHarness()
+        let big = String(repeating: "a", count: 17 * 1024)
+        let answer = try harness.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(big)\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+        #expect(!harness.isOpen)
+    }
+
+    @Test func garbageIs400AndCloses() throws {
+        let harness = try PipelineHarness()
+        let answer = try harness.exchange("NOT HTTP AT ALL\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(!harness.isOpen)
+    }
+
+    @Test func staticAssetsRevalidateWithTheirETag() throws {
+        let harness = try PipelineHarness()
+        let first = try harness.exchange("GET /static/app.css HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(first.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(first.contains("Content-Type: text/css; charset=utf-8\r\n"))
+        let etag = try #require(first.split(separator: "\r\n").first { $0.hasPrefix("ETag: ") }?.dropFirst(6))
+        let second = try harness.exchange("GET /static/app.css HTTP/1.1\r\nHost: x\r\nIf-None-Match: \(etag)\r\n\r\n")
+        #expect(second.hasPrefix("HTTP/1.1 304 Not Modified\r\n"))
+    }
+
+    @Test func aBrowserWithoutATokenGetsTheLoginPageWithSecurityHeaders() throws {
+        let harness = try PipelineHarness()
+        let answer = try harness.exchange("GET / HTTP/1.1\r\nHost: x\r\nAccept: text/html,*/*;q=0.8\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
+        for header in [
+            "Content-Type: text/html; charset=utf-8", "X-Frame-Options: DENY", "X-Content-Type-Options: nosniff",
+            "Referrer-Policy: same-origin", "Content-Security-Policy: default-src 'none'; script-src 'self'",
+        ] {
+            #expect(answer.contains(header), "missing \(header)")
+        }
+        #expect(answer.contains("name=\"password\""))
+    }
+
+    @Test func aRequestHeadMustArriveWithinTenSeconds() throws {
+        let harness = try PipelineHarness()
+        try harness.channel.writeInbound(ByteBuffer(string: "GET /healthz HTTP/1.1\r\n"))
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(harness.isOpen)
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!harness.isOpen)
+    }
+
+    @Test func anIdleKeptAliveConnectionClosesAfterSixtySeconds() throws {
+        let harness = try PipelineHarness()
+        _ = try harness.exchange("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(59))
+        #expect(harness.isOpen)
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!harness.isOpen)
+    }
+
+    @Test func aBodyMayIdleThirtySecondsBetweenReads() throws {
+        let harness = try PipelineHarness()
+        try harness.channel.writeInbound(
+            ByteBuffer(string: "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{")
+        )
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        try harness.channel.writeInbound(ByteBuffer(string: "\"user"))
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(harness.isOpen)
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!harness.isOpen)
+    }
+}
