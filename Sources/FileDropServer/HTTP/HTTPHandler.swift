@@ -224,7 +224,10 @@ final class HTTPHandler: ChannelDuplexHandler {
         var response = response
         let request = exchange.request
         let close = response.closeConnection || !request.head.isKeepAlive
-        response.headers.replaceOrAdd(name: "Content-Length", value: String(response.contentLength))
+        if response.status != .noContent && response.status != .notModified {
+            // 204 must not carry a length, and a 304's would have to be the full entity's.
+            response.headers.replaceOrAdd(name: "Content-Length", value: String(response.contentLength))
+        }
         if close { response.headers.replaceOrAdd(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: request.head.version, status: response.status, headers: response.headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
