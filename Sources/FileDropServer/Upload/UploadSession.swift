@@ -153,7 +153,9 @@ final class UploadSession {
                 let room = Self.chunkSize - pendingChunk.readableBytes
                 var piece = bytes.readSlice(length: min(room, bytes.readableBytes))!
                 if pendingChunk.capacity == 0 {
-                    pendingChunk = ByteBufferAllocator().buffer(capacity: Self.chunkSize)
+                    // A small upload needs no 1 MiB buffer: the body's length bounds the chunk.
+                    let capacity = exchange.request.declaredBodyLength.map { min(Self.chunkSize, $0) } ?? Self.chunkSize
+                    pendingChunk = ByteBufferAllocator().buffer(capacity: capacity)
                 }
                 pendingChunk.writeBuffer(&piece)
                 if pendingChunk.readableBytes == Self.chunkSize {
