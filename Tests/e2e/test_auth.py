@@ -288,3 +288,11 @@ def test_user_commands(server):
     empty = server.run_cli("user", "add", "dave", "--password-stdin", input="\n")
     assert empty.returncode != 0 and "empty" in empty.stderr
     assert server.run_cli("user", "remove", "nobody").returncode != 0
+
+
+def test_form_logout_redirects_home_and_clears_the_cookie(server, token):
+    r = requests.post(server.url + "/logout", cookies={"token": token}, data={},
+                      headers={**HTML, "Origin": server.url}, allow_redirects=False, timeout=10)
+    assert r.status_code == 303 and r.headers["Location"] == "/"
+    assert "token=;" in r.headers["Set-Cookie"] and "Max-Age=0" in r.headers["Set-Cookie"]
+    assert status_with(server, token).status_code == 401
