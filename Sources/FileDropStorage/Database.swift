@@ -156,9 +156,16 @@ public final class Database {
 
     /// Gives free pages back to the file system (incremental vacuum), then checkpoints so that
     /// the `-wal` file shrinks as well.
+    ///
+    /// A checkpoint that finds another process reading (`SQLITE_BUSY`) is not an error: the
+    /// caller's change is committed, and the next checkpoint shrinks the `-wal` file instead.
     public func reclaimSpace() throws(DatabaseError) {
         try execute("PRAGMA incremental_vacuum")
-        try checkpoint()
+        do {
+            try checkpoint()
+        } catch  where error.primaryCode == SQLITE_BUSY {
+            return
+        }
     }
 
     func error(code: Int32, sql: String?) -> DatabaseError {

@@ -50,6 +50,11 @@ enum Serve {
                 Terminal.printError("Created user 'admin' with password: \(password)")
                 Terminal.printError("Change it with: app user passwd admin")
             }
+        } catch {
+            server.shutdown(grace: .seconds(0))
+            Terminal.fail("cannot create the first user in \(configuration.databasePath): \(error)")
+        }
+        do {
             try server.start()
         } catch {
             server.shutdown(grace: .seconds(0))

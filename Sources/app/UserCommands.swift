@@ -6,23 +6,25 @@ import FileDropStorage
 /// server notices within a second.
 enum UserCommands {
     static func run(_ command: CommandLineArguments.UserCommand, name: String?, passwordFromStandardInput: Bool, database: String?) {
+        // A bad name is refused before anything is opened (or created).
+        let validName = command == .add ? UserName.validated(name ?? "") : name ?? ""
         let storage = open(database)
         defer { storage.close() }
         do {
             switch command {
             case .add:
-                let name = UserName.validated(name ?? "")
+                let name = validName
                 let password = PasswordInput.read(fromStandardInput: passwordFromStandardInput, confirm: true)
                 try storage.users.add(name: name, passwordHash: PasswordHasher().hash(password), now: Clock.unixSeconds())
                 Terminal.printError("Created user '\(name)'")
             case .passwd:
-                let name = name ?? ""
+                let name = validName
                 guard try storage.users.user(named: name) != nil else { Terminal.fail("no user '\(name)'") }
                 let password = PasswordInput.read(fromStandardInput: passwordFromStandardInput, confirm: true)
                 try storage.users.setPassword(name: name, passwordHash: PasswordHasher().hash(password), now: Clock.unixSeconds())
                 Terminal.printError("Password of '\(name)' changed; its earlier tokens no longer work")
             case .remove:
-                let name = name ?? ""
+                let name = validName
                 try storage.users.remove(name: name)
                 Terminal.printError("Removed user '\(name)'")
             case .list:

@@ -177,10 +177,10 @@ def test_binary_serves_the_same_without_assets_beside_it(tmp_path):
         folder.mkdir()
         server = Server(folder).start()
         try:
-            for path in ["/static/app.css", "/static/app.js", "/favicon.ico"]:
-                served = requests.get(server.url + path, timeout=10).content
-                assert served == (pathlib.Path(__file__).parents[2] / "Assets" / path.lstrip("/").replace("static/", "static/", 1)).read_bytes() \
-                    if path != "/favicon.ico" else served == (pathlib.Path(__file__).parents[2] / "Assets" / "favicon.ico").read_bytes()
+            assets = pathlib.Path(__file__).parents[2] / "Assets"
+            for path, source in [("/static/app.css", "static/app.css"), ("/static/app.js", "static/app.js"),
+                                 ("/favicon.ico", "favicon.ico")]:
+                assert requests.get(server.url + path, timeout=10).content == (assets / source).read_bytes(), path
         finally:
             server.kill()
     finally:

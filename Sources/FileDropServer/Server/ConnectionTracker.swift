@@ -34,8 +34,6 @@ final class ConnectionTracker: ChannelInboundHandler {
         context.fireChannelRead(data)
     }
 
-    var openCount: Int { open.count }
-
     /// Asks every connection to close once its current request is answered; the future
     /// completes when all are closed or, after `deadline`, once the stragglers were closed.
     func quiesce(eventLoop: EventLoop, deadline: TimeAmount) -> EventLoopFuture<Void> {

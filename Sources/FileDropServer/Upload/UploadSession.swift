@@ -31,7 +31,8 @@ final class UploadSession {
 
     private let exchange: Exchange
     private let server: ServerContext
-    private unowned let connection: HTTPHandler
+    /// Weak: database callbacks may outlive the connection they were started for.
+    private weak var connection: HTTPHandler?
     private var parser: MultipartParser
     private let user: String
 
@@ -205,7 +206,7 @@ final class UploadSession {
         let sequence = self.sequence
         self.sequence += 1
         chunksInFlight += 1
-        if chunksInFlight >= Self.maxChunksInFlight { connection.pauseReading() }
+        if chunksInFlight >= Self.maxChunksInFlight { connection?.pauseReading() }
         let digest = self.digest
         tail = tail.flatMap { [server, fileIDBox] in
             guard let fileID = fileIDBox.value else { return server.eventLoop.makeSucceededVoidFuture() }
@@ -220,7 +221,7 @@ final class UploadSession {
         tail.whenComplete { [weak self] _ in
             guard let self else { return }
             self.chunksInFlight -= 1
-            if self.chunksInFlight < Self.maxChunksInFlight { self.connection.resumeReading() }
+            if self.chunksInFlight < Self.maxChunksInFlight { self.connection?.resumeReading() }
         }
     }
 
@@ -274,7 +275,7 @@ final class UploadSession {
     /// Forgets the upload: stops at once, deletes what was written.
     func abort() {
         failed = true
-        connection.resumeReading()
+        connection?.resumeReading()
         tail.whenComplete { [server, fileIDBox] _ in
             guard let fileID = fileIDBox.value else { return }
             fileIDBox.value = nil
@@ -286,6 +287,6 @@ final class UploadSession {
     private func fail(_ response: Response) {
         guard !failed else { return }
         abort()
-        connection.uploadFailed(exchange, response)
+        connection?.uploadFailed(exchange, response)
     }
 }
