@@ -475,12 +475,12 @@ def test_templates_follow_the_csp_and_the_placeholder_contract():
     """No inline script/style/handlers, every page has the required head, placeholders match."""
     expected = {
         "login.html": {"{{error}}", "{{username}}"},
-        "index.html": {"{{username}}", "{{{file_rows}}}", "{{{pager}}}", "{{{notice}}}"},
+        "index.html": {"{{username}}", "{{page_size}}", "{{description_max}}", "{{{file_rows}}}",
+                       "{{{pager}}}", "{{{file_row_template}}}", "{{{pager_template}}}"},
         "file-row.html": {"{{id}}", "{{description}}", "{{filename}}", "{{content_type}}",
                           "{{size}}", "{{size_human}}", "{{created_at}}", "{{created_display}}",
                           "{{uploaded_by}}"},
         "pager.html": {"{{cursor}}"},
-        "notice.html": {"{{kind}}", "{{message}}"},
         "result.html": {"{{title}}", "{{message}}", "{{kind}}"},
     }
     pages = {"login.html", "index.html", "result.html"}

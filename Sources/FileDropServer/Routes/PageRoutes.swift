@@ -17,7 +17,7 @@ enum PageRoutes {
         }.map { files in
             let page = Array(files.prefix(pageSize))
             let next = files.count > pageSize ? page.last.map { ListingCursor.encode($0, key: server.cursorKey) } : nil
-            var response = Pages.index(user: user, files: page, nextCursor: next)
+            var response = Pages.index(user: user, files: page, nextCursor: next, pageSize: pageSize)
             if exchange.principal?.source == .query, let token = request.queryValue("token") {
                 // Reached with ?token=: give the page the cookie its form posts need.
                 response.headers.add(name: "Set-Cookie", value: LoginRoutes.cookie(token, maxAge: server.configuration.tokenTTL))
