@@ -1,4 +1,4 @@
-import FileDropStorage
+@testable import FileDropStorage
 import Glibc
 
 /// A fresh database file in a fresh folder, removed afterwards.
