@@ -18,7 +18,8 @@ import Testing
 
     private func get(_ harness: PipelineHarness, token: String, range: String? = nil) throws -> (head: String, body: [UInt8]) {
         let rangeHeader = range.map { "Range: \($0)\r\n" } ?? ""
-        return try harness.exchangeBinary("GET /files/1/content HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n\(rangeHeader)\r\n")
+        return try harness.exchangeBinary(
+            "GET /files/1/content HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n\(rangeHeader)\r\n")
     }
 
     @Test func theWholeFileComesBackWithItsHeaders() throws {

@@ -1,5 +1,6 @@
-@testable import FileDropStorage
 import Testing
+
+@testable import FileDropStorage
 
 @Suite struct FileStoreTests {
     private func store(

@@ -1,10 +1,10 @@
+import FileDropSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-
-import FileDropSystem
 
 /// The server's HMAC key, read from (or created in) the secret key file.
 ///

@@ -254,7 +254,9 @@ final class HTTPHandler: ChannelDuplexHandler {
                 context.flush()
                 finished = DownloadWriter(
                     download: download, storage: server.storage, eventLoop: context.eventLoop,
-                    writeBody: { [weak self] buffer in self?.writeBodyPart(buffer) ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) },
+                    writeBody: { [weak self] buffer in
+                        self?.writeBodyPart(buffer) ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+                    },
                     writeEnd: { [weak self] in self?.writeEnd() ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
                 ).start()
             }
