@@ -39,12 +39,22 @@ import Testing
     @Test func fiveFailuresLockTheAddressOutEvenForTheRightPassword() throws {
         let harness = try PipelineHarness()
         try harness.addUser("ann", password: "s3cret")
+        // No credentials at all: 401 with the challenge, and not a failure.
+        let none = try harness.exchange("GET /login HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(none.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
+        #expect(none.header("WWW-Authenticate") == "Basic realm=\"FileDrop\", charset=\"UTF-8\"")
         for _ in 0..<5 {
             #expect(try harness.exchange(basic("ann:wrong")).hasPrefix("HTTP/1.1 401 "))
         }
         let locked = try harness.exchange(basic("ann:s3cret"))
         #expect(locked.hasPrefix("HTTP/1.1 429 Too Many Requests\r\n"))
         #expect(locked.header("Retry-After") == "60")
+        let json = #"{"username":"ann","password":"s3cret"}"#
+        let form = try harness.exchange(
+            "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
+        )
+        #expect(form.hasPrefix("HTTP/1.1 429 Too Many Requests\r\n"))
+        #expect(try harness.finishIsClean())
     }
 
     @Test func healthAnswersFromTheDatabase() throws {

@@ -87,6 +87,38 @@ import Testing
         #expect(try harness.count("files") == 0)
     }
 
+    @Test func withExpectContinueA413ComesInsteadOf100Continue() throws {
+        let (harness, token) = try harness(maxUploadSize: 10)
+        let answer = try harness.exchange(
+            "POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nExpect: 100-continue\r\n"
+                + "Content-Type: multipart/form-data; boundary=\(FormBody.boundary)\r\nContent-Length: \(50 << 20)\r\n\r\n"
+        )
+        #expect(answer.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"))
+        #expect(!answer.contains("100 Continue"))
+        #expect(answer.header("Connection") == "close")
+    }
+
+    @Test func theLimitCountsFileBytesNotTheBody() throws {
+        let (harness, token) = try harness(maxUploadSize: 100)
+        let body = FormBody.encode([
+            .field("note", Array(repeating: 0x6E, count: 30_000)), .field("description", Array("fits".utf8)),
+            .file(filename: "f", Array(repeating: 1, count: 90)),
+        ])
+        let answer = try harness.exchange(FormBody.request(token: token, body: body))
+        #expect(answer.hasPrefix("HTTP/1.1 201 Created\r\n"))
+        #expect(try harness.storage.files.record(id: 1)?.size == 90)
+        #expect(try harness.finishIsClean())
+    }
+
+    @Test func aFileUnderAnotherFieldNameIsNotTheFile() throws {
+        let (harness, token) = try harness()
+        let body = FormBody.encode([.field("description", Array("d".utf8)), .file(name: "file", filename: "a.txt", [1, 2])])
+        let answer = try harness.exchange(FormBody.request(token: token, body: body))
+        #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(try harness.count("files") == 0)
+        #expect(try harness.finishIsClean())
+    }
+
     @Test func aChunkedBodyIs413AsSoonAsItPassesTheLimit() throws {
         let (harness, token) = try harness(maxUploadSize: 10)
         let body = form(Array(repeating: 1, count: 11))

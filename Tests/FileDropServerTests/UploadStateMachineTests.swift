@@ -71,6 +71,10 @@ import Testing
         ),
         ("no inputFile part", description("d") + [.bodyEnd], [failed(.badRequest, noFile)]),
         (
+            "a file under another name", description("d") + [.part("file", filename: "a.txt"), .bytes([1]), .partEnd, .bodyEnd],
+            [failed(.badRequest, noFile)]
+        ),
+        (
             "a browser's empty choice", file([], named: "") + description("d") + [.bodyEnd],
             [opened("upload"), appended([]), failed(.badRequest, noFile)]
         ),

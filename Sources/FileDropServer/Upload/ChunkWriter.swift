@@ -96,6 +96,7 @@ final class ChunkWriter {
 
     /// Takes the next bytes of the file. Full chunks go to the storage thread at once.
     func append(_ bytes: ByteBuffer) {
+        tail.eventLoop.assertInEventLoop()
         guard !failed, !abandoned else { return }
         receivedBytes += Int64(bytes.readableBytes)
         var bytes = bytes
@@ -115,6 +116,7 @@ final class ChunkWriter {
     /// Writes what is pending (a partial last chunk too) and completes, on the event loop,
     /// once every write so far is stored; fails with the first storage error.
     func flush() -> EventLoopFuture<Progress> {
+        tail.eventLoop.assertInEventLoop()
         if pending.readableBytes > 0 && !failed && !abandoned {
             writePending()
         }
@@ -124,6 +126,7 @@ final class ChunkWriter {
     /// Stops writing: pending bytes are dropped and later appends ignored. Completes once
     /// the writes already started are over, whatever their outcome.
     func abandon() -> EventLoopFuture<Void> {
+        tail.eventLoop.assertInEventLoop()
         abandoned = true
         pending = ByteBuffer()
         resumeIfPaused()

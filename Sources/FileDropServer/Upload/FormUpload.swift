@@ -81,6 +81,7 @@ final class FormUpload {
     // MARK: The body as it arrives
 
     func receive(_ buffer: ByteBuffer) {
+        environment.eventLoop.assertInEventLoop()
         guard !failed else { return }
         let events: [MultipartEvent]
         do {
