@@ -6,8 +6,9 @@ import NIOHTTP1
 /// route, authenticate, read the body the endpoint needs, answer, log.
 ///
 /// Small bodies (login forms) are collected in memory up to `smallBodyLimit`; an upload's
-/// body is handed piece by piece to its `UploadSession`, which may pause reading from the
-/// socket while the database catches up (reads are held back in `read(context:)`).
+/// body is handed piece by piece to its `FormUpload`, which may pause reading from the
+/// socket while the database catches up (reads are held back in `read(context:)`) and may
+/// answer before the body's end, through the closures the handler gives it.
 /// An answer given before the body was read (401, 413, 415, ...) is sent at once; the rest
 /// of the body is then read and dropped, and the connection closed.
 final class HTTPHandler: ChannelDuplexHandler {
@@ -20,7 +21,7 @@ final class HTTPHandler: ChannelDuplexHandler {
     private enum State {
         case idle
         case collecting(Exchange, ByteBuffer)
-        case uploading(Exchange, UploadSession)
+        case uploading(Exchange, FormUpload)
         /// Answered before the body was read; drop the body, then close.
         case discarding
         /// The request is complete and its answer is being made or written.
@@ -80,7 +81,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         exchange.endpoint = endpoint
 
         if endpoint.requiresToken {
-            switch server.authenticator.authenticate(request, now: server.nowSeconds) {
+            switch server.authenticator.authenticate(request, now: server.clock.unixSeconds) {
             case .failure(let failure):
                 if endpoint == .logout, failure == .invalid {
                     break  // a stale cookie must not keep anyone from signing out
@@ -95,7 +96,13 @@ final class HTTPHandler: ChannelDuplexHandler {
         }
 
         if endpoint == .upload {
-            switch UploadSession.start(exchange: exchange, server: server, connection: self) {
+            let connection = FormUpload.Connection(
+                pauseReading: { [weak self] in self?.pauseReading() },
+                resumeReading: { [weak self] in self?.resumeReading() },
+                answerNow: { [weak self] response in self?.uploadFailed(exchange, response) }
+            )
+            let user = exchange.principal?.user ?? ""
+            switch FormUpload.start(request, user: user, environment: server.uploads, connection: connection) {
             case .refused(let response):
                 return answerEarly(exchange, response, context: context)
             case .accepted(let session):
@@ -133,12 +140,12 @@ final class HTTPHandler: ChannelDuplexHandler {
         switch state {
         case .collecting(let exchange, let body):
             state = .responding
-            Routes.handle(exchange, body: body, server: server).whenComplete { result in
+            server.routes.handle(exchange, body: body).assumeIsolated().whenComplete { result in
                 self.send(result.orInternalError(self.server.logger), for: exchange)
             }
-        case .uploading(let exchange, let session):
+        case .uploading(let exchange, let upload):
             state = .responding
-            session.finish().whenComplete { result in
+            upload.finish().assumeIsolated().whenComplete { result in
                 self.send(result.orInternalError(self.server.logger), for: exchange)
             }
         case .discarding:
@@ -150,8 +157,8 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .uploading(_, let session) = state {
-            session.abort()
+        if case .uploading(_, let upload) = state {
+            upload.abort()
         }
         state = .idle
         context.fireChannelInactive()
@@ -186,11 +193,11 @@ final class HTTPHandler: ChannelDuplexHandler {
 
     /// Stops reading from the socket until `resumeReading`; the upload's database writes
     /// have fallen behind.
-    func pauseReading() {
+    private func pauseReading() {
         readsPaused = true
     }
 
-    func resumeReading() {
+    private func resumeReading() {
         readsPaused = false
         if readPending, let context {
             readPending = false
@@ -199,7 +206,7 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     /// An upload failed before its body ended: answer now, drop the rest of the body.
-    func uploadFailed(_ exchange: Exchange, _ response: Response) {
+    private func uploadFailed(_ exchange: Exchange, _ response: Response) {
         guard let context, case .uploading = state else { return }
         resumeReading()
         answerEarly(exchange, response, context: context)
@@ -245,10 +252,16 @@ final class HTTPHandler: ChannelDuplexHandler {
                 finished = context.writeAndFlush(wrapOutboundOut(.end(nil))).map { 0 }
             } else {
                 context.flush()
-                finished = DownloadWriter(download: download, server: server, handler: self).start()
+                finished = DownloadWriter(
+                    download: download, storage: server.storage, eventLoop: context.eventLoop,
+                    writeBody: { [weak self] buffer in
+                        self?.writeBodyPart(buffer) ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+                    },
+                    writeEnd: { [weak self] in self?.writeEnd() ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+                ).start()
             }
         }
-        finished.whenComplete { result in
+        finished.assumeIsolated().whenComplete { result in
             let bytes = (try? result.get()) ?? -1
             AccessLog.record(exchange, status: response.status, bytes: bytes, logger: self.server.logger)
             if case .responding = self.state { self.state = .idle }
@@ -260,35 +273,19 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     /// Writes one piece of a streamed body; completes when it has been written to the socket.
-    func writeBodyPart(_ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+    private func writeBodyPart(_ buffer: ByteBuffer) -> EventLoopFuture<Void> {
         guard let context else { return server.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
         return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))))
     }
 
-    func writeEnd() -> EventLoopFuture<Void> {
+    private func writeEnd() -> EventLoopFuture<Void> {
         guard let context else { return server.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
         return context.writeAndFlush(wrapOutboundOut(.end(nil)))
     }
 }
 
-/// One request and what was learnt of it on the way.
-struct Exchange {
-    let request: Request
-    var endpoint: Endpoint?
-    var principal: Principal?
-}
-
-extension Request {
-    /// The declared body length: 0 for none, nil when chunked (unknown).
-    var declaredBodyLength: Int? {
-        if headers.contains(name: "transfer-encoding") { return nil }
-        return headers.first(name: "content-length").flatMap { Int($0) } ?? 0
-    }
-
-    var expectsContinue: Bool {
-        headers.first(name: "expect")?.lowercased() == "100-continue"
-    }
-}
+@available(*, unavailable)
+extension HTTPHandler: Sendable {}
 
 extension Result where Success == Response {
     /// A route's failure becomes a 500 with a generic body; the details go to the log.
