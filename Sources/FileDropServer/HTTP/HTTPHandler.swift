@@ -6,7 +6,8 @@ import NIOHTTP1
 /// route, authenticate, read the body the endpoint needs, answer, log.
 ///
 /// Small bodies (login forms) are collected in memory up to `smallBodyLimit`; an upload's
-/// body is handed piece by piece to its `FormUpload`, which may pause reading from the
+/// body is handed piece by piece to its `StreamedBody` (`Routes.startStreamedBody` says
+/// which endpoints stream and makes it), which may pause reading from the
 /// socket while the database catches up (reads are held back in `read(context:)`) and may
 /// answer before the body's end, through the closures the handler gives it.
 /// An answer given before the body was read (401, 413, 415, ...) is sent at once; the rest
@@ -21,7 +22,7 @@ final class HTTPHandler: ChannelDuplexHandler {
     private enum State {
         case idle
         case collecting(Exchange, ByteBuffer)
-        case uploading(Exchange, FormUpload)
+        case streaming(Exchange, any StreamedBody)
         /// Answered before the body was read; drop the body, then close.
         case discarding
         /// The request is complete and its answer is being made or written.
@@ -95,18 +96,17 @@ final class HTTPHandler: ChannelDuplexHandler {
             }
         }
 
-        if endpoint == .upload {
-            let connection = FormUpload.Connection(
-                pauseReading: { [weak self] in self?.pauseReading() },
-                resumeReading: { [weak self] in self?.resumeReading() },
-                answerNow: { [weak self] response in self?.uploadFailed(exchange, response) }
-            )
-            let user = exchange.principal?.user ?? ""
-            switch FormUpload.start(request, user: user, environment: server.uploads, connection: connection) {
+        let connection = StreamedBodyConnection(
+            pauseReading: { [weak self] in self?.pauseReading() },
+            resumeReading: { [weak self] in self?.resumeReading() },
+            answerNow: { [weak self] response in self?.streamFailed(exchange, response) }
+        )
+        if let start = server.routes.startStreamedBody(exchange, connection: connection) {
+            switch start {
             case .refused(let response):
                 return answerEarly(exchange, response, context: context)
-            case .accepted(let session):
-                state = .uploading(exchange, session)
+            case .accepted(let body):
+                state = .streaming(exchange, body)
             }
         } else {
             if let declared = request.declaredBodyLength, declared > Self.smallBodyLimit {
@@ -129,8 +129,8 @@ final class HTTPHandler: ChannelDuplexHandler {
             state = .idle  // avoid a copy-on-write of `body` while it is appended to
             body.writeBuffer(&buffer)
             state = .collecting(exchange, body)
-        case .uploading(_, let session):
-            session.receive(buffer)
+        case .streaming(_, let body):
+            body.receive(buffer)
         case .idle, .discarding, .responding:
             break
         }
@@ -143,9 +143,9 @@ final class HTTPHandler: ChannelDuplexHandler {
             server.routes.handle(exchange, body: body).assumeIsolated().whenComplete { result in
                 self.send(result.orInternalError(self.server.logger), for: exchange)
             }
-        case .uploading(let exchange, let upload):
+        case .streaming(let exchange, let body):
             state = .responding
-            upload.finish().assumeIsolated().whenComplete { result in
+            body.finish().assumeIsolated().whenComplete { result in
                 self.send(result.orInternalError(self.server.logger), for: exchange)
             }
         case .discarding:
@@ -157,8 +157,8 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .uploading(_, let upload) = state {
-            upload.abort()
+        if case .streaming(_, let body) = state {
+            body.abort()
         }
         state = .idle
         context.fireChannelInactive()
@@ -205,9 +205,9 @@ final class HTTPHandler: ChannelDuplexHandler {
         }
     }
 
-    /// An upload failed before its body ended: answer now, drop the rest of the body.
-    private func uploadFailed(_ exchange: Exchange, _ response: Response) {
-        guard let context, case .uploading = state else { return }
+    /// A streamed body failed before it ended: answer now, drop the rest of the body.
+    private func streamFailed(_ exchange: Exchange, _ response: Response) {
+        guard let context, case .streaming = state else { return }
         resumeReading()
         answerEarly(exchange, response, context: context)
     }

@@ -2,8 +2,9 @@ import FileDropStorage
 import NIOCore
 import NIOHTTP1
 
-/// Every endpoint that answers once its (small) body is in. Uploads stream through
-/// `FormUpload` instead; downloads answer with a `Download` that `HTTPHandler` streams.
+/// Every endpoint: those that answer once their (small) body is in (`handle`), and those whose
+/// body streams into storage as it arrives (`startStreamedBody`). Downloads answer with a
+/// `Download` that `HTTPHandler` streams.
 ///
 /// Each route has one shape: parse the request, do the storage work on the storage thread,
 /// map errors to statuses, build the response. Each group of routes holds only what it
@@ -14,6 +15,20 @@ struct Routes {
     let files: FileRoutes
     let login: LoginRoutes
     let pages: PageRoutes
+    let uploads: FormUpload.Environment
+
+    /// For an endpoint whose body is consumed as it arrives (uploads), decides from the head
+    /// whether to read it and makes its consumer; nil for endpoints whose small body is
+    /// collected first and handed to `handle`.
+    func startStreamedBody(_ exchange: Exchange, connection: StreamedBodyConnection) -> StreamedBodyStart? {
+        switch exchange.endpoint {
+        case .upload?:
+            let user = exchange.principal?.user ?? ""
+            return FormUpload.start(exchange.request, user: user, environment: uploads, connection: connection)
+        default:
+            return nil
+        }
+    }
 
     func handle(_ exchange: Exchange, body: ByteBuffer) -> EventLoopFuture<Response> {
         let request = exchange.request

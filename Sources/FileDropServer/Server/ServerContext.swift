@@ -15,7 +15,6 @@ final class ServerContext {
     let storage: any StorageAccess
     let authenticator: Authenticator
     let routes: Routes
-    let uploads: FormUpload.Environment
     let clock: WallClock
     let logger: Logger
 
@@ -39,10 +38,10 @@ final class ServerContext {
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
                 limiter: .makeBoxSendingValue(LoginRateLimiter(), eventLoop: eventLoop), clock: clock, logger: logger
             ),
-            pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL)
-        )
-        uploads = FormUpload.Environment(
-            eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+            pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL),
+            uploads: FormUpload.Environment(
+                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+            )
         )
     }
 }

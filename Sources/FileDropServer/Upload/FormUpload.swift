@@ -15,9 +15,9 @@ import NIOCore
 /// client get its 201. Anything that goes wrong before that leaves an incomplete row, deleted
 /// at once (or at the next start after a crash).
 ///
-/// It reaches its connection only through the closures of `Connection` (pause and resume
+/// It reaches its connection only through the closures of `StreamedBodyConnection` (pause and resume
 /// reading, answer now), never through the handler itself.
-final class FormUpload {
+final class FormUpload: StreamedBody {
     /// What an upload needs from the server.
     struct Environment {
         let eventLoop: EventLoop
@@ -28,34 +28,19 @@ final class FormUpload {
         let logger: Logger
     }
 
-    /// How the upload acts on its connection.
-    struct Connection {
-        /// The database fell behind: stop reading from the socket.
-        var pauseReading: () -> Void
-        var resumeReading: () -> Void
-        /// The upload failed before its body ended: answer now; the rest of the body is dropped.
-        var answerNow: (Response) -> Void
-    }
-
-    enum Start {
-        case accepted(FormUpload)
-        /// Refused from the head alone; the body is not read.
-        case refused(Response)
-    }
-
     /// `finish()` after the upload had failed and answered: a bug in the caller.
     struct AlreadyFailed: Error {}
 
     private let request: Request
     private let user: String
     private let environment: Environment
-    private let connection: Connection
+    private let connection: StreamedBodyConnection
     private var parser: MultipartParser
     private var machine: UploadStateMachine
     private var file: (id: EventLoopFuture<Int64>, writer: ChunkWriter)?
     private var failed = false
 
-    private init(request: Request, user: String, boundary: String, environment: Environment, connection: Connection) {
+    private init(request: Request, user: String, boundary: String, environment: Environment, connection: StreamedBodyConnection) {
         self.request = request
         self.user = user
         self.environment = environment
@@ -65,7 +50,9 @@ final class FormUpload {
     }
 
     /// Checks what can be checked from the head alone (media type, boundary, declared size).
-    static func start(_ request: Request, user: String, environment: Environment, connection: Connection) -> Start {
+    static func start(
+        _ request: Request, user: String, environment: Environment, connection: StreamedBodyConnection
+    ) -> StreamedBodyStart {
         let decision = UploadStateMachine.decide(
             contentType: request.headers.first(name: "content-type"), declaredBodyLength: request.declaredBodyLength,
             maxFileSize: environment.maxFileSize
