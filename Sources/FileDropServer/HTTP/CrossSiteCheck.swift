@@ -17,7 +17,7 @@ enum CrossSiteCheck {
             return nil
         }
         guard let host = request.headers.first(name: "host"), let claimedHost = authority(of: claimed),
-            claimedHost.lowercased() == host.lowercased()
+            claimedHost.lowercased().utf8.elementsEqual(host.lowercased().utf8)
         else {
             return .message(.forbidden, "Cross-site request refused")
         }
@@ -36,7 +36,7 @@ enum CrossSiteCheck {
             return nil
         }
         let rest = url.dropFirst(scheme.count)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        return authority.isEmpty ? nil : String(authority)
+        let authority = rest.unicodeScalars.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return authority.isEmpty ? nil : String(Substring(authority))
     }
 }
