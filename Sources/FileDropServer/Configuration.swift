@@ -13,8 +13,17 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The largest file accepted, in bytes.
     public var maxUploadSize: Int64 = 4_294_967_295
     public var logLevel: Logger.Level = .info
-    /// Connections past this many are closed as soon as they are accepted.
+    /// Open connections at most; a newcomer past it takes the slot of an idle or slow one,
+    /// or is closed at once when none can be freed (`ConnectionAdmission`).
     public var maxConnections = 512
+    /// Open connections from one client address at most. A quarter of the default cap: one
+    /// host (or one NAT) cannot take every slot, yet a benchmark's or a browser's few dozen
+    /// parallel connections from one address are far below it.
+    public var maxConnectionsPerAddress = 128
+    /// Bytes of request and response data buffered at once, over all connections.
+    public var memoryBudget = 64 << 20
+    /// Slow-client limits (test-only overrides: `ConnectionLimits.environmentVariable`).
+    public var limits = ConnectionLimits()
 
     public init() {}
 
@@ -26,6 +35,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         case tokenTTL = "token-ttl"
         case maxUploadSize = "max-upload-size"
         case logLevel = "log-level"
+        case maxConnections = "max-connections"
+        case maxConnectionsPerAddress = "max-connections-per-address"
+        case memoryBudget = "memory-budget"
 
         public var flag: String { "--\(rawValue)" }
 
@@ -42,6 +54,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: "SECONDS"
             case .maxUploadSize: "BYTES"
             case .logLevel: "LEVEL"
+            case .maxConnections, .maxConnectionsPerAddress: "N"
+            case .memoryBudget: "BYTES"
             }
         }
 
@@ -55,6 +69,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: "token lifetime"
             case .maxUploadSize: "largest file accepted"
             case .logLevel: "debug, info, warning or error"
+            case .maxConnections: "open connections at most; idle and slow ones make room"
+            case .maxConnectionsPerAddress: "open connections from one client address at most"
+            case .memoryBudget: "request and response bytes buffered at once"
             }
         }
 
@@ -69,6 +86,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: return String(defaults.tokenTTL)
             case .maxUploadSize: return String(defaults.maxUploadSize)
             case .logLevel: return "\(defaults.logLevel)"
+            case .maxConnections: return String(defaults.maxConnections)
+            case .maxConnectionsPerAddress: return String(defaults.maxConnectionsPerAddress)
+            case .memoryBudget: return String(defaults.memoryBudget)
             }
         }
     }
@@ -93,6 +113,13 @@ public struct ServerConfiguration: Sendable, Equatable {
                 try configuration.apply(setting, value)
             } catch {
                 throw ConfigurationError(source: source, value: value, reason: error)
+            }
+        }
+        if let text = environment[ConnectionLimits.environmentVariable] {
+            do throws(ConfigurationError.Reason) {
+                configuration.limits = try ConnectionLimits.parse(text)
+            } catch {
+                throw ConfigurationError(source: ConnectionLimits.environmentVariable, value: text, reason: error)
             }
         }
         return configuration
@@ -132,6 +159,22 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be one of debug, info, warning, error")
             }
             logLevel = level
+        case .maxConnections:
+            guard let count = Int(value), (1...1_000_000).contains(count) else {
+                throw .init("must be a whole number from 1 to 1000000")
+            }
+            maxConnections = count
+        case .maxConnectionsPerAddress:
+            guard let count = Int(value), (1...1_000_000).contains(count) else {
+                throw .init("must be a whole number from 1 to 1000000")
+            }
+            maxConnectionsPerAddress = count
+        case .memoryBudget:
+            // At least 4 MiB: a few chunk buffers (1 MiB each) must fit for uploads to move.
+            guard let bytes = Int(value), bytes >= 4 << 20 else {
+                throw .init("must be a whole number of bytes, 4194304 (4 MiB) or more")
+            }
+            memoryBudget = bytes
         }
     }
 }

@@ -85,6 +85,11 @@ import Glibc
         }
     }
 
+    /// A budget far larger than anything these tests hold.
+    private static func budget(_ loop: EventLoop) -> MemoryBudget {
+        MemoryBudget(capacity: 1 << 20, eventLoop: loop)
+    }
+
     private static func bytes(_ count: Int, seed: Int = 0) -> [UInt8] {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) }
     }
@@ -94,7 +99,8 @@ import Glibc
         let loop = EmbeddedEventLoop()
         let id = try database.newFile(chunkSize: 4)
         let writer = ChunkWriter(
-            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), fileID: loop.makeSucceededFuture(id), chunkSize: 4
+            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), budget: Self.budget(loop),
+            fileID: loop.makeSucceededFuture(id), chunkSize: 4
         )
         let content = Self.bytes(10)
         for start in stride(from: 0, to: 10, by: 3) {
@@ -117,11 +123,12 @@ import Glibc
         let id = try database.newFile(chunkSize: 4)
         let content = Self.bytes(11, seed: 7)
         // The first request stores `offset` bytes and ends (a partial last chunk stays).
-        let first = ChunkWriter(storage: storage, fileID: loop.makeSucceededFuture(id), chunkSize: 4)
+        let first = ChunkWriter(storage: storage, budget: Self.budget(loop), fileID: loop.makeSucceededFuture(id), chunkSize: 4)
         first.append(ByteBuffer(bytes: content[..<offset]))
         let stored = try first.flush().wait()
         // The next one starts from what was stored: its offset and digest.
-        let second = ChunkWriter(storage: storage, fileID: loop.makeSucceededFuture(id), start: stored, chunkSize: 4)
+        let second = ChunkWriter(
+            storage: storage, budget: Self.budget(loop), fileID: loop.makeSucceededFuture(id), start: stored, chunkSize: 4)
         #expect(second.storedBytes == Int64(offset))
         second.append(ByteBuffer(bytes: content[offset...]))
         var progress = try second.flush().wait()
@@ -136,7 +143,7 @@ import Glibc
         let loop = EmbeddedEventLoop()
         let storage = QueuedStorageAccess(storage: database.storage, eventLoop: loop)
         let id = try database.newFile(chunkSize: 4)
-        let writer = ChunkWriter(storage: storage, fileID: loop.makeSucceededFuture(id), chunkSize: 4)
+        let writer = ChunkWriter(storage: storage, budget: Self.budget(loop), fileID: loop.makeSucceededFuture(id), chunkSize: 4)
         var events: [String] = []
         writer.onPause = { events.append("pause") }
         writer.onResume = { events.append("resume") }
@@ -157,7 +164,7 @@ import Glibc
         let loop = EmbeddedEventLoop()
         let storage = QueuedStorageAccess(storage: database.storage, eventLoop: loop)
         let id = try database.newFile(chunkSize: 4)
-        let writer = ChunkWriter(storage: storage, fileID: loop.makeSucceededFuture(id), chunkSize: 4)
+        let writer = ChunkWriter(storage: storage, budget: Self.budget(loop), fileID: loop.makeSucceededFuture(id), chunkSize: 4)
         var failures: [Error] = []
         writer.onFailure = { failures.append($0) }
         writer.append(ByteBuffer(bytes: Self.bytes(12)))
@@ -177,7 +184,8 @@ import Glibc
         let id = try database.newFile(chunkSize: 4)
         let seen = Mutex<[Int64]>([])
         let writer = ChunkWriter(
-            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), fileID: loop.makeSucceededFuture(id),
+            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), budget: Self.budget(loop),
+            fileID: loop.makeSucceededFuture(id),
             chunkSize: 4,
             commitEachChunk: { storage, fileID, progress in
                 // Inside the transaction: the row just written is visible.
@@ -196,7 +204,8 @@ import Glibc
         let loop = EmbeddedEventLoop()
         let id = try database.newFile(chunkSize: 4)
         let writer = ChunkWriter(
-            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), fileID: loop.makeSucceededFuture(id),
+            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), budget: Self.budget(loop),
+            fileID: loop.makeSucceededFuture(id),
             chunkSize: 4,
             commitEachChunk: { _, _, progress in
                 if progress.storedBytes > 4 { throw Refused() }
@@ -212,7 +221,7 @@ import Glibc
         let loop = EmbeddedEventLoop()
         let storage = QueuedStorageAccess(storage: database.storage, eventLoop: loop)
         let id = try database.newFile(chunkSize: 4)
-        let writer = ChunkWriter(storage: storage, fileID: loop.makeSucceededFuture(id), chunkSize: 4)
+        let writer = ChunkWriter(storage: storage, budget: Self.budget(loop), fileID: loop.makeSucceededFuture(id), chunkSize: 4)
         var resumed = false
         writer.onResume = { resumed = true }
         writer.append(ByteBuffer(bytes: Self.bytes(10)))

@@ -13,6 +13,24 @@ import Testing
         #expect(configuration.tokenTTL == 1200)
         #expect(configuration.maxUploadSize == 4_294_967_295)
         #expect(configuration.logLevel == .info)
+        #expect(configuration.maxConnections == 512)
+        #expect(configuration.memoryBudget == 64 << 20)
+        #expect(configuration.limits == ConnectionLimits())
+    }
+
+    @Test func testLimitsComeFromTheirEnvironmentVariable() throws {
+        let environment = ["FILEDROP_TEST_LIMITS": "write-idle=2, body-idle=0.5,discard-bytes=1000,body-min-rate=10"]
+        let limits = try ServerConfiguration.resolve(flags: [:], environment: environment).limits
+        #expect(limits.writeIdle == .seconds(2))
+        #expect(limits.bodyIdle == .milliseconds(500))
+        #expect(limits.discardBytes == 1000)
+        #expect(limits.bodyMinimumRate == 10)
+        #expect(limits.head == .seconds(10))
+        for bad in ["write-idle", "write-idle=0", "nap=3", "head=-1"] {
+            #expect(throws: ConfigurationError.self) {
+                _ = try ServerConfiguration.resolve(flags: [:], environment: ["FILEDROP_TEST_LIMITS": bad])
+            }
+        }
     }
 
     @Test func flagsOverrideEnvironmentWhichOverridesDefaults() throws {
@@ -33,12 +51,14 @@ import Testing
         #expect(
             names == [
                 "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
+                "APP_MAX_CONNECTIONS", "APP_MAX_CONNECTIONS_PER_ADDRESS", "APP_MEMORY_BUDGET",
             ])
     }
 
     @Test(arguments: [
         (ServerConfiguration.Setting.port, "70000"), (.port, "-1"), (.port, "http"), (.tokenTTL, "abc"),
         (.tokenTTL, "0"), (.maxUploadSize, "-5"), (.maxUploadSize, "1e9"), (.logLevel, "verbose"), (.host, ""),
+        (.maxConnections, "0"), (.maxConnectionsPerAddress, "many"), (.memoryBudget, "1024"),
     ])
     func invalidValuesNameTheSettingInOneLine(setting: ServerConfiguration.Setting, value: String) {
         do {

@@ -2,19 +2,24 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// One line per request on the log: method, path (token redacted), status, bytes, duration,
-/// user and client. Never a header, a body or a query token.
+/// One line per request on the log: method, path (query values redacted but the listing's
+/// own), status, bytes, duration, user and client; a request cut off midway (the client went
+/// away, a timeout closed it) says so at the end, with the status sent (or `-` when none was)
+/// and the body bytes sent so far. Never a header, a body or a token.
 enum AccessLog {
-    static func record(_ exchange: Exchange, status: HTTPResponseStatus, bytes: Int64, logger: Logger) {
+    static func record(
+        _ exchange: Exchange, status: HTTPResponseStatus?, bytes: Int64, cutOff: String?, logger: Logger
+    ) {
         let request = exchange.request
         let elapsed = ContinuousClock.now - request.receivedAt
         let (seconds, attoseconds) = elapsed.components
         let milliseconds = Double(seconds) * 1000 + Double(attoseconds) / 1e15
         let duration = String(Int((milliseconds * 10).rounded())).paddedDecimal(places: 1)
         let user = exchange.principal?.user ?? "-"
-        let sent = bytes < 0 ? "aborted" : "\(bytes)"
+        let shownStatus = status.map { String($0.code) } ?? "-"
+        let ending = cutOff.map { " cut-off (\($0))" } ?? ""
         logger.info(
-            "\(request.method.rawValue) \(request.redactedURI) \(status.code) \(sent) \(duration)ms user=\(user) client=\(request.clientAddress)"
+            "\(request.method.rawValue) \(request.redactedURI) \(shownStatus) \(bytes) \(duration)ms user=\(user) client=\(request.clientAddress)\(ending)"
         )
     }
 }

@@ -57,7 +57,9 @@ public final class Server {
                 refresher: AccountRefresher(
                     eventLoop: eventLoop, storage: storage, authenticator: context.authenticator, clock: clock, logger: logger
                 ),
-                tracker: ConnectionTracker(maxConnections: configuration.maxConnections)
+                tracker: ConnectionTracker(
+                    maxConnections: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress
+                )
             ),
             eventLoop: eventLoop
         )
@@ -95,7 +97,8 @@ public final class Server {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                Self.configure(channel, context: loopParts.value.context)
+                let parts = loopParts.value
+                return Self.configure(channel, context: parts.context, activity: parts.tracker.activity(of: channel))
             }
         let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
         serverChannel = channel
@@ -106,8 +109,14 @@ public final class Server {
     }
 
     /// The per-connection pipeline: timeouts, the HTTP/1.1 codec with its limits, the handler.
-    /// Runs on the channel's event loop, which is the server's one loop.
-    static func configure(_ channel: Channel, context: ServerContext) -> EventLoopFuture<Void> {
+    /// Runs on the channel's event loop, which is the server's one loop. `activity` is the
+    /// connection's record in the `ConnectionTracker` (a fresh one for a channel outside it).
+    static func configure(_ channel: Channel, context: ServerContext, activity: ConnectionActivity? = nil) -> EventLoopFuture<Void> {
+        let activity =
+            activity
+            ?? ConnectionActivity(
+                address: channel.remoteAddress?.ipAddress ?? "-", standing: .receivingHead(bytes: 0, since: channel.eventLoop.now)
+            )
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = 16 * 1024
         limits.maxHeaderFieldSize = 16 * 1024
@@ -121,7 +130,7 @@ public final class Server {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: limits
             )
-            try sync.addHandler(TimeoutHandler())
+            try sync.addHandler(TimeoutHandler(limits: context.limits, activity: activity))
             try sync.addHandler(HTTPHandler(server: context))
             return channel.eventLoop.makeSucceededVoidFuture()
         } catch {

@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 
 /// What the connections' handlers share: the routes, the authenticator, what uploads and
-/// downloads need, the clock and the log. Built once per server.
+/// downloads need, the memory budget and slow-client limits, the clock and the log. Built
+/// once per server.
 ///
 /// It lives on the server's one event loop and is not `Sendable`: the mutable state it holds
 /// (the authenticator's snapshot, the login rate limiter) is only ever touched on that loop,
@@ -17,6 +18,9 @@ final class ServerContext {
     let routes: Routes
     let clock: WallClock
     let logger: Logger
+    /// The one budget for buffered request and response bytes.
+    let budget: MemoryBudget
+    let limits: ConnectionLimits
 
     init(
         configuration: ServerConfiguration, eventLoop: EventLoop, storage: any StorageAccess, passwords: any PasswordHashing,
@@ -26,6 +30,9 @@ final class ServerContext {
         self.storage = storage
         self.clock = clock
         self.logger = logger
+        let budget = MemoryBudget(capacity: configuration.memoryBudget, eventLoop: eventLoop)
+        self.budget = budget
+        self.limits = configuration.limits
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
         // Signs listing cursors, so that only cursors this server issued are accepted.
@@ -40,7 +47,8 @@ final class ServerContext {
             ),
             pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL),
             uploads: FormUpload.Environment(
-                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+                eventLoop: eventLoop, storage: storage, budget: budget, maxFileSize: configuration.maxUploadSize, clock: clock,
+                logger: logger
             )
         )
     }

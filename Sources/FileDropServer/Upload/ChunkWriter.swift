@@ -8,7 +8,11 @@ import NIOCore
 ///
 /// Memory is bounded: one chunk is being filled and at most `maxChunksInFlight` wait for the
 /// database. At that point `onPause` asks the caller to stop reading from its socket, and
-/// `onResume` lets it go on once a write finished. A storage failure is reported once,
+/// `onResume` lets it go on once a write finished. Every chunk buffer is also counted against
+/// the server's `MemoryBudget`, from before it is filled until its row is written: a writer
+/// that needs a new buffer while the budget is spent pauses its caller the same way, and
+/// keeps what was already read meanwhile (counted too) until its turn comes. So both upload
+/// front doors, multipart and tus, are covered by the budget without knowing of it. A storage failure is reported once,
 /// through `onFailure` with the error itself (so the caller can choose the status), and
 /// every later write is skipped. The writer knows nothing of HTTP, multipart or the handler.
 ///
@@ -52,6 +56,7 @@ final class ChunkWriter {
     var onFailure: (Error) -> Void = { _ in }
 
     private let storage: any StorageAccess
+    private let budget: MemoryBudget
     private let chunkSize: Int
     private let bufferCapacity: Int
     private let commitEachChunk: ChunkCommit?
@@ -64,6 +69,13 @@ final class ChunkWriter {
     /// Bytes of that chunk after `kept`, not handed to the storage thread yet.
     private var pending = ByteBuffer()
     private var inFlight = 0
+    /// Budget held for `pending`'s buffer (0: none yet).
+    private var granted = 0
+    /// Waiting for budget for the next buffer; bytes that arrive meanwhile wait in `held`.
+    private var ticket: MemoryBudget.Ticket?
+    private var held: [ByteBuffer] = []
+    /// Bytes in `held`, charged to the budget as they are.
+    private var heldBytes = 0
     private var paused = false
     private var failed = false
     private var abandoned = false
@@ -78,11 +90,12 @@ final class ChunkWriter {
     ///   - start: where the stored content ends and the digest of it (`Progress()` for a new file).
     ///   - expectedBytes: how many bytes are coming, when known: a small file gets a small buffer.
     init(
-        storage: any StorageAccess, fileID: EventLoopFuture<Int64>, start: Progress = Progress(),
+        storage: any StorageAccess, budget: MemoryBudget, fileID: EventLoopFuture<Int64>, start: Progress = Progress(),
         chunkSize: Int = ChunkWriter.chunkSize, expectedBytes: Int64? = nil, commitEachChunk: ChunkCommit? = nil
     ) {
         precondition(chunkSize > 0 && start.storedBytes >= 0)
         self.storage = storage
+        self.budget = budget
         self.chunkSize = chunkSize
         self.bufferCapacity = expectedBytes.map { max(1, min(chunkSize, Int(clamping: $0))) } ?? chunkSize
         self.commitEachChunk = commitEachChunk
@@ -99,17 +112,10 @@ final class ChunkWriter {
         tail.eventLoop.assertInEventLoop()
         guard !failed, !abandoned else { return }
         receivedBytes += Int64(bytes.readableBytes)
-        var bytes = bytes
-        while bytes.readableBytes > 0 {
-            let room = chunkSize - kept - pending.readableBytes
-            var piece = bytes.readSlice(length: min(room, bytes.readableBytes))!
-            if pending.capacity == 0 {
-                pending = ByteBufferAllocator().buffer(capacity: min(bufferCapacity, chunkSize - kept))
-            }
-            pending.writeBuffer(&piece)
-            if kept + pending.readableBytes == chunkSize {
-                writePending()
-            }
+        if ticket != nil {
+            hold(bytes)
+        } else {
+            fill([bytes], force: false)
         }
     }
 
@@ -117,9 +123,17 @@ final class ChunkWriter {
     /// once every write so far is stored; fails with the first storage error.
     func flush() -> EventLoopFuture<Progress> {
         tail.eventLoop.assertInEventLoop()
-        if pending.readableBytes > 0 && !failed && !abandoned {
-            writePending()
+        if !failed && !abandoned {
+            if let ticket {
+                // The body has ended: what is held is all that is left, and it is in memory
+                // already. Store it now rather than wait for a turn.
+                budget.cancel(ticket)
+                self.ticket = nil
+                fill(takeHeld(), force: true)
+            }
+            if pending.readableBytes > 0 { writePending() }
         }
+        updatePause()
         return tail.map { $0.progress }
     }
 
@@ -128,9 +142,80 @@ final class ChunkWriter {
     func abandon() -> EventLoopFuture<Void> {
         tail.eventLoop.assertInEventLoop()
         abandoned = true
-        pending = ByteBuffer()
-        resumeIfPaused()
+        dropBuffers()
+        updatePause()
         return tail.map { _ in }.recover { _ in }
+    }
+
+    // MARK: Buffers and the budget
+
+    /// Copies `bytes` into chunk buffers, each taken from the budget first. When the budget
+    /// makes it wait, the rest is held (`force` takes the budget whatever is free: the body
+    /// has ended).
+    private func fill(_ pieces: [ByteBuffer], force: Bool) {
+        for (index, var bytes) in pieces.enumerated() {
+            while bytes.readableBytes > 0 {
+                if pending.capacity == 0 {
+                    let size = min(bufferCapacity, chunkSize - kept)
+                    if force {
+                        budget.charge(size)
+                    } else if let ticket = budget.reserve(size, granted: { [weak self] in self?.budgetGranted(size) }) {
+                        self.ticket = ticket
+                        hold(bytes)
+                        for rest in pieces[(index + 1)...] { hold(rest) }
+                        updatePause()
+                        return
+                    }
+                    granted = size
+                    pending = ByteBufferAllocator().buffer(capacity: size)
+                }
+                let room = chunkSize - kept - pending.readableBytes
+                var piece = bytes.readSlice(length: min(room, bytes.readableBytes))!
+                pending.writeBuffer(&piece)
+                if kept + pending.readableBytes == chunkSize {
+                    writePending()
+                }
+            }
+        }
+    }
+
+    private func hold(_ bytes: ByteBuffer) {
+        guard bytes.readableBytes > 0 else { return }
+        budget.charge(bytes.readableBytes)
+        heldBytes += bytes.readableBytes
+        held.append(bytes)
+    }
+
+    /// The held bytes, no longer counted as held (their budget is given back: from here on
+    /// the chunk buffers they are copied into count instead).
+    private func takeHeld() -> [ByteBuffer] {
+        let pieces = held
+        held = []
+        let bytes = heldBytes
+        heldBytes = 0
+        budget.release(bytes)
+        return pieces
+    }
+
+    private func budgetGranted(_ size: Int) {
+        ticket = nil
+        guard !failed, !abandoned else { return budget.release(size) }
+        granted = size
+        pending = ByteBufferAllocator().buffer(capacity: size)
+        fill(takeHeld(), force: false)
+        updatePause()
+    }
+
+    /// Forgets the buffers not handed to the storage thread, and their budget.
+    private func dropBuffers() {
+        if let ticket {
+            budget.cancel(ticket)
+            self.ticket = nil
+        }
+        _ = takeHeld()
+        pending = ByteBuffer()
+        budget.release(granted)
+        granted = 0
     }
 
     // MARK: Storage steps
@@ -147,12 +232,11 @@ final class ChunkWriter {
             kept += chunk.readableBytes
         }
         pending = ByteBuffer()
+        let chunkGrant = granted
+        granted = 0
 
         inFlight += 1
-        if inFlight >= Self.maxChunksInFlight && !paused {
-            paused = true
-            onPause()
-        }
+        updatePause()
         let (storage, commit) = (self.storage, commitEachChunk)
         tail = tail.assumeIsolated().flatMap { written in
             storage.run { storage in
@@ -171,7 +255,8 @@ final class ChunkWriter {
         }.nonisolated()
         tail.assumeIsolated().whenComplete { _ in
             self.inFlight -= 1
-            if self.inFlight < Self.maxChunksInFlight { self.resumeIfPaused() }
+            self.budget.release(chunkGrant)
+            self.updatePause()
         }
         watch(tail)
     }
@@ -184,17 +269,21 @@ final class ChunkWriter {
             case .failure(let error):
                 guard !self.failed else { return }
                 self.failed = true
-                self.pending = ByteBuffer()
-                self.resumeIfPaused()
+                self.dropBuffers()
+                self.updatePause()
                 if !self.abandoned { self.onFailure(error) }
             }
         }
     }
 
-    private func resumeIfPaused() {
-        guard paused else { return }
-        paused = false
-        onResume()
+    /// Asks the caller to stop reading while the database is behind or the budget makes it
+    /// wait, and to go on once neither holds; a writer that failed or was abandoned never
+    /// holds its caller back.
+    private func updatePause() {
+        let shouldPause = !failed && !abandoned && (inFlight >= Self.maxChunksInFlight || ticket != nil)
+        guard shouldPause != paused else { return }
+        paused = shouldPause
+        if shouldPause { onPause() } else { onResume() }
     }
 }
 

@@ -22,6 +22,7 @@ final class FormUpload: StreamedBody {
     struct Environment {
         let eventLoop: EventLoop
         let storage: any StorageAccess
+        let budget: MemoryBudget
         /// The largest file accepted, in bytes (`--max-upload-size`).
         let maxFileSize: Int64
         let clock: WallClock
@@ -103,7 +104,10 @@ final class FormUpload: StreamedBody {
                 filename: filename, contentType: contentType, uploadedBy: user, chunkSize: ChunkWriter.chunkSize, now: now
             )
         }
-        let writer = ChunkWriter(storage: environment.storage, fileID: id, expectedBytes: request.declaredBodyLength.map(Int64.init))
+        let writer = ChunkWriter(
+            storage: environment.storage, budget: environment.budget, fileID: id,
+            expectedBytes: request.declaredBodyLength.map(Int64.init)
+        )
         writer.onPause = connection.pauseReading
         writer.onResume = connection.resumeReading
         writer.onFailure = { [weak self] error in
