@@ -19,7 +19,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Open connections from one client address at most. A quarter of the default cap: one
     /// host (or one NAT) cannot take every slot, yet a benchmark's or a browser's few dozen
     /// parallel connections from one address are far below it.
-    public var maxConnectionsPerAddress = 128
+    public var maxConnectionsPerAddress = 256
     /// Bytes of request and response data buffered at once, over all connections.
     public var memoryBudget = 64 << 20
     /// Slow-client limits (test-only overrides: `ConnectionLimits.environmentVariable`).

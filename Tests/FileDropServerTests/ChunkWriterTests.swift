@@ -232,4 +232,63 @@ import Glibc
         try done.wait()
         #expect(try database.rows(id).count == 2)  // the two chunks already started, no more
     }
+
+    @Test func aWriterWaitsForItsBufferWithoutReadingAndGoesOnWhenItsTurnComes() throws {
+        let database = try Database()
+        let loop = EmbeddedEventLoop()
+        let storage = QueuedStorageAccess(storage: database.storage, eventLoop: loop)
+        let budget = MemoryBudget(capacity: 4, eventLoop: loop)
+        let (first, second) = (try database.newFile(chunkSize: 4), try database.newFile(chunkSize: 4))
+        let a = ChunkWriter(storage: storage, budget: budget, fileID: loop.makeSucceededFuture(first), chunkSize: 4)
+        let b = ChunkWriter(storage: storage, budget: budget, fileID: loop.makeSucceededFuture(second), chunkSize: 4)
+        var events: [String] = []
+        b.onPause = { events.append("b pauses") }
+        b.onResume = { events.append("b resumes") }
+        a.reserveFirstBuffer()
+        b.reserveFirstBuffer()
+        #expect(events == ["b pauses"])  // before reading a byte: it holds nothing
+        a.append(ByteBuffer(bytes: Self.bytes(4)))  // a's buffer is full and goes to the database
+        storage.runAll()
+        #expect(events == ["b pauses", "b resumes"])
+        b.append(ByteBuffer(bytes: Self.bytes(3)))
+        _ = a.flush()
+        _ = b.flush()
+        storage.runAll()
+        #expect(try database.rows(first).count == 1 && database.rows(second).count == 1)
+        #expect(budget.used == 0)
+    }
+
+    @Test func writersHoldingBuffersWithRoomNeverWaitForEachOther() throws {
+        // Two writers, room for exactly their two buffers: each asks ahead for a second
+        // buffer that cannot come, and reads on all the same until its own buffer is full.
+        let database = try Database()
+        let loop = EmbeddedEventLoop()
+        let storage = QueuedStorageAccess(storage: database.storage, eventLoop: loop)
+        let budget = MemoryBudget(capacity: 2 << 20, eventLoop: loop)
+        let files = [try database.newFile(chunkSize: 1 << 20), try database.newFile(chunkSize: 1 << 20)]
+        let writers = files.map { ChunkWriter(storage: storage, budget: budget, fileID: loop.makeSucceededFuture($0)) }
+        var paused = [false, false]
+        for (index, writer) in writers.enumerated() {
+            writer.onPause = { paused[index] = true }
+            writer.onResume = { paused[index] = false }
+            writer.reserveFirstBuffer()
+        }
+        for writer in writers { writer.append(ByteBuffer(bytes: Self.bytes(900 * 1024))) }
+        #expect(budget.waitingCount == 2)  // both asked ahead...
+        #expect(paused == [false, false])  // ...and read on: their budget comes back only when they fill
+        // Full, then some: the full buffers go to the database, the rest waits for their budget.
+        for writer in writers { writer.append(ByteBuffer(bytes: Self.bytes(200 * 1024))) }
+        #expect(paused == [true, true])
+        storage.runAll()
+        // The first in line has its next buffer; the other waits for room, which the first
+        // gives back once its body ends (or its buffer fills): nobody waits for ever.
+        #expect(paused == [false, true])
+        _ = writers[0].flush()
+        storage.runAll()
+        #expect(paused == [false, false])
+        _ = writers[1].flush()
+        storage.runAll()
+        #expect(try files.map { try database.rows($0).count } == [2, 2])
+        #expect(budget.used == 0)
+    }
 }

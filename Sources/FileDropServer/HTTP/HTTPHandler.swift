@@ -194,9 +194,9 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard let parserError = error as? HTTPParserError else {
-            server.logger.debug("connection error: \(error)")
-            return context.close(promise: nil)
+        guard let parserError = error as? HTTPParserError, context.channel.isActive else {
+            if !(error is HTTPParserError) { server.logger.debug("connection error: \(error)") }
+            return context.close(promise: nil)  // closed: a body cut off at its end is no news
         }
         let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
         let exchange: Exchange

@@ -53,6 +53,8 @@ struct ConnectionTimeouts {
     private var readsHeldSince: NIODeadline?
     private var writesInFlight = 0
     private var lastWriteProgress: NIODeadline
+    /// The client's count of acknowledged bytes when last seen (`SocketDrain`).
+    private var bytesAcknowledged: UInt64?
 
     init(limits: ConnectionLimits, now: NIODeadline) {
         self.limits = limits
@@ -146,6 +148,19 @@ struct ConnectionTimeouts {
         writesInFlight -= 1
         lastWriteProgress = now
     }
+
+    /// The kernel's count of bytes the client acknowledged: a count that grew means the answer
+    /// is draining, even while no whole write has completed.
+    mutating func bytesAcknowledged(_ total: UInt64, now: NIODeadline) {
+        if let last = bytesAcknowledged, total > last, writesInFlight > 0 {
+            lastWriteProgress = now
+        }
+        bytesAcknowledged = total
+    }
+
+    /// Written bytes wait to drain: the write clock runs (and the acknowledged count is
+    /// worth a look before the timer's verdict).
+    var isWriting: Bool { writesInFlight > 0 }
 
     mutating func responseEnded(now: NIODeadline) {
         responseEnded = true

@@ -95,7 +95,10 @@ public final class Server {
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
+            // At most 4 reads of at most 64 KiB (the adaptive allocator's largest) per wake-up:
+            // what a connection may read after it was asked to pause is bounded by that
+            // (`ChunkWriter.reserveAheadRoom`).
+            .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelInitializer { channel in
                 let parts = loopParts.value
                 return Self.configure(channel, context: parts.context, activity: parts.tracker.activity(of: channel))
@@ -136,6 +139,19 @@ public final class Server {
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
+    }
+
+    /// Closes the database and stops every thread without a word: for a start-up that failed
+    /// (whose one error line is the caller's to print). Blocks the calling thread.
+    public func abandonStart() {
+        if let serverChannel {
+            try? serverChannel.close().wait()
+        }
+        let loopParts = self.loopParts
+        try? eventLoop.submit { loopParts.value.refresher.stop() }.wait()
+        storage.close()
+        passwords.shutdown()
+        try? group.syncShutdownGracefully()
     }
 
     /// Stops accepting, lets in-flight requests finish (at most `grace`), then checkpoints the

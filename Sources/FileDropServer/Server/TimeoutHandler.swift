@@ -108,7 +108,9 @@ final class TimeoutHandler: ChannelDuplexHandler {
         if case .head(let head) = part {
             machine?.responseHeadWritten(informational: head.status.code < 200, now: now)
         }
+        let wasWriting = machine?.isWriting ?? true
         machine?.writeStarted(now: now)
+        if !wasWriting { sampleDrain(context: context) {} }  // the count the write clock starts from
         update(context: context)
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.assumeIsolated().whenComplete { result in
@@ -139,13 +141,29 @@ final class TimeoutHandler: ChannelDuplexHandler {
         timer?.task.cancel()
         let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: next) {
             self.timer = nil
-            if case .close(let reason) = self.machine?.timerFired(now: context.eventLoop.now) {
-                self.close(reason, context: context)
-            } else {
-                self.update(context: context)
+            self.sampleDrain(context: context) {
+                if case .close(let reason) = self.machine?.timerFired(now: context.eventLoop.now) {
+                    self.close(reason, context: context)
+                } else {
+                    self.update(context: context)
+                }
             }
         }
         timer = (next, task)
+    }
+
+    /// Tells the state machine how much the client has acknowledged (when an answer is being
+    /// written and the socket says), then goes on.
+    private func sampleDrain(context: ChannelHandlerContext, then next: @escaping () -> Void) {
+        guard machine?.isWriting == true, let sample = SocketDrain.bytesAcknowledged(context.channel) else {
+            return next()
+        }
+        sample.assumeIsolated().whenComplete { result in
+            if case .success(let total) = result {
+                self.machine?.bytesAcknowledged(total, now: context.eventLoop.now)
+            }
+            next()
+        }
     }
 
     private func close(_ reason: ConnectionTimeouts.Reason, context: ChannelHandlerContext) {

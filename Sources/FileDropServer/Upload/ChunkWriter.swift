@@ -35,6 +35,13 @@ final class ChunkWriter {
     /// small enough that two in flight keep an upload's memory near 2 MiB.
     static let chunkSize = 1 << 20
     static let maxChunksInFlight = 2
+    /// When the buffer being filled has less room than this, the next buffer's budget is
+    /// asked for ahead, while reading goes on; reading pauses only if the buffer fills before
+    /// the grant comes. A writer never pauses while it holds a buffer with room: its budget
+    /// comes back only once that buffer is full and written, so waiting then could leave
+    /// every holder waiting for the others. What a connection reads after it was asked to
+    /// pause is at most one wake-up's reads (`Server` reads at most 4 × 64 KiB at a time).
+    static let reserveAheadRoom = 256 * 1024
 
     /// How far a file's content is stored, and the digest of that content.
     struct Progress: Sendable {
@@ -59,6 +66,7 @@ final class ChunkWriter {
     private let budget: MemoryBudget
     private let chunkSize: Int
     private let bufferCapacity: Int
+    private let expectedBytes: Int64?
     private let commitEachChunk: ChunkCommit?
     /// Storage steps in order; each starts when the one before ended, and carries the progress.
     private var tail: EventLoopFuture<Written>
@@ -71,7 +79,10 @@ final class ChunkWriter {
     private var inFlight = 0
     /// Budget held for `pending`'s buffer (0: none yet).
     private var granted = 0
-    /// Waiting for budget for the next buffer; bytes that arrive meanwhile wait in `held`.
+    /// Budget held already for the buffer after `pending`'s.
+    private var ahead = 0
+    /// Waiting for budget for the next buffer: reading pauses meanwhile, and bytes that still
+    /// arrive with no buffer to take them wait in `held`.
     private var ticket: MemoryBudget.Ticket?
     private var held: [ByteBuffer] = []
     /// Bytes in `held`, charged to the budget as they are.
@@ -98,6 +109,7 @@ final class ChunkWriter {
         self.budget = budget
         self.chunkSize = chunkSize
         self.bufferCapacity = expectedBytes.map { max(1, min(chunkSize, Int(clamping: $0))) } ?? chunkSize
+        self.expectedBytes = expectedBytes
         self.commitEachChunk = commitEachChunk
         self.tail = fileID.map { Written(fileID: $0, progress: start) }
         self.kept = Int(start.storedBytes % Int64(chunkSize))
@@ -107,16 +119,22 @@ final class ChunkWriter {
         watch(tail)
     }
 
+    /// Asks for the first buffer's budget before any byte arrives (reading pauses until it is
+    /// granted: the writer holds nothing yet, so its waiting holds nobody up), so that a
+    /// connection made to wait has read next to nothing it must hold. Call it once `onPause`
+    /// and `onResume` are set; without it the first `append` asks.
+    func reserveFirstBuffer() {
+        tail.eventLoop.assertInEventLoop()
+        guard granted == 0, ahead == 0, ticket == nil, !failed, !abandoned else { return }
+        request(min(bufferCapacity, chunkSize - kept))
+    }
+
     /// Takes the next bytes of the file. Full chunks go to the storage thread at once.
     func append(_ bytes: ByteBuffer) {
         tail.eventLoop.assertInEventLoop()
         guard !failed, !abandoned else { return }
         receivedBytes += Int64(bytes.readableBytes)
-        if ticket != nil {
-            hold(bytes)
-        } else {
-            fill([bytes], force: false)
-        }
+        fill([bytes], force: false)
     }
 
     /// Writes what is pending (a partial last chunk too) and completes, on the event loop,
@@ -125,13 +143,15 @@ final class ChunkWriter {
         tail.eventLoop.assertInEventLoop()
         if !failed && !abandoned {
             if let ticket {
-                // The body has ended: what is held is all that is left, and it is in memory
-                // already. Store it now rather than wait for a turn.
+                // The body has ended: nothing more is to be read, and what is held is in
+                // memory already. Store it now rather than wait for a turn.
                 budget.cancel(ticket)
                 self.ticket = nil
-                fill(takeHeld(), force: true)
             }
+            fill(takeHeld(), force: true)
             if pending.readableBytes > 0 { writePending() }
+            budget.release(ahead)
+            ahead = 0
         }
         updatePause()
         return tail.map { $0.progress }
@@ -149,25 +169,29 @@ final class ChunkWriter {
 
     // MARK: Buffers and the budget
 
-    /// Copies `bytes` into chunk buffers, each taken from the budget first. When the budget
-    /// makes it wait, the rest is held (`force` takes the budget whatever is free: the body
-    /// has ended).
+    /// Copies `pieces` into chunk buffers, each taken from the budget first, and asks ahead
+    /// for the next buffer's budget when the room left runs low. Bytes that find no granted
+    /// buffer are held until one is (`force` takes the budget whatever is free: the body has
+    /// ended).
     private func fill(_ pieces: [ByteBuffer], force: Bool) {
         for (index, var bytes) in pieces.enumerated() {
             while bytes.readableBytes > 0 {
                 if pending.capacity == 0 {
-                    let size = min(bufferCapacity, chunkSize - kept)
-                    if force {
-                        budget.charge(size)
-                    } else if let ticket = budget.reserve(size, granted: { [weak self] in self?.budgetGranted(size) }) {
-                        self.ticket = ticket
-                        hold(bytes)
-                        for rest in pieces[(index + 1)...] { hold(rest) }
-                        updatePause()
-                        return
+                    if granted == 0 && ahead > 0 {
+                        (granted, ahead) = (ahead, 0)
+                    } else if granted == 0 && force {
+                        granted = min(bufferCapacity, chunkSize - kept)
+                        budget.charge(granted)
+                    } else if granted == 0 {
+                        if ticket == nil { request(min(bufferCapacity, chunkSize - kept)) }
+                        if granted == 0 {
+                            hold(bytes)
+                            for rest in pieces[(index + 1)...] { hold(rest) }
+                            updatePause()
+                            return
+                        }
                     }
-                    granted = size
-                    pending = ByteBufferAllocator().buffer(capacity: size)
+                    pending = ByteBufferAllocator().buffer(capacity: granted)
                 }
                 let room = chunkSize - kept - pending.readableBytes
                 var piece = bytes.readSlice(length: min(room, bytes.readableBytes))!
@@ -176,6 +200,44 @@ final class ChunkWriter {
                     writePending()
                 }
             }
+        }
+        if !force { reserveAheadIfLow() }
+    }
+
+    /// Asks for the next buffer's budget once the room left in this one is low, unless the
+    /// rest of the file (when its size is known) fits in it.
+    private func reserveAheadIfLow() {
+        guard ticket == nil, ahead == 0, !failed, !abandoned else { return }
+        let room = granted > 0 ? chunkSize - kept - pending.readableBytes : 0
+        guard room < Self.reserveAheadRoom else { return }
+        if let expectedBytes, receivedBytes + Int64(room) >= expectedBytes { return }
+        request(min(bufferCapacity, granted > 0 ? chunkSize : chunkSize - kept))
+    }
+
+    /// Requests `size` bytes of budget: granted at once, or reading pauses until they are.
+    private func request(_ size: Int) {
+        if let ticket = budget.reserve(size, granted: { [weak self] in self?.budgetGranted(size) }) {
+            self.ticket = ticket
+        } else {
+            accept(size)
+        }
+        updatePause()
+    }
+
+    private func budgetGranted(_ size: Int) {
+        ticket = nil
+        guard !failed, !abandoned else { return budget.release(size) }
+        accept(size)
+        fill(takeHeld(), force: false)
+        updatePause()
+    }
+
+    /// A grant is the current buffer's when there is none, else the next one's.
+    private func accept(_ size: Int) {
+        if granted == 0 && pending.capacity == 0 {
+            granted = size
+        } else {
+            ahead = size
         }
     }
 
@@ -197,15 +259,6 @@ final class ChunkWriter {
         return pieces
     }
 
-    private func budgetGranted(_ size: Int) {
-        ticket = nil
-        guard !failed, !abandoned else { return budget.release(size) }
-        granted = size
-        pending = ByteBufferAllocator().buffer(capacity: size)
-        fill(takeHeld(), force: false)
-        updatePause()
-    }
-
     /// Forgets the buffers not handed to the storage thread, and their budget.
     private func dropBuffers() {
         if let ticket {
@@ -214,8 +267,8 @@ final class ChunkWriter {
         }
         _ = takeHeld()
         pending = ByteBuffer()
-        budget.release(granted)
-        granted = 0
+        budget.release(granted + ahead)
+        (granted, ahead) = (0, 0)
     }
 
     // MARK: Storage steps
@@ -276,11 +329,12 @@ final class ChunkWriter {
         }
     }
 
-    /// Asks the caller to stop reading while the database is behind or the budget makes it
-    /// wait, and to go on once neither holds; a writer that failed or was abandoned never
-    /// holds its caller back.
+    /// Asks the caller to stop reading while the database is behind or no buffer has room
+    /// and the budget makes it wait, and to go on once neither holds; a writer that failed or
+    /// was abandoned never holds its caller back.
     private func updatePause() {
-        let shouldPause = !failed && !abandoned && (inFlight >= Self.maxChunksInFlight || ticket != nil)
+        let waitingForBuffer = ticket != nil && granted == 0
+        let shouldPause = !failed && !abandoned && (inFlight >= Self.maxChunksInFlight || waitingForBuffer)
         guard shouldPause != paused else { return }
         paused = shouldPause
         if shouldPause { onPause() } else { onResume() }

@@ -32,13 +32,21 @@ final class FormUpload: StreamedBody {
     /// `finish()` after the upload had failed and answered: a bug in the caller.
     struct AlreadyFailed: Error {}
 
+    /// The upload ended before its file part began: there is no file to write to.
+    struct NoFile: Error {}
+
     private let request: Request
     private let user: String
     private let environment: Environment
     private let connection: StreamedBodyConnection
     private var parser: MultipartParser
     private var machine: UploadStateMachine
-    private var file: (id: EventLoopFuture<Int64>, writer: ChunkWriter)?
+    /// The file's id, once its part began and its row was made.
+    private let fileID: EventLoopPromise<Int64>
+    private var fileOpened = false
+    /// Made with the upload, before the file's id is known, so that it can take its first
+    /// buffer's share of the memory budget before any body byte is read.
+    private let writer: ChunkWriter
     private var failed = false
 
     private init(request: Request, user: String, boundary: String, environment: Environment, connection: StreamedBodyConnection) {
@@ -48,6 +56,20 @@ final class FormUpload: StreamedBody {
         self.connection = connection
         self.parser = MultipartParser(boundary: boundary)
         self.machine = UploadStateMachine(maxFileSize: environment.maxFileSize)
+        fileID = environment.eventLoop.makePromise()
+        writer = ChunkWriter(
+            storage: environment.storage, budget: environment.budget, fileID: fileID.futureResult,
+            expectedBytes: request.declaredBodyLength.map(Int64.init)
+        )
+        writer.onPause = connection.pauseReading
+        writer.onResume = connection.resumeReading
+        writer.onFailure = { [weak self] error in
+            guard let self else { return }
+            // A database step failed (disk full, I/O error): answer now rather than read the
+            // rest of the body for nothing.
+            self.environment.logger.error("upload failed in storage: \(error)")
+            self.perform(self.machine.storageFailed())
+        }
     }
 
     /// Checks what can be checked from the head alone (media type, boundary, declared size).
@@ -62,7 +84,9 @@ final class FormUpload: StreamedBody {
         case .refuse(let status, let message):
             return .refused(UploadAnswers.error(status, message, request: request))
         case .accept(let boundary):
-            return .accepted(FormUpload(request: request, user: user, boundary: boundary, environment: environment, connection: connection))
+            let upload = FormUpload(request: request, user: user, boundary: boundary, environment: environment, connection: connection)
+            upload.writer.reserveFirstBuffer()
+            return .accepted(upload)
         }
     }
 
@@ -89,7 +113,7 @@ final class FormUpload: StreamedBody {
         case .openFile(let filename, let contentType):
             openFile(filename: filename, contentType: contentType)
         case .appendToFile(let bytes):
-            file?.writer.append(bytes)
+            writer.append(bytes)
         case .fail(let status, let message):
             guard !failed else { return }
             abort()
@@ -99,25 +123,12 @@ final class FormUpload: StreamedBody {
 
     private func openFile(filename: String, contentType: String) {
         let (user, now) = (user, environment.clock.unixMilliseconds)
-        let id = environment.storage.run { storage in
+        environment.storage.run { storage in
             try storage.files.beginUpload(
                 filename: filename, contentType: contentType, uploadedBy: user, chunkSize: ChunkWriter.chunkSize, now: now
             )
-        }
-        let writer = ChunkWriter(
-            storage: environment.storage, budget: environment.budget, fileID: id,
-            expectedBytes: request.declaredBodyLength.map(Int64.init)
-        )
-        writer.onPause = connection.pauseReading
-        writer.onResume = connection.resumeReading
-        writer.onFailure = { [weak self] error in
-            guard let self else { return }
-            // A database step failed (disk full, I/O error): answer now rather than read the
-            // rest of the body for nothing.
-            self.environment.logger.error("upload failed in storage: \(error)")
-            self.perform(self.machine.storageFailed())
-        }
-        file = (id, writer)
+        }.cascade(to: fileID)
+        fileOpened = true
     }
 
     // MARK: The end
@@ -131,7 +142,7 @@ final class FormUpload: StreamedBody {
         } catch {
             action = machine.multipartFailed(error)
         }
-        guard case .commit(let description, let size) = action, let file else {
+        guard case .commit(let description, let size) = action, fileOpened else {
             abort()
             guard case .fail(let status, let message) = action else {
                 return environment.eventLoop.makeFailedFuture(AlreadyFailed())
@@ -139,8 +150,9 @@ final class FormUpload: StreamedBody {
             return environment.eventLoop.makeSucceededFuture(UploadAnswers.error(status, message, request: request))
         }
         let (storage, now, request) = (environment.storage, environment.clock.unixMilliseconds, request)
-        return file.writer.flush().assumeIsolated().flatMap { progress in
-            file.id.assumeIsolated().flatMap { fileID in
+        let fileID = self.fileID.futureResult
+        return writer.flush().assumeIsolated().flatMap { progress in
+            fileID.assumeIsolated().flatMap { fileID in
                 storage.run { storage in
                     var digest = progress.digest
                     let sha256 = Crypto.hex(digest.finalize())
@@ -163,10 +175,14 @@ final class FormUpload: StreamedBody {
     func abort() {
         guard !failed else { return }
         failed = true
-        guard let file else { return }
+        let abandoned = writer.abandon()
+        guard fileOpened else {
+            fileID.fail(NoFile())
+            return
+        }
         let (storage, logger) = (environment.storage, environment.logger)
-        let id = file.id
-        file.writer.abandon().flatMap { id }.assumeIsolated().whenSuccess { fileID in
+        let id = fileID.futureResult
+        abandoned.flatMap { id }.assumeIsolated().whenSuccess { fileID in
             storage.run { storage in try storage.files.abortUpload(fileID: fileID) }
                 .whenFailure { logger.error("could not remove an aborted upload: \($0)") }
         }
