@@ -5,7 +5,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 STATIC_LIBS := .build-static-libs
 
-.PHONY: all build run test unit e2e release clean format deps test-deps assets check-assets bench fuzz test-slow
+.PHONY: all build run test unit e2e release clean format deps test-deps assets check-assets bench fuzz test-slow soak
 
 all: build
 
@@ -61,6 +61,13 @@ test-deps:
 
 bench: build
 	scripts/bench.sh
+
+## The soak run (not part of `make test`): mixed uploads, downloads, deletes, logins and slow
+## clients against the release build, killed with SIGKILL every minute and restarted; every
+## acknowledged file must come back byte-exact and integrity_check be ok. 10 minutes; try it
+## short with SOAK_SECONDS=120 make soak.
+soak: test-deps release
+	$(PYTHON) scripts/soak.py dist/app
 
 fuzz:
 	scripts/fuzz.sh
