@@ -14,14 +14,7 @@ import time
 import pytest
 import requests
 
-from conftest import BINARY, Server
-
-
-def run_app(args, cwd, env=None, timeout=30):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-    full_env.update(env or {})
-    return subprocess.run([str(BINARY), *args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+from filedrop_helpers import BINARY, ROOT, app_env, raw_connect, run_app
 
 
 def test_healthz_answers_ok(server):
@@ -66,8 +59,7 @@ def test_defaults_bind_local_port_5000(tmp_path):
         pytest.skip(f"port 5000 is in use here ({probe.status_code})")
     except requests.ConnectionError:
         pass
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-    proc = subprocess.Popen([str(BINARY)], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([str(BINARY)], cwd=tmp_path, env=app_env(), stderr=subprocess.PIPE, text=True)
     try:
         for line in proc.stderr:
             if "listening on" in line:
@@ -164,27 +156,16 @@ def test_assets_are_compiled_in_with_etags(server):
     assert icon.status_code == 200 and len(icon.content) > 0
 
 
-def test_binary_serves_the_same_without_assets_beside_it(tmp_path):
+def test_binary_serves_the_same_without_assets_beside_it(tmp_path, make_server):
     """A copy of the binary in an empty folder (no Assets/, no sources) serves the same bytes."""
     lone = tmp_path / "bin" / "app"
     lone.parent.mkdir()
     shutil.copy(BINARY, lone)
-    import conftest
-    original = conftest.BINARY
-    conftest.BINARY = lone
-    try:
-        folder = tmp_path / "run"
-        folder.mkdir()
-        server = Server(folder).start()
-        try:
-            assets = pathlib.Path(__file__).parents[2] / "Assets"
-            for path, source in [("/static/app.css", "static/app.css"), ("/static/app.js", "static/app.js"),
-                                 ("/favicon.ico", "favicon.ico")]:
-                assert requests.get(server.url + path, timeout=10).content == (assets / source).read_bytes(), path
-        finally:
-            server.kill()
-    finally:
-        conftest.BINARY = original
+    server = make_server(workdir=tmp_path / "run", binary=lone)
+    assets = ROOT / "Assets"
+    for path, source in [("/static/app.css", "static/app.css"), ("/static/app.js", "static/app.js"),
+                         ("/favicon.ico", "favicon.ico")]:
+        assert requests.get(server.url + path, timeout=10).content == (assets / source).read_bytes(), path
 
 
 def test_access_log_has_one_line_per_request(server):
@@ -214,31 +195,23 @@ def test_request_head_over_16_kib_is_431(server):
 
 
 def test_malformed_request_is_400_and_server_keeps_serving(server):
-    import socket
-    host, port = server.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as s:
+    with raw_connect(server, timeout=5) as s:
         s.sendall(b"GARBAGE / HTTP/9.9\r\n\r\n")
         answer = s.recv(4096)
     assert answer.startswith(b"HTTP/1.1 400")
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
 
 
-def _address(server):
-    host, port = server.url.removeprefix("http://").split(":")
-    return host, int(port)
-
-
 def test_connections_past_the_cap_are_refused_at_once_and_others_keep_working(server):
-    import socket
     held = []
     try:
         for _ in range(512):
-            held.append(socket.create_connection(_address(server), timeout=5))
+            held.append(raw_connect(server, timeout=5))
         # Let the server accept all of them.
         probe = held[-1]
         probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert probe.recv(4096).startswith(b"HTTP/1.1 200")
-        extra = socket.create_connection(_address(server), timeout=5)
+        extra = raw_connect(server, timeout=5)
         started = time.time()
         extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         try:
@@ -255,8 +228,7 @@ def test_connections_past_the_cap_are_refused_at_once_and_others_keep_working(se
 
 
 def test_a_slow_request_head_is_cut_off_after_ten_seconds(server):
-    import socket
-    with socket.create_connection(_address(server), timeout=20) as s:
+    with raw_connect(server, timeout=20) as s:
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         started = time.time()
         try:
@@ -269,14 +241,13 @@ def test_a_slow_request_head_is_cut_off_after_ten_seconds(server):
 
 
 def test_sigterm_lets_an_upload_in_flight_finish(server, token):
-    import socket
     boundary = "b0undary"
     payload = bytes(range(256)) * 4096  # 1 MiB
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nin flight\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"inputFile\"; filename=\"f.bin\"\r\n\r\n").encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     body = head + payload + tail
-    s = socket.create_connection(_address(server), timeout=30)
+    s = raw_connect(server, timeout=30)
     s.sendall((f"POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
                f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n").encode())
     s.sendall(body[: len(body) // 2])
