@@ -240,29 +240,6 @@ def test_unknown_id_404(srv, sauth, path):
     assert r.json()["message"]
 
 
-@pytest.mark.parametrize("path", ["/files/abc", "/files/-1", "/files/1.0", "/files/1e3", "/files/%31x",
-                                  "/files/99999999999999999999", "/files/abc/content", "/files/1/contents",
-                                  "/files/1/content/extra", "/files//content"])
-def test_non_integer_id_404(srv, sauth, path):
-    assert get(srv, path, sauth).status_code == 404
-    assert requests.get(srv.url + path, timeout=10).status_code == 404  # before authentication
-
-
-def test_wrong_methods_405(srv, sauth):
-    rec = upload_json(srv, sauth, b"m")
-    cases = {
-        "/files": ("POST", ["GET", "HEAD"]),
-        f"/files/{rec['id']}": ("PUT", ["GET", "HEAD", "DELETE"]),
-        f"/files/{rec['id']}/content": ("DELETE", ["GET", "HEAD"]),
-    }
-    for path, (method, allowed) in cases.items():
-        for headers in ({}, sauth):  # 405 whoever asks
-            r = requests.request(method, srv.url + path, headers=headers, timeout=10)
-            assert r.status_code == 405, (method, path, r.status_code)
-            assert sorted(m.strip() for m in r.headers["Allow"].split(",")) == sorted(allowed)
-    assert get(srv, f"/files/{rec['id']}", sauth).status_code == 200
-
-
 # MARK: Downloads
 
 

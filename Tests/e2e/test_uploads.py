@@ -748,21 +748,6 @@ def test_upload_with_token_query_parameter(srv, sauth):
     assert r.status_code == 201, r.text
 
 
-def test_precedence_unknown_path_404(srv):
-    for method in ("POST", "GET", "PUT"):
-        r = requests.request(method, srv.url + "/uploads", data=b"x", headers={"Content-Type": "text/plain"}, timeout=10)
-        assert r.status_code == 404, (method, r.status_code)
-    r = requests.post(srv.url + "/upload/extra", timeout=10)
-    assert r.status_code == 404
-
-
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
-def test_precedence_wrong_method_405(srv, method):
-    r = requests.request(method, srv.url + "/upload", data=b"x", headers={"Content-Type": "text/plain"}, timeout=10)
-    assert r.status_code == 405, r.text
-    assert [m.strip() for m in r.headers["Allow"].split(",")] == ["POST"]
-
-
 def test_precedence_401_before_415_413_400(limited):
     cases = [
         {"Content-Type": "text/plain", "Content-Length": "5"},
