@@ -7,7 +7,6 @@ import hashlib
 import json
 import random
 import re
-import time
 import urllib.parse
 
 import pytest
@@ -497,9 +496,8 @@ def test_delete_large_then_others_intact(srv, sauth, big):
 def test_users_share_files(srv, sauth):
     result = srv.run_cli("user", "add", "bob", "--password-stdin", input="pw\n")
     assert result.returncode == 0, result.stderr
-    # The running server learns of the new account from the database within a second (an
-    # immediate login can fail; each failure counts towards the rate limit, so wait first).
-    time.sleep(1.2)
+    # At once: a login reads the account from the database, not from the snapshot of accounts
+    # that the running server refreshes twice a second.
     bob = bearer(srv.login("bob", "pw"))
     mine = upload_json(srv, sauth, b"admin's file", description=unique("admin"))
     his = upload_json(srv, bob, b"bob's file", description=unique("bob"))
