@@ -5,7 +5,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 STATIC_LIBS := .build-static-libs
 
-.PHONY: all build run test unit e2e release clean format deps test-deps assets check-assets bench fuzz test-slow
+.PHONY: all build run test unit e2e release clean format lint deps test-deps assets check-assets bench fuzz test-slow
 
 all: build
 
@@ -65,8 +65,16 @@ bench: build
 fuzz:
 	scripts/fuzz.sh
 
+## Swift sources in the project's style (.swift-format). Generated files opt out with a
+## `// swift-format-ignore-file` first line (Sources/FileDropAssets/GeneratedAssets.swift).
+SWIFT_SOURCES := Package.swift Sources Tests Fuzz
+
 format:
-	$(SWIFT) format --in-place --recursive --configuration .swift-format Package.swift Sources Tests Fuzz
+	$(SWIFT) format --in-place --recursive --configuration .swift-format $(SWIFT_SOURCES)
+
+## Checks the formatting without changing anything; warnings fail it too (--strict). Run by CI.
+lint:
+	$(SWIFT) format lint --strict --recursive --configuration .swift-format $(SWIFT_SOURCES)
 
 clean:
 	rm -rf .build .build-release .build-fuzz $(STATIC_LIBS) dist app
