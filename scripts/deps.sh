@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
 
-apt_packages=(libsqlite3-dev libssl-dev)
+# g++ brings libstdc++.a (and binutils' strip), which `make release` links in.
+apt_packages=(libsqlite3-dev libssl-dev g++)
 if [[ "$what" == test ]]; then
     apt_packages+=(chromium chromium-driver sqlite3 python3-pip)
 fi
