@@ -33,7 +33,9 @@ KiB = 1 << 10
 MiB = 1 << 20
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = pathlib.Path(os.environ.get("FILEDROP_BINARY", ROOT / ".build" / "debug" / "app")).resolve()
+# The binary under test: by default the static release build (`make release`), which `make test`
+# builds and passes here; FILEDROP_BINARY names another (e.g. .build/debug/app).
+BINARY = pathlib.Path(os.environ.get("FILEDROP_BINARY", ROOT / "dist" / "app")).resolve()
 
 LISTENING = re.compile(r"listening on (http://[^\s]+)")
 ADMIN = re.compile(r"^Created user 'admin' with password: (\S+)$")
