@@ -11,6 +11,11 @@ FILEDROP_BINARY ?= dist/app
 E2E_BINARY := $(abspath $(FILEDROP_BINARY))
 E2E_BUILD := $(if $(filter $(CURDIR)/dist/app,$(E2E_BINARY)),release)
 PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider
+# The end-to-end suites on two pytest-xdist workers, a test module per worker at a time (a
+# module shares its servers between its tests): the browser suite, the longest, on one and the
+# others beside it. They wait on disk syncs, sockets and the browser more than on the CPU: on
+# the 2-core box about 80 s became about 50 s. E2E_WORKERS=0 runs them in one process.
+E2E_WORKERS ?= 2
 
 .PHONY: all build run test unit-build release clean format lint deps test-deps assets check-assets bench fuzz test-slow
 
@@ -35,7 +40,7 @@ run: build
 test: test-deps assets
 	$(MAKE) --no-print-directory --output-sync=target -j2 unit-build $(E2E_BUILD)
 	$(SWIFT) test --skip-build --parallel --num-workers 2
-	FILEDROP_BINARY=$(E2E_BINARY) $(PYTEST) Tests/e2e
+	FILEDROP_BINARY=$(E2E_BINARY) $(PYTEST) -n $(E2E_WORKERS) --dist loadfile Tests/e2e
 
 ## The debug build of everything, unit tests included (@testable import needs it).
 unit-build:

@@ -105,3 +105,9 @@ def pytest_runtest_makereport(item, call):
     if report.failed and call.when in ("setup", "call"):
         for n, server in enumerate(_servers_of(item)):
             report.sections.append((f"server {n} log ({server.workdir})", server.log_text()[-20000:]))
+
+
+def pytest_collection_modifyitems(items):
+    """The browser suite, the longest module, runs first: on the two workers `make test` uses
+    (one module per worker at a time), the other modules then run beside it, not after it."""
+    items.sort(key=lambda item: getattr(item.module, "__name__", "") != "test_browser")
