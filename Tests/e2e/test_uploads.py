@@ -18,7 +18,8 @@ import requests
 from filedrop_helpers import (
     BOUNDARY, KiB, MiB, assert_nothing_left, assert_record, bearer, closes_soon, download_sha256, file_part,
     list_all, multipart, multipart_type, part_head, post_body, pseudo_random, raw_connect, raw_head, read_response,
-    settled_state, storage_state, stream_request, stream_upload, text_part, unique, upload, upload_json,
+    settled_state, storage_state, stream_request, stream_upload, text_part, unique, upload, upload_envelope,
+    upload_json,
 )
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -642,8 +643,7 @@ def test_limit_counts_file_bytes_not_body(limited, lauth):
 def test_chunked_413_arrives_when_limit_passed(limited, lauth):
     """A chunked body is refused as soon as the file passes the limit, long before it ends."""
     before, state = list_all(limited, lauth), settled_state(limited)
-    prefix = multipart(text_part("description", unique("slow")), close=False)
-    prefix += b"--" + BOUNDARY.encode() + b"\r\n" + part_head("inputFile", filename="slow.bin")
+    prefix, _ = upload_envelope(unique("slow"), "slow.bin", content_type=None)
     piece = b"s" * (8 * KiB)
     planned = 4 * MiB  # would take ~10 s at this pace; the answer must come long before
     sent = 0
