@@ -6,10 +6,11 @@ PYTHON ?= python3
 STATIC_LIBS := .build-static-libs
 # The binary the end-to-end and browser suites drive: the static release build (`make release`),
 # the one users run. Another build can be tested instead, e.g.
-# `make test FILEDROP_BINARY=.build/debug/app` (then no release build is made).
+# `make test FILEDROP_BINARY=.build/debug/app`: then no release build is made, and the suites
+# wait for the unit tests' debug build.
 FILEDROP_BINARY ?= dist/app
 E2E_BINARY := $(abspath $(FILEDROP_BINARY))
-E2E_BUILD := $(if $(filter $(CURDIR)/dist/app,$(E2E_BINARY)),release)
+E2E_BUILD := $(if $(filter $(CURDIR)/dist/app,$(E2E_BINARY)),release,unit)
 PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider
 # The end-to-end suites on two pytest-xdist workers, a test module per worker at a time (a
 # module shares its servers between its tests): the browser suite, the longest, on one and the
@@ -17,7 +18,7 @@ PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider
 # the 2-core box about 80 s became about 50 s. E2E_WORKERS=0 runs them in one process.
 E2E_WORKERS ?= 2
 
-.PHONY: all build run test unit-build release clean format lint deps test-deps assets check-assets bench fuzz test-slow
+.PHONY: all build run test unit e2e release clean format lint deps test-deps assets check-assets bench fuzz test-slow
 
 all: build
 
@@ -30,25 +31,31 @@ build: deps assets
 run: build
 	./app
 
-## Build and run every test: the Swift unit tests on a debug build, then the end-to-end and
-## browser suites against the static release binary dist/app (FILEDROP_BINARY above).
-## The two builds run side by side, each in its own scratch folder (.build, .build-release),
-## their output shown whole as each ends: the release build spends most of its time optimising
-## one module at a time on one core, and the debug build uses the other. On the 2-core box,
-## from a clean clone, that takes about as long as the debug build alone used to; one after
-## the other they took a minute and a half longer.
+## Build and run every test: the Swift unit tests (`make unit`) beside the end-to-end and
+## browser suites (`make e2e`), each target's output shown whole when it ends.
+## Two builds are needed: a debug one for the unit tests (@testable import) and the static
+## release binary for the suites. The release build is the longer (about 100 s of CPU, most of
+## it optimising one module at a time on one core) and the suites wait for it, so it runs at
+## normal priority and the debug build and the unit tests, which have time to spare, run
+## niced on the other core. Measured from a clean clone (`git clone … && make test`) on the
+## 2-core box, with other builds running: 2 min 38 s before the suites moved to the release
+## binary (debug build, unit tests, then the suites in one process), 3 min 18 s with the
+## builds side by side and the unit tests after them, MEASURE_ME now.
 test: test-deps assets
-	$(MAKE) --no-print-directory --output-sync=target -j2 unit-build $(E2E_BUILD)
-	$(SWIFT) test --skip-build --parallel --num-workers 2
-	FILEDROP_BINARY=$(E2E_BINARY) $(PYTEST) -n $(E2E_WORKERS) --dist loadfile Tests/e2e
+	$(MAKE) --no-print-directory --output-sync=target -j2 unit e2e
 
-## The debug build of everything, unit tests included (@testable import needs it).
-unit-build:
-	$(SWIFT) build --build-tests
+## The Swift unit tests, on a debug build (.build).
+unit: deps assets
+	nice -n 10 $(SWIFT) build --build-tests
+	nice -n 10 $(SWIFT) test --skip-build --parallel --num-workers 2
+
+## The end-to-end and browser suites against FILEDROP_BINARY (dist/app, built first).
+e2e: test-deps assets $(E2E_BUILD)
+	FILEDROP_BINARY=$(E2E_BINARY) $(PYTEST) -n $(E2E_WORKERS) --dist loadfile Tests/e2e
 
 ## The slow tier: a file larger than SQLite's 1 GB value limit, end to end, against the
 ## release binary (its throughput and memory are what the test reports).
-test-slow: test-deps assets $(E2E_BUILD)
+test-slow: test-deps assets $(filter release,$(E2E_BUILD))
 	FILEDROP_SLOW=1 FILEDROP_BINARY=$(E2E_BINARY) $(PYTEST) -m slow Tests/e2e
 
 ## Fully static apart from glibc (Swift runtime, SQLite, libcrypto, libstdc++ linked in), stripped: dist/app.
