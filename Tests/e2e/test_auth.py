@@ -3,7 +3,6 @@ tokens", the auth rows of the HTTP API)."""
 
 import base64
 import json
-import re
 import time
 
 import jwt

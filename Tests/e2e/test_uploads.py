@@ -6,315 +6,37 @@ the server answers (before the body, or as soon as a chunked body passes the lim
 """
 
 import hashlib
-import http.client
 import json
-import random
 import re
 import select
-import socket
-import sqlite3
 import time
-import urllib.parse
 import uuid
 
 import pytest
 import requests
 
-from conftest import Server
-from filedrop_helpers import pseudo_random, list_all
+from filedrop_helpers import (
+    BOUNDARY, KiB, MiB, assert_nothing_left, assert_record, bearer, closes_soon, download_sha256, file_part,
+    list_all, multipart, multipart_type, part_head, post_body, pseudo_random, raw_connect, raw_head, read_response,
+    settled_state, storage_state, stream_request, stream_upload, text_part, unique, upload, upload_envelope,
+    upload_json,
+)
 
-KiB = 1 << 10
-MiB = 1 << 20
-BOUNDARY = "----FileDropTestBoundary7MA4YWxkTrZu0gW"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 LIMIT = 100_000  # --max-upload-size of the `limited` server
 
 
-# MARK: Helpers
-
-
-def unique(prefix="file"):
-    return f"{prefix} {uuid.uuid4().hex}"
-
-
-
-
-def quote_param(value):
-    """A quoted-string value as a browser writes it (HTML: `"` → %22, CR/LF percent-encoded)."""
-    if isinstance(value, str):
-        value = value.encode("utf-8")
-    return b'"' + value.replace(b'"', b"%22").replace(b"\r", b"%0D").replace(b"\n", b"%0A") + b'"'
-
-
-def part_head(name, filename=None, filename_star=None, content_type=None, disposition=None):
-    """One part's header block (with the empty line that ends it)."""
-    if disposition is None:
-        disposition = b"form-data; name=" + quote_param(name)
-        if filename is not None:
-            disposition += b"; filename=" + quote_param(filename)
-        if filename_star is not None:
-            disposition += b"; filename*=" + filename_star.encode("ascii")
-    head = b"Content-Disposition: " + disposition + b"\r\n"
-    if content_type is not None:
-        head += b"Content-Type: " + content_type.encode("latin-1") + b"\r\n"
-    return head + b"\r\n"
-
-
-def file_part(data=b"", filename="file.bin", content_type="application/octet-stream", **kw):
-    return part_head("inputFile", filename=filename, content_type=content_type, **kw) + data
-
-
-def text_part(name, value):
-    if isinstance(value, str):
-        value = value.encode("utf-8")
-    return part_head(name) + value
-
-
-def multipart(*parts, boundary=BOUNDARY, close=True):
-    """A multipart/form-data body made of already-built parts (head + data)."""
-    b = boundary.encode()
-    body = b"".join(b"--" + b + b"\r\n" + p + b"\r\n" for p in parts)
-    if close:
-        body += b"--" + b + b"--\r\n"
-    return body
-
-
-def multipart_type(boundary=BOUNDARY):
-    return f"multipart/form-data; boundary={boundary}"
-
-
-def post_body(server, body, headers=None, content_type=None):
-    """POSTs a prepared body to /upload with Content-Length."""
-    h = {"Content-Type": content_type or multipart_type()}
-    h.update(headers or {})
-    return requests.post(server.url + "/upload", data=body, headers=h, timeout=60)
-
-
-def upload(server, auth, data, description=None, filename="file.bin",
-           content_type="application/octet-stream", accept=None, **part_kw):
-    description = unique() if description is None else description
-    body = multipart(text_part("description", description),
-                     file_part(data, filename=filename, content_type=content_type, **part_kw))
-    headers = dict(auth)
-    if accept is not None:
-        headers["Accept"] = accept
-    return post_body(server, body, headers)
-
-
-def upload_json(server, auth, data, **kw):
-    r = upload(server, auth, data, accept="application/json", **kw)
-    assert r.status_code == 201, (r.status_code, r.text)
-    return r.json()
-
-
-def host_port(server):
-    u = urllib.parse.urlsplit(server.url)
-    return u.hostname, u.port
-
-
-def stream_request(server, path, headers, pieces, length=None, method="POST", timeout=300):
-    """Sends a request whose body comes from `pieces` (an iterable of bytes): with
-    `Content-Length: length`, or chunked when `length` is None. Returns (status, headers, body)."""
-    host, port = host_port(server)
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
-    try:
-        conn.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in headers.items():
-            conn.putheader(k, v)
-        if length is None:
-            conn.putheader("Transfer-Encoding", "chunked")
-        else:
-            conn.putheader("Content-Length", str(length))
-        conn.endheaders()
-        sent = 0
-        for piece in pieces:
-            if not piece:
-                continue
-            if length is None:
-                conn.send(b"%x\r\n" % len(piece))
-                conn.send(piece)
-                conn.send(b"\r\n")
-            else:
-                conn.send(piece)
-            sent += len(piece)
-        if length is None:
-            conn.send(b"0\r\n\r\n")
-        else:
-            assert sent == length, (sent, length)
-        resp = conn.getresponse()
-        return resp.status, resp.headers, resp.read()
-    finally:
-        conn.close()
-
-
-def stream_upload(server, auth, data_pieces, size, description=None, filename="big.bin",
-                  chunked=False, accept="application/json"):
-    """Uploads a file given as pieces, without building it in memory; returns (status, headers,
-    body, sha256 of what was sent)."""
-    description = unique() if description is None else description
-    prefix = multipart(text_part("description", description), close=False)
-    prefix += b"--" + BOUNDARY.encode() + b"\r\n" + part_head(
-        "inputFile", filename=filename, content_type="application/octet-stream")
-    suffix = b"\r\n--" + BOUNDARY.encode() + b"--\r\n"
-    digest = hashlib.sha256()
-
-    def pieces():
-        yield prefix
-        for piece in data_pieces:
-            digest.update(piece)
-            yield piece
-        yield suffix
-
-    headers = {"Content-Type": multipart_type(), "Accept": accept, **auth}
-    length = None if chunked else len(prefix) + size + len(suffix)
-    status, resp_headers, body = stream_request(server, "/upload", headers, pieces(), length=length)
-    return status, resp_headers, body, digest.hexdigest()
-
-
-def download_sha256(server, auth, file_id):
-    """Streams GET /files/ID/content; returns (sha256 hex, byte count, response)."""
-    digest = hashlib.sha256()
-    count = 0
-    with requests.get(f"{server.url}/files/{file_id}/content", headers=auth, stream=True, timeout=120) as r:
-        assert r.status_code == 200, r.status_code
-        for piece in r.iter_content(MiB):
-            digest.update(piece)
-            count += len(piece)
-    return digest.hexdigest(), count, r
-
-
-
-
-def db_rows(server, sql):
-    """Runs a query on the server's database through a read-only connection."""
-    con = sqlite3.connect(f"file:{server.database}?mode=ro", uri=True, timeout=10)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def storage_state(server):
-    """(number of rows in files, number of chunk rows, bytes in chunk rows)."""
-    (files,), = db_rows(server, "SELECT COUNT(*) FROM files")
-    (chunks, chunk_bytes), = db_rows(server, "SELECT COUNT(*), COALESCE(SUM(LENGTH(data)), 0) FROM chunks")
-    return files, chunks, chunk_bytes
-
-
-def incomplete_rows(server):
-    (count,), = db_rows(server, "SELECT COUNT(*) FROM files WHERE complete = 0")
-    return count
-
-
-def settled_state(server, timeout=10.0):
-    """`storage_state` once no upload is in progress or being cleaned up: no incomplete row,
-    and nothing changing for 100 ms. (A 400 may go out while the refused upload's rows are
-    still being written and removed on the storage thread.)"""
-    deadline = time.monotonic() + timeout
-    while True:
-        first = (storage_state(server), incomplete_rows(server))
-        time.sleep(0.1)
-        second = (storage_state(server), incomplete_rows(server))
-        if (first == second and second[1] == 0) or time.monotonic() > deadline:
-            return second[0]
-
-
-def assert_nothing_left(server, auth, listed_before, state_before):
-    """Nothing of a refused or cut-off upload is visible or left in the database."""
-    state = settled_state(server)
-    assert state == state_before, f"database rows (files, chunks, chunk bytes) {state_before} -> {state}"
-    assert incomplete_rows(server) == 0
-    assert list_all(server, auth) == listed_before
-
-
-def raw_connect(server, timeout=10):
-    return socket.create_connection(host_port(server), timeout=timeout)
-
-
-def raw_head(method, path, headers):
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {'127.0.0.1'}"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-def read_response(sock, timeout=10, with_body=True):
-    """Reads one response head (and its Content-Length body) from a raw socket; returns
-    (status, lowercase headers, body). Interim 1xx responses are returned like any other."""
-    sock.settimeout(timeout)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        piece = sock.recv(65536)
-        if not piece:
-            raise ConnectionError(f"connection closed before a response head; got {data!r}")
-        data += piece
-    head, _, rest = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        headers[k.strip().lower()] = v.strip()
-    if with_body and status >= 200:
-        length = int(headers.get("content-length", "0"))
-        while len(rest) < length:
-            piece = sock.recv(65536)
-            if not piece:
-                break
-            rest += piece
-    return status, headers, rest
-
-
-def closes_soon(sock, timeout=5):
-    """True when the server closes the connection (EOF or reset) within `timeout` seconds."""
-    sock.settimeout(timeout)
-    try:
-        while sock.recv(65536):
-            pass
-        return True
-    except ConnectionResetError:
-        return True
-    except socket.timeout:
-        return False
-
-
-def assert_record(rec, *, data, description, filename, content_type="application/octet-stream", user="admin"):
-    assert set(rec) >= {"id", "description", "filename", "content_type", "size", "sha256", "created_at", "uploaded_by"}
-    assert isinstance(rec["id"], int) and not isinstance(rec["id"], bool)
-    assert rec["description"] == description
-    assert rec["filename"] == filename
-    assert rec["content_type"] == content_type
-    assert rec["size"] == len(data)
-    assert rec["sha256"] == hashlib.sha256(data).hexdigest()
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", rec["created_at"]), rec["created_at"]
-    assert rec["uploaded_by"] == user
-
-
-# MARK: Fixtures
+# MARK: Fixtures (`srv` and `sauth`, one server for the module, are in conftest.py)
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    """One server shared by the tests of this module that only add files."""
-    server = Server(tmp_path_factory.mktemp("uploads")).start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture(scope="module")
-def sauth(srv):
-    return {"Authorization": f"Bearer {srv.login()}"}
-
-
-@pytest.fixture(scope="module")
-def limited(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("limited"), args=["--max-upload-size", str(LIMIT)]).start()
-    yield server
-    server.kill()
+def limited(make_module_server):
+    return make_module_server(args=["--max-upload-size", str(LIMIT)])
 
 
 @pytest.fixture(scope="module")
 def lauth(limited):
-    return {"Authorization": f"Bearer {limited.login()}"}
+    return bearer(limited.login())
 
 
 # MARK: Byte-exact round trips
@@ -921,8 +643,7 @@ def test_limit_counts_file_bytes_not_body(limited, lauth):
 def test_chunked_413_arrives_when_limit_passed(limited, lauth):
     """A chunked body is refused as soon as the file passes the limit, long before it ends."""
     before, state = list_all(limited, lauth), settled_state(limited)
-    prefix = multipart(text_part("description", unique("slow")), close=False)
-    prefix += b"--" + BOUNDARY.encode() + b"\r\n" + part_head("inputFile", filename="slow.bin")
+    prefix, _ = upload_envelope(unique("slow"), "slow.bin", content_type=None)
     piece = b"s" * (8 * KiB)
     planned = 4 * MiB  # would take ~10 s at this pace; the answer must come long before
     sent = 0
@@ -1027,21 +748,6 @@ def test_upload_with_token_query_parameter(srv, sauth):
     assert r.status_code == 201, r.text
 
 
-def test_precedence_unknown_path_404(srv):
-    for method in ("POST", "GET", "PUT"):
-        r = requests.request(method, srv.url + "/uploads", data=b"x", headers={"Content-Type": "text/plain"}, timeout=10)
-        assert r.status_code == 404, (method, r.status_code)
-    r = requests.post(srv.url + "/upload/extra", timeout=10)
-    assert r.status_code == 404
-
-
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
-def test_precedence_wrong_method_405(srv, method):
-    r = requests.request(method, srv.url + "/upload", data=b"x", headers={"Content-Type": "text/plain"}, timeout=10)
-    assert r.status_code == 405, r.text
-    assert [m.strip() for m in r.headers["Allow"].split(",")] == ["POST"]
-
-
 def test_precedence_401_before_415_413_400(limited):
     cases = [
         {"Content-Type": "text/plain", "Content-Length": "5"},
@@ -1071,7 +777,7 @@ def test_limited_server_still_rejects_description_problems_with_400(limited, lau
 def test_limit_zero_from_environment(make_server):
     """`APP_MAX_UPLOAD_SIZE=0`: only empty files are accepted."""
     server = make_server(env={"APP_MAX_UPLOAD_SIZE": "0"})
-    auth = {"Authorization": f"Bearer {server.login()}"}
+    auth = bearer(server.login())
     assert upload(server, auth, b"").status_code == 201
     r = upload(server, auth, b"1")
     assert r.status_code == 413, r.text
