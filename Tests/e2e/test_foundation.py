@@ -18,14 +18,6 @@ import requests
 
 from filedrop_helpers import BINARY, ROOT, app_env, raw_connect, run_app, upload_json
 
-
-def test_healthz_answers_ok(server):
-    r = requests.get(server.url + "/healthz", timeout=10)
-    assert r.status_code == 200
-    assert r.json() == {"status": "ok"}
-    assert r.headers["Content-Type"].startswith("application/json")
-
-
 def test_first_start_creates_database_in_wal_and_a_private_key(server):
     assert server.database.exists()
     with sqlite3.connect(server.database) as db:
