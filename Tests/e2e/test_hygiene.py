@@ -15,7 +15,7 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import BINARY
+from filedrop_helpers import BINARY
 
 BOUNDARY = "hygieneboundary"
 MARKS = ["\u0301", "\u200d", "\u20d2"]  # combining acute, zero-width joiner, combining long vertical overlay

@@ -15,7 +15,7 @@ import urllib.parse
 
 import requests
 
-from conftest import BINARY
+from filedrop_helpers import BINARY
 
 MiB = 1 << 20
 BOUNDARY = "budgetboundary"

@@ -194,6 +194,8 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A request cut off by the connection closing (a timeout, the client leaving) is
+        // answered by no one: only a live connection gets its 400 or 431.
         guard let parserError = error as? HTTPParserError, context.channel.isActive else {
             if !(error is HTTPParserError) { server.logger.debug("connection error: \(error)") }
             return context.close(promise: nil)  // closed: a body cut off at its end is no news
