@@ -149,7 +149,9 @@ class Soak:
         self.count("downloads")
 
     def delete(self, rng):
-        time.sleep(rng.uniform(0.05, 0.4))
+        with self.lock:
+            stored = len(self.acknowledged)
+        time.sleep(rng.uniform(0.02, 0.1) if stored > MAX_FILES // 2 else rng.uniform(0.3, 1.0))
         with self.lock:
             if len(self.acknowledged) < 20:
                 return
@@ -216,7 +218,7 @@ def main():
     soak = Soak(server, deadline)
     soak.token = requests.get(server.url + "/login", auth=("admin", server.password), timeout=60).json()["token"]
     soak.running.set()
-    workers = [soak.upload] * 4 + [soak.download] * 2 + [soak.delete, soak.login, soak.slow_client, soak.slow_client]
+    workers = [soak.upload] * 4 + [soak.download] * 2 + [soak.delete] * 2 + [soak.login, soak.slow_client, soak.slow_client]
     threads = [threading.Thread(target=soak.worker, args=(body,), daemon=True) for body in workers]
     for thread in threads:
         thread.start()
@@ -229,12 +231,18 @@ def main():
         server.kill()
         kills += 1
         time.sleep(0.5)  # requests in flight see the connection drop
+        # The database as the kill left it (this recovers its WAL, as the next start would).
+        with sqlite3.connect(folder / "app.db") as db:
+            result = db.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            soak.problems.append(f"integrity_check after kill {kills}: {result}")
         server.start()
         runs += 1
         soak.running.set()
         n = soak.check_all()
         checked += n
-        print(f"  kill {kills}: restarted, {n} files byte-exact, {len(soak.problems)} problems", flush=True)
+        print(f"  kill {kills}: integrity_check {result}, restarted, {n} files byte-exact, {len(soak.problems)} problems",
+              flush=True)
     for thread in threads:
         thread.join(timeout=120)
     soak.running.clear()
