@@ -78,15 +78,15 @@ enum Serve {
             created.remove()
             Terminal.fail("cannot create the first user in \(configuration.databasePath): \(error)")
         }
+        if keyCreated {
+            logger.info("created secret key file \(configuration.secretKeyFile) (mode 0600)")
+        }
         do {
             try server.start()
         } catch {
             server.abandonStart()
             created.remove()
             Terminal.fail(ListenAddress.failure(host: configuration.host, port: configuration.port, error: error).description)
-        }
-        if keyCreated {
-            logger.info("created secret key file \(configuration.secretKeyFile) (mode 0600)")
         }
 
         let signal = Signals.waitForTermination()
