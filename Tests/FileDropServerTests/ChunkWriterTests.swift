@@ -291,4 +291,21 @@ import Glibc
         #expect(try files.map { try database.rows($0).count } == [2, 2])
         #expect(budget.used == 0)
     }
+
+    @Test(arguments: [0, 3, 4, 8, 9])
+    func everyByteOfBudgetComesBackAfterTheEnd(size: Int) throws {
+        let database = try Database()
+        let loop = EmbeddedEventLoop()
+        let budget = MemoryBudget(capacity: 8, eventLoop: loop)
+        let id = try database.newFile(chunkSize: 4)
+        let writer = ChunkWriter(
+            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), budget: budget,
+            fileID: loop.makeSucceededFuture(id), chunkSize: 4
+        )
+        writer.reserveFirstBuffer()
+        writer.append(ByteBuffer(bytes: Self.bytes(size)))
+        _ = try writer.flush().wait()
+        #expect(budget.used == 0)
+        #expect(try database.rows(id).map(\.count).reduce(0, +) == size)
+    }
 }

@@ -150,8 +150,10 @@ final class ChunkWriter {
             }
             fill(takeHeld(), force: true)
             if pending.readableBytes > 0 { writePending() }
-            budget.release(ahead)
-            ahead = 0
+            // A buffer granted but never filled (the file ended on a chunk's end), and one
+            // asked for ahead, go back.
+            budget.release(granted + ahead)
+            (granted, ahead) = (0, 0)
         }
         updatePause()
         return tail.map { $0.progress }
