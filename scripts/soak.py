@@ -86,6 +86,11 @@ class Soak:
         self.problems = []
         self.token = None
 
+    def problem(self, text):
+        with self.lock:
+            self.problems.append(text)
+        print(f"  problem: {text}", flush=True)
+
     def count(self, name):
         with self.lock:
             self.counts[name] += 1
@@ -119,12 +124,12 @@ class Soak:
         if r.status_code == 201:
             record = r.json()
             if record["sha256"] != hashlib.sha256(data).hexdigest() or record["size"] != size:
-                self.problems.append(f"upload {seed}: the record does not match what was sent")
+                self.problem(f"upload {seed}: the record does not match what was sent")
             with self.lock:
                 self.acknowledged[record["id"]] = (seed, size, record["sha256"])
             self.count("uploads")
         elif self.running.is_set():
-            self.problems.append(f"upload answered {r.status_code}: {r.text[:200]}")
+            self.problem(f"upload answered {r.status_code}: {r.text[:200]}")
 
     def download(self, rng):
         with self.lock:
@@ -139,13 +144,13 @@ class Soak:
             if r.status_code == 404:
                 return  # deleted meanwhile
             if r.status_code != 206 or r.content != content(seed, size)[start:]:
-                self.problems.append(f"range of file {file_id} answered {r.status_code} or differs")
+                self.problem(f"range of file {file_id} answered {r.status_code} or differs")
         else:
             r = requests.get(f"{self.server.url}/files/{file_id}/content", headers=headers, timeout=60)
             if r.status_code == 404:
                 return
             if r.status_code != 200 or hashlib.sha256(r.content).hexdigest() != sha:
-                self.problems.append(f"file {file_id} answered {r.status_code} or differs")
+                self.problem(f"file {file_id} answered {r.status_code} or differs")
         self.count("downloads")
 
     def delete(self, rng):
@@ -164,7 +169,7 @@ class Soak:
                 self.maybe_deleted.discard(file_id)
             self.count("deletes")
         elif self.running.is_set():
-            self.problems.append(f"delete of {file_id} answered {r.status_code}")
+            self.problem(f"delete of {file_id} answered {r.status_code}")
 
     def login(self, rng):
         time.sleep(rng.uniform(0.2, 1.0))
@@ -172,7 +177,7 @@ class Soak:
         if r.status_code == 200:
             self.count("logins")
         elif self.running.is_set():
-            self.problems.append(f"login answered {r.status_code}")
+            self.problem(f"login answered {r.status_code}")
 
     def slow_client(self, rng):
         """A client that sends part of a request, or reads nothing of an answer, then leaves."""
@@ -201,12 +206,16 @@ class Soak:
             maybe = set(self.maybe_deleted)
         for file_id, (seed, size, sha) in expected.items():
             r = requests.get(f"{self.server.url}/files/{file_id}/content", headers=self.headers(), timeout=120)
+            with self.lock:
+                deleted_meanwhile = file_id not in self.acknowledged  # a deleter took it (deleters pop first)
+            if r.status_code == 404 and deleted_meanwhile:
+                continue
             if r.status_code != 200 or len(r.content) != size or hashlib.sha256(r.content).hexdigest() != sha:
-                self.problems.append(f"LOST: file {file_id} ({size} bytes) answered {r.status_code} after a restart")
+                self.problem(f"LOST: file {file_id} ({size} bytes) answered {r.status_code} after a restart")
         for file_id in maybe:
             r = requests.get(f"{self.server.url}/files/{file_id}", headers=self.headers(), timeout=60)
             if r.status_code not in (200, 404):
-                self.problems.append(f"file {file_id}, deleted during a kill, answered {r.status_code}")
+                self.problem(f"file {file_id}, deleted during a kill, answered {r.status_code}")
         return len(expected)
 
 
@@ -235,11 +244,11 @@ def main():
         with sqlite3.connect(folder / "app.db") as db:
             result = db.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":
-            soak.problems.append(f"integrity_check after kill {kills}: {result}")
+            soak.problem(f"integrity_check after kill {kills}: {result}")
         server.start()
         runs += 1
+        n = soak.check_all()  # before traffic resumes: nothing is deleted under the check
         soak.running.set()
-        n = soak.check_all()
         checked += n
         print(f"  kill {kills}: integrity_check {result}, restarted, {n} files byte-exact, {len(soak.problems)} problems",
               flush=True)
