@@ -11,14 +11,16 @@ public final class Storage {
     public let files: FileStore
     public let users: UserStore
 
-    public init(path: String) throws {
+    /// - Parameter minimumFreeBytes: free disk space that chunk writes leave on the database's
+    ///   file system (`--min-free-space`); 0 turns the check off.
+    public init(path: String, minimumFreeBytes: Int64 = 0) throws {
         database = try Database(path: path)
         try Migrations.run(on: database)
         // A database file created just now must have its directory entry on disk too, or
         // a power cut could lose the whole file along with uploads already acknowledged.
         // (SQLite syncs the directory of a new -wal file itself, not of the main file.)
         FileSystem.syncParentDirectory(of: path)
-        files = FileStore(database: database)
+        files = FileStore(database: database, minimumFreeBytes: minimumFreeBytes)
         users = UserStore(database: database)
     }
 

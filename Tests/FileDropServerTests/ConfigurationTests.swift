@@ -33,6 +33,7 @@ import Testing
         #expect(
             names == [
                 "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
+                "APP_DEFAULT_FILE_TTL", "APP_MAX_FILE_TTL", "APP_MAX_STORAGE", "APP_MIN_FREE_SPACE",
             ])
     }
 
