@@ -81,6 +81,8 @@ import Testing
         #expect(harness.isOpen)
         harness.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
         #expect(!harness.isOpen)
+        // Closed without an answer: a client that never finished its head gets nothing.
+        #expect(try harness.channel.readOutbound(as: ByteBuffer.self) == nil)
     }
 
     @Test func anIdleKeptAliveConnectionClosesAfterSixtySeconds() throws {
