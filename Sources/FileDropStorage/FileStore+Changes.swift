@@ -67,14 +67,16 @@ extension FileStore {
     /// Deletes a stored file and gives its space back; returns what was deleted, nil when
     /// there was no such file (or it had expired at `now`: the sweep removes it).
     public func delete(id: Int64, now: Int64) throws -> FileRecord? {
-        let deleted = try database.transaction { () throws -> FileRecord? in
-            guard let record = try record(id: id, now: now) else { return nil }
-            let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 1")
-            try delete.bind(id, at: 1)
-            try delete.run()
-            return record
+        let deleted = try withRoomToDelete {
+            try database.transaction { () throws -> FileRecord? in
+                guard let record = try record(id: id, now: now) else { return nil }
+                let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 1")
+                try delete.bind(id, at: 1)
+                try delete.run()
+                return record
+            }
         }
-        if deleted != nil { try database.reclaimSpace() }
+        if deleted != nil { try reclaimAfterDelete() }
         return deleted
     }
 
@@ -85,7 +87,13 @@ extension FileStore {
     /// at their expiry already; this only frees their space.
     public func sweepExpired(now: Int64, maxFiles: Int, maxChunks: Int) throws -> ExpirySweep {
         precondition(maxFiles > 0 && maxChunks > 0)
-        let sweep = try database.transaction { () throws -> ExpirySweep in
+        let sweep = try withRoomToDelete { try sweepStep(now: now, maxFiles: maxFiles, maxChunks: maxChunks) }
+        if sweep.chunksDeleted > 0 || !sweep.removed.isEmpty { try reclaimAfterDelete() }
+        return sweep
+    }
+
+    private func sweepStep(now: Int64, maxFiles: Int, maxChunks: Int) throws -> ExpirySweep {
+        try database.transaction { () throws -> ExpirySweep in
             var sweep = ExpirySweep()
             let expired = try database.statement(
                 """
@@ -118,8 +126,6 @@ extension FileStore {
             }
             return sweep
         }
-        if sweep.chunksDeleted > 0 || !sweep.removed.isEmpty { try database.reclaimSpace() }
-        return sweep
     }
 
     /// Bytes of stored files per uploader, unfinished uploads included by what their rows

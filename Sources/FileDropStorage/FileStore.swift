@@ -14,10 +14,13 @@ public final class FileStore {
     let database: Database
     /// Free disk space every chunk write leaves (`--min-free-space`); 0 turns the check off.
     let minimumFreeBytes: Int64
+    /// Room held back so that deletes work on a full disk; nil: none (the command line's).
+    let reserve: EmergencyReserve?
 
-    init(database: Database, minimumFreeBytes: Int64 = 0) {
+    init(database: Database, minimumFreeBytes: Int64 = 0, reserve: EmergencyReserve? = nil) {
         self.database = database
         self.minimumFreeBytes = minimumFreeBytes
+        self.reserve = reserve
     }
 
     static let columns =
@@ -29,6 +32,7 @@ public final class FileStore {
     public func beginUpload(
         filename: String, contentType: String, uploadedBy: String, chunkSize: Int, now: Int64
     ) throws -> Int64 {
+        guard !isOutOfRoom else { throw FileStoreError.insufficientSpace }
         let insert = try database.statement(
             """
             INSERT INTO files (filename, content_type, chunk_size, created_at, uploaded_by, complete)
@@ -108,31 +112,82 @@ public final class FileStore {
         return record
     }
 
-    /// Deletes an incomplete upload and gives its space back.
+    /// Deletes an incomplete upload and gives its space back; also on a full disk, which is
+    /// when uploads fail (see `EmergencyReserve`).
     public func abortUpload(fileID: Int64) throws {
-        let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 0")
-        try delete.bind(fileID, at: 1)
-        try delete.run()
-        try database.reclaimSpace()
+        try withRoomToDelete {
+            let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 0")
+            try delete.bind(fileID, at: 1)
+            try delete.run()
+        }
+        try reclaimAfterDelete()
     }
 
     /// Deletes what uploads cut off by a crash left behind; returns how many there were.
     @discardableResult
     public func removeIncompleteUploads() throws -> Int {
-        try database.execute("DELETE FROM files WHERE complete = 0")
-        let removed = database.changes
-        try database.reclaimSpace()
+        let removed = try withRoomToDelete { () throws -> Int in
+            try database.execute("DELETE FROM files WHERE complete = 0")
+            return database.changes
+        }
+        try reclaimAfterDelete()
         return removed
     }
 
     // MARK: Free space
+
+    /// Runs a delete; when the disk is full, gives the emergency reserve back to the file
+    /// system and runs it once more (a failed statement changed nothing, so it can be retried).
+    func withRoomToDelete<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.isDiskFull && reserve?.release() == true {
+            // The room is for deletes: a checkpoint after the commit would grow the database
+            // file into it. Checkpoints resume when the reserve is made again.
+            try database.setAutomaticCheckpoints(false)
+            return try body()
+        }
+    }
+
+    /// Gives freed pages back after a delete. On a full disk that waits: moving pages writes
+    /// them to the `-wal` file, which would take the room deletes need, and the checkpoint
+    /// that shrinks the file cannot run before the disk has room. The delete is committed;
+    /// the next reclaim (the next delete, or the next start) gives the space back.
+    func reclaimAfterDelete() throws {
+        guard !isOutOfRoom else { return }
+        do {
+            try database.reclaimSpace()
+        } catch  where error.isDiskFull {
+            return
+        }
+    }
+
+    /// Makes the emergency reserve again when the disk has room for it (after it was used);
+    /// true when it is in place.
+    @discardableResult
+    public func restoreReserve() throws -> Bool {
+        guard let reserve else { return false }
+        let wasReleased = reserve.isReleased
+        guard reserve.restore(available: try availableBytes(), keepFree: minimumFreeBytes) else { return false }
+        if wasReleased {
+            // There is room again: checkpoints resume, and what was deleted meanwhile goes back.
+            try database.setAutomaticCheckpoints(true)
+            try reclaimAfterDelete()
+        }
+        return true
+    }
 
     /// The bytes that may still be written on the database's file system (`statvfs`).
     public func availableBytes() throws -> Int64 {
         try FileSystem.availableBytes(at: FileSystem.parentDirectory(of: database.path))
     }
 
+    /// The disk filled up and the emergency reserve was used for deletes: until it is made
+    /// again, nothing else is written.
+    public var isOutOfRoom: Bool { reserve?.isReleased ?? false }
+
     private func checkFreeSpace(for bytes: Int64) throws {
+        guard !isOutOfRoom else { throw FileStoreError.insufficientSpace }
         guard minimumFreeBytes > 0 else { return }
         let available = try availableBytes()
         guard available - bytes >= minimumFreeBytes else { throw FileStoreError.insufficientSpace }

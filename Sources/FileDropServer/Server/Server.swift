@@ -82,9 +82,14 @@ public final class Server {
 
     /// Removes what crashed uploads left, loads accounts, binds, and starts serving.
     public func start() throws {
-        let removed = try storage.run { try $0.files.removeIncompleteUploads() }.wait()
-        if removed > 0 {
-            logger.info("removed \(removed) incomplete upload(s) left by an earlier run")
+        do {
+            let removed = try storage.run { try $0.files.removeIncompleteUploads() }.wait()
+            if removed > 0 {
+                logger.info("removed \(removed) incomplete upload(s) left by an earlier run")
+            }
+        } catch  where error.isOutOfSpace {
+            // Serving what is stored matters more: the next start tries again.
+            logger.error("could not remove incomplete uploads left by an earlier run: the disk is full")
         }
         let loopParts = self.loopParts
         try eventLoop.flatSubmit { loopParts.value.refresher.start() }.wait()

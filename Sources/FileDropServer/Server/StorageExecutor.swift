@@ -31,7 +31,7 @@ final class StorageExecutor: StorageAccess, Sendable {
         pool.start()
         do {
             let confined = try pool.runIfActive(eventLoop: eventLoop) {
-                Confined(try Storage(path: path, minimumFreeBytes: minimumFreeBytes))
+                Confined(try Storage(path: path, minimumFreeBytes: minimumFreeBytes, emergencyReserve: Storage.emergencyReserveBytes))
             }.wait()
             return StorageExecutor(pool: pool, confined: confined, eventLoop: eventLoop)
         } catch {

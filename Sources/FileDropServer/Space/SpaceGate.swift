@@ -102,10 +102,13 @@ final class SpaceGate {
     }
 
     private func refresh(stored: Bool) -> EventLoopFuture<Void> {
-        storage.run { storage -> (available: Int64, stored: [String: Int64]?) in
-            (try storage.files.availableBytes(), stored ? try storage.files.bytesByUploader() : nil)
+        storage.run { storage -> (available: Int64, outOfRoom: Bool, stored: [String: Int64]?) in
+            // A reserve given up to a full disk comes back once there is room (a stat when it is there).
+            try storage.files.restoreReserve()
+            let stored = stored ? try storage.files.bytesByUploader() : nil
+            return (try storage.files.availableBytes(), storage.files.isOutOfRoom, stored)
         }.assumeIsolated().map { reading in
-            self.ledger.setAvailableBytes(reading.available)
+            self.ledger.setAvailableBytes(reading.outOfRoom ? 0 : reading.available, diskFull: reading.outOfRoom)
             if let stored = reading.stored { self.ledger.replaceStored(stored) }
         }.nonisolated()
     }

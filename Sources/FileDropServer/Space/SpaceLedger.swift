@@ -59,6 +59,9 @@ struct SpaceLedger: Sendable {
     private(set) var reservedTotal: Int64 = 0
     /// Free bytes on the database's file system at the last look; nil before the first.
     private(set) var availableBytes: Int64?
+    /// The disk filled up at the last look (the storage's emergency reserve is in use): every
+    /// upload is refused, whatever `--min-free-space` says, until there is room again.
+    private(set) var diskFull = false
     private var nextID: UInt64 = 0
 
     init(limits: Limits) {
@@ -79,6 +82,7 @@ struct SpaceLedger: Sendable {
     /// `bytes` is what the upload will store at least (0 when its length is unknown).
     mutating func reserve(owner: String, bytes: Int64, quota: Int64?) -> Result<Reservation, Refusal> {
         let bytes = max(0, bytes)
+        if diskFull { return .failure(.freeSpace) }
         if let refusal = refusal(owner: owner, adding: bytes, quota: quota) { return .failure(refusal) }
         if limits.minFreeSpace > 0, let available = availableBytes, available - bytes < limits.minFreeSpace {
             return .failure(.freeSpace)
@@ -127,8 +131,9 @@ struct SpaceLedger: Sendable {
         storedTotal = snapshot.values.reduce(0) { $0.saturatingAdd($1) }
     }
 
-    mutating func setAvailableBytes(_ bytes: Int64) {
+    mutating func setAvailableBytes(_ bytes: Int64, diskFull: Bool = false) {
         availableBytes = bytes
+        self.diskFull = diskFull
     }
 
     // MARK: Arithmetic
