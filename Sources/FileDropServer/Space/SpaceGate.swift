@@ -13,6 +13,12 @@ import NIOCore
 /// How an upload uses it: `reserve` before reading the body (its known length, or 0), `grow`
 /// as bytes arrive past what was reserved, then `commit` with the stored size in the same
 /// event-loop turn as the storage thread's answer, or `release` when it fails.
+///
+/// An upload that outlives its request (a resumable one) reserves its `Upload-Length` at
+/// creation and commits it in the turn its row is stored with `size` = that length: from then
+/// on the database counts it (`FileStore.bytesByUploader` sums every row, finished or not),
+/// across restarts too; `removeStored` when it is terminated or expires. Whoever the bytes
+/// are charged to is the `owner`: the signed-in user, or a drop link's creator.
 final class SpaceGate {
     static let freeSpaceInterval = TimeAmount.seconds(1)
     /// Stored bytes are re-read every this many free-space looks, to catch changes made by
