@@ -6,7 +6,7 @@ import NIOCore
 ///
 /// Readers stop seeing a file at its `expires_at` (every query passes the time); this only
 /// frees what it took. Every `interval` one step runs (`FileStore.sweepExpired`): at most
-/// `maxFilesPerStep` files and `maxChunksPerStep` chunk rows (16 MiB), then the space goes back
+/// `maxFilesPerStep` files and `maxChunksPerStep` chunk rows (4 MiB), then the space goes back
 /// as for a delete. While expired files remain the next step is queued as soon as one ends,
 /// each as its own storage job, so requests queued meanwhile run between steps: a thousand
 /// expiring files, or one of many GiB, never hold the storage thread for long. Each step's
@@ -17,7 +17,10 @@ import NIOCore
 final class ExpirySweeper {
     static let interval = TimeAmount.seconds(2)
     static let maxFilesPerStep = 16
-    static let maxChunksPerStep = 16
+    /// Measured (release build, 304 files expiring together, 4 of them 16 MiB, a busy 2-core
+    /// box): 16 chunks a step held the storage thread up to 270 ms (the space going back and
+    /// its checkpoint grow with what was deleted); 4 chunks, at most 56 ms, median 15 ms.
+    static let maxChunksPerStep = 4
 
     private let eventLoop: EventLoop
     private let storage: any StorageAccess
