@@ -16,6 +16,8 @@ final class ServerContext {
     let storage: any StorageAccess
     let authenticator: Authenticator
     let routes: Routes
+    /// Quotas, the storage limit and the free-space reserve, for every way in.
+    let space: SpaceGate
     let clock: WallClock
     let logger: Logger
     /// The one budget for buffered request and response bytes.
@@ -35,20 +37,31 @@ final class ServerContext {
         self.limits = configuration.limits
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
+        let space = SpaceGate(
+            limits: SpaceLedger.Limits(maxStorage: configuration.maxStorage, minFreeSpace: configuration.minFreeSpace),
+            eventLoop: eventLoop, storage: storage, logger: logger,
+            quotaOf: { name in authenticator.snapshot.quotas[name] }
+        )
+        self.space = space
+        let lifetime = FileLifetime(defaultSeconds: configuration.defaultFileTTL, maxSeconds: configuration.maxFileTTL)
         // Signs listing cursors, so that only cursors this server issued are accepted.
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
         routes = Routes(
             eventLoop: eventLoop,
             storage: storage,
-            files: FileRoutes(eventLoop: eventLoop, storage: storage, cursorKey: cursorKey),
+            files: FileRoutes(
+                eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock
+            ),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
                 limiter: .makeBoxSendingValue(LoginRateLimiter(), eventLoop: eventLoop), clock: clock, logger: logger
             ),
-            pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL),
+            pages: PageRoutes(
+                storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL, lifetime: lifetime, space: space, clock: clock
+            ),
             uploads: FormUpload.Environment(
-                eventLoop: eventLoop, storage: storage, budget: budget, maxFileSize: configuration.maxUploadSize, clock: clock,
-                logger: logger
+                eventLoop: eventLoop, storage: storage, budget: budget, maxFileSize: configuration.maxUploadSize,
+                lifetime: lifetime, space: space, clock: clock, logger: logger
             )
         )
     }

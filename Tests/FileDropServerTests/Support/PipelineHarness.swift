@@ -21,7 +21,7 @@ final class PipelineHarness {
     let storage: Storage
     private let folder: String
 
-    init(configuration: ServerConfiguration = ServerConfiguration()) throws {
+    init(configuration: ServerConfiguration = ServerConfiguration(), clock: WallClock = WallClock { PipelineHarness.now }) throws {
         var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         storage = try Storage(path: folder + "/app.db")
@@ -29,7 +29,7 @@ final class PipelineHarness {
             configuration: configuration, eventLoop: channel.eventLoop,
             storage: InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
             passwords: InlinePasswordHashing(eventLoop: channel.eventLoop), key: Array(repeating: 0x61, count: 32),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: WallClock { Self.now }
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: clock
         )
         try Server.configure(channel, context: context).wait()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
@@ -83,8 +83,9 @@ final class PipelineHarness {
     }
 
     /// Adds a user to the database, as `app user add` does, and lets the server load it.
-    func addUser(_ name: String, password: String) throws {
-        try storage.users.add(name: name, passwordHash: InlinePasswordHashing.cheap.hash(password), now: Int64(Self.now) - 60)
+    func addUser(_ name: String, password: String, quota: Int64? = nil) throws {
+        try storage.users.add(
+            name: name, passwordHash: InlinePasswordHashing.cheap.hash(password), now: Int64(Self.now) - 60, quota: quota)
         let refresher = AccountRefresher(
             eventLoop: channel.eventLoop, storage: InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
             authenticator: context.authenticator, clock: context.clock, logger: context.logger
