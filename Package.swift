@@ -10,8 +10,8 @@ let package = Package(
         .executable(name: "app", targets: ["app"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -22,13 +22,15 @@ let package = Package(
             name: "COpenSSL",
             providers: [.apt(["libssl-dev"])]
         ),
+        // The few POSIX file calls shared by storage and the secret key file.
+        .target(name: "FileDropSystem"),
         .target(
             name: "FileDropStorage",
-            dependencies: ["CSQLite"]
+            dependencies: ["CSQLite", "FileDropSystem"]
         ),
         .target(
             name: "FileDropAuth",
-            dependencies: ["COpenSSL"]
+            dependencies: ["COpenSSL", "FileDropSystem"]
         ),
         .target(
             name: "FileDropMultipart",
@@ -54,6 +56,7 @@ let package = Package(
                 "FileDropServer",
                 "FileDropStorage",
                 "FileDropAuth",
+                "FileDropSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -75,11 +78,14 @@ let package = Package(
             dependencies: [
                 "FileDropServer",
                 "FileDropAuth",
+                "FileDropMultipart",
+                "FileDropStorage",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

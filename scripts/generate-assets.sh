@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Compiles every file under Assets/ into Sources/FileDropAssets/GeneratedAssets.swift, so the
-# binary serves its pages without any file beside it. Run by `make`; adding an asset is
-# dropping it into Assets/ (and running `make`). The output is committed, so `swift build`
-# alone also works; `make test` checks that it is fresh. Writes only when the content changes.
+# Compiles every file under Assets/ (subfolders too) into Sources/FileDropAssets/GeneratedAssets.swift,
+# so the binary serves its pages without any file beside it. Adding an asset is dropping it into
+# Assets/ and running `make assets` (`make`, `make test` and `make release` run it first). The
+# output is committed, so `swift build` alone also works; with --check (`make check-assets`,
+# CI) nothing is written and a stale committed file fails. Writes only when the content changes.
 #   scripts/generate-assets.sh [--check]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -18,7 +18,8 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    /// One configurable setting: its flag, its environment variable.
+    /// One configurable setting: its flag, its environment variable, and what `--help` says
+    /// of it. The one list of settings: parsing, the environment and the help text all read it.
     public enum Setting: String, CaseIterable, Sendable {
         case host, port, database
         case secretKeyFile = "secret-key-file"
@@ -30,6 +31,45 @@ public struct ServerConfiguration: Sendable, Equatable {
 
         public var environmentVariable: String {
             "APP_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
+        }
+
+        /// The value's placeholder in the help text (`--port N`).
+        public var placeholder: String {
+            switch self {
+            case .host: "ADDR"
+            case .port: "N"
+            case .database, .secretKeyFile: "PATH"
+            case .tokenTTL: "SECONDS"
+            case .maxUploadSize: "BYTES"
+            case .logLevel: "LEVEL"
+            }
+        }
+
+        /// What the setting does, in a few words.
+        public var summary: String {
+            switch self {
+            case .host: "address to bind"
+            case .port: "TCP port, 0 picks a free one"
+            case .database: "SQLite file, created on first start"
+            case .secretKeyFile: "HMAC key for tokens, created when missing"
+            case .tokenTTL: "token lifetime"
+            case .maxUploadSize: "largest file accepted"
+            case .logLevel: "debug, info, warning or error"
+            }
+        }
+
+        /// The default, as the help text shows it (the same value `ServerConfiguration()` has).
+        public var defaultText: String {
+            let defaults = ServerConfiguration()
+            switch self {
+            case .host: return defaults.host
+            case .port: return String(defaults.port)
+            case .database: return defaults.databasePath
+            case .secretKeyFile: return defaults.secretKeyFile
+            case .tokenTTL: return String(defaults.tokenTTL)
+            case .maxUploadSize: return String(defaults.maxUploadSize)
+            case .logLevel: return "\(defaults.logLevel)"
+            }
         }
     }
 

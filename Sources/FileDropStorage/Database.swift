@@ -57,7 +57,7 @@ public final class Database {
         // settings), and the page size only before WAL is on.
         try execute("PRAGMA page_size = \(Self.pageSize)")
         try execute("PRAGMA auto_vacuum = INCREMENTAL")
-        let mode = try pragmaText("PRAGMA journal_mode = WAL")
+        let mode = try scalarText("PRAGMA journal_mode = WAL")
         guard mode.lowercased() == "wal" else {
             throw DatabaseError(code: SQLITE_ERROR, message: "could not enable WAL (journal_mode is \(mode))")
         }
@@ -90,7 +90,7 @@ public final class Database {
     /// Runs one or more statements that take no parameters and return no rows worth reading.
     public func execute(_ sql: String) throws(DatabaseError) {
         let code = sqlite3_exec(handle, sql, nil, nil, nil)
-        guard code == SQLITE_OK else { throw error(code: code, sql: sql) }
+        guard code == SQLITE_OK else { throw DatabaseError(connection: handle, sql: sql) }
     }
 
     /// A prepared statement for `sql`, reused across calls (statements are cached by text).
@@ -99,20 +99,20 @@ public final class Database {
             cached.reset()
             return cached
         }
-        let statement = try Statement(database: self, sql: sql)
+        let statement = try Statement(connection: handle, sql: sql)
         statements[sql] = statement
         return statement
     }
 
-    /// The first column of the first row of a pragma or query, as text.
-    public func pragmaText(_ sql: String) throws(DatabaseError) -> String {
-        let statement = try Statement(database: self, sql: sql)
+    /// The first column of the first row of a query or pragma, as text ("" when no row).
+    public func scalarText(_ sql: String) throws(DatabaseError) -> String {
+        let statement = try Statement(connection: handle, sql: sql)
         return try statement.step() ? statement.string(at: 0) : ""
     }
 
-    /// The first column of the first row of a pragma or query, as an integer.
-    public func pragmaInt(_ sql: String) throws(DatabaseError) -> Int64 {
-        let statement = try Statement(database: self, sql: sql)
+    /// The first column of the first row of a query or pragma, as an integer (0 when no row).
+    public func scalarInt(_ sql: String) throws(DatabaseError) -> Int64 {
+        let statement = try Statement(connection: handle, sql: sql)
         return try statement.step() ? statement.int64(at: 0) : 0
     }
 
@@ -143,7 +143,7 @@ public final class Database {
 
     /// Changes whenever another connection (another process) commits to this database.
     public func dataVersion() throws(DatabaseError) -> Int64 {
-        try pragmaInt("PRAGMA data_version")
+        try scalarInt("PRAGMA data_version")
     }
 
     /// Copies the WAL into the database file and truncates the `-wal` file to zero bytes.
@@ -151,7 +151,7 @@ public final class Database {
         var logFrames: Int32 = 0
         var checkpointed: Int32 = 0
         let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logFrames, &checkpointed)
-        guard code == SQLITE_OK else { throw error(code: code, sql: "wal_checkpoint(TRUNCATE)") }
+        guard code == SQLITE_OK else { throw DatabaseError(connection: handle, sql: "wal_checkpoint(TRUNCATE)") }
     }
 
     /// Gives free pages back to the file system (incremental vacuum), then checkpoints so that
@@ -168,7 +168,7 @@ public final class Database {
         }
     }
 
-    func error(code: Int32, sql: String?) -> DatabaseError {
-        DatabaseError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
-    }
 }
+
+@available(*, unavailable)
+extension Database: Sendable {}

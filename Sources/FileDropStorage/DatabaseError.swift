@@ -16,6 +16,11 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
         self.sql = sql
     }
 
+    /// The error SQLite last reported on `connection`, with its extended code and message.
+    init(connection: OpaquePointer, sql: String?) {
+        self.init(code: sqlite3_extended_errcode(connection), message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+    }
+
     /// The primary result code (the low byte of the extended code).
     public var primaryCode: Int32 { code & 0xFF }
 

@@ -1,7 +1,7 @@
 /// Files as rows of `files` plus their content as fixed-size rows of `chunks`.
 ///
 /// An upload is written in three steps: `beginUpload` makes an incomplete row (never listed),
-/// `appendChunk` adds the content chunk by chunk as it streams in, and `completeUpload`
+/// `writeChunk` adds the content chunk by chunk as it streams in, and `completeUpload`
 /// sets the description and marks it complete in one durable commit. Whatever goes wrong
 /// before that commit (a duplicate description, a cut connection, a crash) leaves an
 /// incomplete row that `abortUpload` or, after a crash, `removeIncompleteUploads` deletes.
@@ -37,20 +37,29 @@ public final class FileStore {
     }
 
     /// Stores chunk number `sequence` (from 0) of an upload in progress.
-    public func appendChunk(fileID: Int64, sequence: Int64, bytes: UnsafeRawBufferPointer) throws {
-        let insert = try database.statement("INSERT INTO chunks (file_id, seq, data) VALUES (?, ?, ?)")
-        try insert.bind(fileID, at: 1)
-        try insert.bind(sequence, at: 2)
-        try insert.bind(bytes, at: 3)
-        try insert.run()
-    }
-
-    /// Whether a stored file already has this description.
-    public func descriptionExists(_ description: String) throws -> Bool {
-        let query = try database.statement("SELECT 1 FROM files WHERE description = ?")
-        defer { query.reset() }
-        try query.bind(description, at: 1)
-        return try query.step()
+    ///
+    /// With `keepingFirst` > 0 the chunk row exists already and holds a partial chunk (a
+    /// resumed upload whose last piece ended inside it): its first `keepingFirst` bytes are
+    /// kept, `bytes` follow them, and the row is replaced (read-modify-write), so that an
+    /// upload sent in many pieces takes the same rows as one sent at once.
+    public func writeChunk(fileID: Int64, sequence: Int64, bytes: UnsafeRawBufferPointer, keepingFirst: Int = 0) throws {
+        guard keepingFirst > 0 else {
+            let insert = try database.statement("INSERT INTO chunks (file_id, seq, data) VALUES (?, ?, ?)")
+            try insert.bind(fileID, at: 1)
+            try insert.bind(sequence, at: 2)
+            try insert.bind(bytes, at: 3)
+            try insert.run()
+            return
+        }
+        let existing = try withChunk(fileID: fileID, sequence: sequence) { Array($0) }
+        guard let existing, existing.count >= keepingFirst else { throw FileStoreError.notFound }
+        var combined = existing[..<keepingFirst]
+        combined.append(contentsOf: bytes)
+        let replace = try database.statement("INSERT OR REPLACE INTO chunks (file_id, seq, data) VALUES (?, ?, ?)")
+        try replace.bind(fileID, at: 1)
+        try replace.bind(sequence, at: 2)
+        try combined.withUnsafeBytes { try replace.bind($0, at: 3) }
+        try replace.run()
     }
 
     /// Marks an upload complete, durably: when this returns, the file survives power loss.
@@ -177,3 +186,6 @@ public final class FileStore {
         )
     }
 }
+
+@available(*, unavailable)
+extension FileStore: Sendable {}

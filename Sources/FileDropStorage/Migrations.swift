@@ -44,7 +44,7 @@ enum Migrations {
 
     /// Brings `database` up to the newest schema.
     static func run(on database: Database) throws {
-        let current = Int(try database.pragmaInt("PRAGMA user_version"))
+        let current = Int(try database.scalarInt("PRAGMA user_version"))
         guard current <= all.count else {
             throw DatabaseError(
                 code: 1,

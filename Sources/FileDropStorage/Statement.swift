@@ -4,19 +4,24 @@ import CSQLite
 ///
 /// Values are bound by position (1-based, as in SQLite). Text and blobs are copied by
 /// SQLite at bind time (`SQLITE_TRANSIENT`), so the caller's memory may go away at once.
+///
+/// It keeps only the raw connection handle, not its `Database`: the database caches its
+/// statements, and a reference back would be a cycle that only `close()` breaks.
+/// (`sqlite3_close_v2` waits for the last statement to be finalized, so a statement that
+/// outlives its database's `close()` is still safe to free.)
 public final class Statement {
     let handle: OpaquePointer
-    let database: Database
+    private let connection: OpaquePointer
     public let sql: String
 
-    init(database: Database, sql: String) throws(DatabaseError) {
+    init(connection: OpaquePointer, sql: String) throws(DatabaseError) {
         var handle: OpaquePointer?
-        let code = sqlite3_prepare_v2(database.handle, sql, -1, &handle, nil)
+        let code = sqlite3_prepare_v2(connection, sql, -1, &handle, nil)
         guard code == SQLITE_OK, let handle else {
-            throw database.error(code: code, sql: sql)
+            throw DatabaseError(connection: connection, sql: sql)
         }
         self.handle = handle
-        self.database = database
+        self.connection = connection
         self.sql = sql
     }
 
@@ -49,10 +54,6 @@ public final class Statement {
         try check(code)
     }
 
-    public func bind(_ value: String?, at index: Int32) throws(DatabaseError) {
-        if let value { try bind(value, at: index) } else { try bindNull(at: index) }
-    }
-
     public func bind(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws(DatabaseError) {
         // A zero-length blob must still be a blob, not NULL: SQLite wants a non-nil pointer.
         let code =
@@ -60,10 +61,6 @@ public final class Statement {
             ? sqlite3_bind_zeroblob(handle, index, 0)
             : sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), csqlite_transient())
         try check(code)
-    }
-
-    public func bindNull(at index: Int32) throws(DatabaseError) {
-        try check(sqlite3_bind_null(handle, index))
     }
 
     // MARK: Stepping
@@ -75,7 +72,7 @@ public final class Statement {
         switch code {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default: throw database.error(code: code, sql: sql)
+        default: throw DatabaseError(connection: connection, sql: sql)
         }
     }
 
@@ -97,18 +94,10 @@ public final class Statement {
         sqlite3_column_int64(handle, column)
     }
 
-    public func isNull(at column: Int32) -> Bool {
-        sqlite3_column_type(handle, column) == SQLITE_NULL
-    }
-
     public func string(at column: Int32) -> String {
         guard let text = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
-    }
-
-    public func optionalString(at column: Int32) -> String? {
-        isNull(at: column) ? nil : string(at: column)
     }
 
     /// Calls `body` with the bytes of a blob column; valid only during the call.
@@ -119,6 +108,9 @@ public final class Statement {
     }
 
     private func check(_ code: Int32) throws(DatabaseError) {
-        guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
+        guard code == SQLITE_OK else { throw DatabaseError(connection: connection, sql: sql) }
     }
 }
+
+@available(*, unavailable)
+extension Statement: Sendable {}

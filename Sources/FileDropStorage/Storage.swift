@@ -1,13 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FileDropSystem
 
 /// The FileDrop database: one SQLite file holding users, revoked tokens and files.
 ///
 /// Opening it creates the file when missing and brings the schema up to date. Like
-/// `Database`, it must be used from one thread only.
+/// `Database`, it must be used from one thread only (the server keeps it on its storage
+/// thread), so it is not `Sendable`. The connection itself stays inside this module: callers
+/// get named operations (`files`, `users`, `ping()`, `dataVersion()`), never raw SQL.
 public final class Storage {
-    public let database: Database
+    let database: Database
     public let files: FileStore
     public let users: UserStore
 
@@ -17,32 +17,25 @@ public final class Storage {
         // A database file created just now must have its directory entry on disk too, or
         // a power cut could lose the whole file along with uploads already acknowledged.
         // (SQLite syncs the directory of a new -wal file itself, not of the main file.)
-        Self.syncDirectory(containing: path)
+        FileSystem.syncParentDirectory(of: path)
         files = FileStore(database: database)
         users = UserStore(database: database)
     }
 
-    private static func syncDirectory(containing path: String) {
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        let descriptor = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY)
-        guard descriptor >= 0 else { return }
-        _ = fsync(descriptor)
-        _ = Glibc.close(descriptor)
+    /// Runs a trivial query: proves the database answers (for the health check).
+    public func ping() throws {
+        _ = try database.scalarInt("SELECT 1")
     }
 
-    /// `PRAGMA auto_vacuum`: 2 means incremental.
-    public func autoVacuumMode() throws -> Int64 {
-        try database.pragmaInt("PRAGMA auto_vacuum")
+    /// Changes whenever another connection (another process) commits to this database.
+    public func dataVersion() throws -> Int64 {
+        try database.dataVersion()
     }
 
-    /// `PRAGMA journal_mode`, `wal` once open.
-    public func journalMode() throws -> String {
-        try database.pragmaText("PRAGMA journal_mode")
-    }
-
-    /// `PRAGMA quick_check` answers `ok` for a sound file.
-    public func quickCheck() throws -> Bool {
-        try database.pragmaText("PRAGMA quick_check") == "ok"
+    /// Runs `body` in one transaction; with `durable`, the commit is synced to disk before
+    /// this returns. See `Database.transaction(durable:_:)`.
+    public func transaction<T>(durable: Bool = false, _ body: () throws -> T) throws -> T {
+        try database.transaction(durable: durable, body)
     }
 
     /// Checkpoints the WAL (leaving an empty `-wal` file) and closes the database.
@@ -51,3 +44,6 @@ public final class Storage {
         database.close()
     }
 }
+
+@available(*, unavailable)
+extension Storage: Sendable {}

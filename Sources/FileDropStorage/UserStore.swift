@@ -90,7 +90,7 @@ public final class UserStore {
     }
 
     public func count() throws -> Int {
-        Int(try database.pragmaInt("SELECT count(*) FROM users"))
+        Int(try database.scalarInt("SELECT count(*) FROM users"))
     }
 
     // MARK: Revoked tokens
@@ -105,12 +105,18 @@ public final class UserStore {
         try insert.run()
     }
 
-    /// The revoked tokens that could still be presented, after forgetting those that expired
-    /// before `expiredBefore`.
-    public func revokedTokens(expiredBefore: Int64) throws -> Set<String> {
+    /// Forgets the revocations of tokens that expired before `expiredBefore` (they are
+    /// refused for their expiry anyway); returns how many were forgotten.
+    @discardableResult
+    public func pruneRevocations(expiredBefore: Int64) throws -> Int {
         let prune = try database.statement("DELETE FROM revoked_tokens WHERE expires_at < ?")
         try prune.bind(expiredBefore, at: 1)
         try prune.run()
+        return database.changes
+    }
+
+    /// The ids of every revoked token still recorded.
+    public func revokedTokenIDs() throws -> Set<String> {
         let query = try database.statement("SELECT token_id FROM revoked_tokens")
         defer { query.reset() }
         var tokens = Set<String>()
@@ -129,3 +135,6 @@ public final class UserStore {
         )
     }
 }
+
+@available(*, unavailable)
+extension UserStore: Sendable {}

@@ -145,14 +145,22 @@ enum HelpText {
         no ':' and no control characters. A running server sees the change within a second.
         """
 
-    private static let serveOptions = """
-        Options (flags override environment variables, which override defaults):
-          --host ADDR              APP_HOST             address to bind (127.0.0.1)
-          --port N                 APP_PORT             TCP port, 0 picks a free one (5000)
-          --database PATH          APP_DATABASE         SQLite file, created on first start (./app.db)
-          --secret-key-file PATH   APP_SECRET_KEY_FILE  HMAC key for tokens, created when missing (./secret.key)
-          --token-ttl SECONDS      APP_TOKEN_TTL        token lifetime (1200)
-          --max-upload-size BYTES  APP_MAX_UPLOAD_SIZE  largest file accepted (4294967295)
-          --log-level LEVEL        APP_LOG_LEVEL        debug, info, warning or error (info)
-        """
+    /// One row per setting, in columns: flag and placeholder, variable, summary (default).
+    static let serveOptions: String = {
+        let settings = ServerConfiguration.Setting.allCases
+        let flags = settings.map { "\($0.flag) \($0.placeholder)" }
+        let flagWidth = flags.map(\.count).max()! + 2
+        let variableWidth = settings.map(\.environmentVariable.count).max()! + 2
+        let rows = zip(settings, flags).map { setting, flag in
+            "  " + flag.padded(to: flagWidth) + setting.environmentVariable.padded(to: variableWidth)
+                + "\(setting.summary) (\(setting.defaultText))"
+        }
+        return (["Options (flags override environment variables, which override defaults):"] + rows).joined(separator: "\n")
+    }()
+}
+
+extension String {
+    fileprivate func padded(to width: Int) -> String {
+        self + String(repeating: " ", count: max(0, width - count))
+    }
 }

@@ -1,4 +1,5 @@
 import FileDropServer
+import FileDropSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,13 @@ import Glibc
 /// Output for people: errors are one line on stderr and a non-zero exit, never a trace.
 enum Terminal {
     static func printError(_ line: String) {
-        fputs(line + "\n", stderr)
+        writeError(line + "\n")
+    }
+
+    /// Writes `text` to standard error (file descriptor 2) whole, unbuffered. (The C
+    /// `stderr` stream is a global mutable variable, which Swift 6 refuses to touch.)
+    static func writeError(_ text: String) {
+        try? FileSystem.writeAll(STDERR_FILENO, Array(text.utf8))
     }
 
     static func fail(_ message: String) -> Never {
@@ -61,7 +68,7 @@ enum PasswordInput {
     }
 
     private static func prompt(_ text: String) -> String {
-        fputs(text, stderr)
+        Terminal.writeError(text)
         var original = termios()
         tcgetattr(STDIN_FILENO, &original)
         var silent = original
@@ -69,7 +76,7 @@ enum PasswordInput {
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
         let line = readLine(strippingNewline: true) ?? ""
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
-        fputs("\n", stderr)
+        Terminal.writeError("\n")
         return line
     }
 }

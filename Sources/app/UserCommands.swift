@@ -15,13 +15,13 @@ enum UserCommands {
             case .add:
                 let name = validName
                 let password = PasswordInput.read(fromStandardInput: passwordFromStandardInput, confirm: true)
-                try storage.users.add(name: name, passwordHash: PasswordHasher().hash(password), now: Clock.unixSeconds())
+                try storage.users.add(name: name, passwordHash: PasswordHasher().hash(password), now: WallClock.system.unixSeconds)
                 Terminal.printError("Created user '\(name)'")
             case .passwd:
                 let name = validName
                 guard try storage.users.user(named: name) != nil else { Terminal.fail("no user '\(name)'") }
                 let password = PasswordInput.read(fromStandardInput: passwordFromStandardInput, confirm: true)
-                try storage.users.setPassword(name: name, passwordHash: PasswordHasher().hash(password), now: Clock.unixSeconds())
+                try storage.users.setPassword(name: name, passwordHash: PasswordHasher().hash(password), now: WallClock.system.unixSeconds)
                 Terminal.printError("Password of '\(name)' changed; its earlier tokens no longer work")
             case .remove:
                 let name = validName

@@ -61,4 +61,15 @@ import Testing
             #expect(error.description == "invalid value 'abc' for APP_TOKEN_TTL: must be a whole number of seconds from 1 to 31536000")
         }
     }
+
+    @Test func theHelpRowsComeFromTheSettingsWithTheirRealDefaults() throws {
+        let defaults = try ServerConfiguration.resolve(flags: [:], environment: [:])
+        for setting in ServerConfiguration.Setting.allCases {
+            #expect(!setting.placeholder.isEmpty && !setting.summary.isEmpty)
+            // The default shown is the value a run without flags gets.
+            let resolved = try ServerConfiguration.resolve(flags: [setting: setting.defaultText], environment: [:])
+            #expect(resolved == defaults, "\(setting.flag) \(setting.defaultText)")
+        }
+        #expect(ServerConfiguration.Setting.maxUploadSize.defaultText == "4294967295")
+    }
 }

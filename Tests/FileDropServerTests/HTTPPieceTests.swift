@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func everyTemplateTheServerFillsIsCompiledIn() {
-        for name in ["login.html", "index.html", "file-row.html", "pager.html", "notice.html", "result.html"] {
+        for name in ["login.html", "index.html", "file-row.html", "pager.html", "result.html"] {
             #expect(!StaticAssets.template(name).isEmpty)
         }
         #expect(StaticAssets.favicon != nil)

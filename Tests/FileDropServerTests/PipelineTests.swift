@@ -1,55 +1,10 @@
-import FileDropAuth
-import Logging
 import NIOCore
-import NIOEmbedded
-import NIOPosix
 import Testing
 
 @testable import FileDropServer
 
-/// The real connection pipeline on an `EmbeddedChannel`, fed raw HTTP bytes: everything that
-/// is decided before the database is asked (routing, auth, limits, assets, timeouts).
-final class PipelineHarness {
-    let channel = EmbeddedChannel()
-    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let storage: StorageExecutor
-    private let hashing = HashingPool(threads: 1)
-    private let folder: String
-
-    init() throws {
-        var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
-        folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        storage = try StorageExecutor.open(path: folder + "/app.db", eventLoop: group.next())
-        let context = ServerContext(
-            configuration: ServerConfiguration(), eventLoop: channel.eventLoop, storage: storage, hashing: hashing,
-            key: Array(repeating: 0x61, count: 32), logger: Logger(label: "test"), now: { 1_800_000_000 }
-        )
-        try Server.configure(channel, context: context).wait()
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
-    }
-
-    deinit {
-        _ = try? channel.finish()
-        storage.close(eventLoop: group.next())
-        hashing.shutdown()
-        try? group.syncShutdownGracefully()
-        for suffix in ["", "-wal", "-shm"] { unlink(folder + "/app.db" + suffix) }
-        rmdir(folder)
-    }
-
-    /// Writes `request` and returns everything the server wrote back.
-    func exchange(_ request: String) throws -> String {
-        try channel.writeInbound(ByteBuffer(string: request))
-        var answer = ""
-        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
-            answer += String(buffer: buffer)
-        }
-        return answer
-    }
-
-    var isOpen: Bool { channel.isActive }
-}
-
+/// Everything that is decided before the database is asked: routing, auth, limits, assets,
+/// timeouts.
 @Suite struct PipelineTests {
     @Test func unknownPathsAre404AndTheConnectionStaysOpen() throws {
         let harness = try PipelineHarness()

@@ -1,22 +1,24 @@
-import FileDropStorage
 import Testing
+
+@testable import FileDropStorage
 
 @Suite struct DatabaseTests {
     @Test func opensInWALWithIncrementalVacuumAndForeignKeys() throws {
         let temporary = try TemporaryDatabase()
-        #expect(try temporary.storage.journalMode() == "wal")
-        #expect(try temporary.storage.autoVacuumMode() == 2)
-        #expect(try temporary.storage.database.pragmaInt("PRAGMA foreign_keys") == 1)
-        #expect(try temporary.storage.quickCheck())
-        #expect(try temporary.storage.database.pragmaInt("PRAGMA page_size") == 65_536)
+        let database = temporary.storage.database
+        #expect(try database.scalarText("PRAGMA journal_mode") == "wal")
+        #expect(try database.scalarInt("PRAGMA auto_vacuum") == 2)  // incremental
+        #expect(try database.scalarInt("PRAGMA foreign_keys") == 1)
+        #expect(try database.scalarText("PRAGMA quick_check") == "ok")
+        #expect(try temporary.storage.database.scalarInt("PRAGMA page_size") == 65_536)
     }
 
     @Test func migrationsSetTheUserVersionAndRunOnce() throws {
         let temporary = try TemporaryDatabase()
-        #expect(try temporary.storage.database.pragmaInt("PRAGMA user_version") == 1)
+        #expect(try temporary.storage.database.scalarInt("PRAGMA user_version") == 1)
         // Opening again finds the schema current and changes nothing.
         let again = try Storage(path: temporary.path)
-        #expect(try again.database.pragmaInt("PRAGMA user_version") == 1)
+        #expect(try again.database.scalarInt("PRAGMA user_version") == 1)
         again.close()
     }
 
@@ -63,19 +65,36 @@ import Testing
             try temporary.storage.users.add(name: "bob", passwordHash: "h", now: 1)
         }
         #expect(try temporary.storage.users.count() == 1)
-        #expect(try database.pragmaInt("PRAGMA synchronous") == 1)
+        #expect(try database.scalarInt("PRAGMA synchronous") == 1)
     }
 
     @Test func dataVersionChangesOnlyForOtherConnectionsWrites() throws {
         let temporary = try TemporaryDatabase()
-        let database = temporary.storage.database
-        let before = try database.dataVersion()
-        try temporary.storage.users.add(name: "own", passwordHash: "h", now: 1)
-        #expect(try database.dataVersion() == before)
+        let storage = temporary.storage
+        let before = try storage.dataVersion()
+        try storage.users.add(name: "own", passwordHash: "h", now: 1)
+        #expect(try storage.dataVersion() == before)
         let other = try Storage(path: temporary.path)
         try other.users.add(name: "other", passwordHash: "h", now: 1)
         other.close()
-        #expect(try database.dataVersion() != before)
+        #expect(try storage.dataVersion() != before)
+    }
+
+    @Test func pingAnswersWhileTheDatabaseIsOpen() throws {
+        let temporary = try TemporaryDatabase()
+        try temporary.storage.ping()
+    }
+
+    @Test func storageTransactionsRollBackToo() throws {
+        struct Stop: Error {}
+        let temporary = try TemporaryDatabase()
+        #expect(throws: Stop.self) {
+            try temporary.storage.transaction(durable: true) {
+                try temporary.storage.users.add(name: "ann", passwordHash: "h", now: 1)
+                throw Stop()
+            }
+        }
+        #expect(try temporary.storage.users.count() == 0)
     }
 }
 

@@ -1,5 +1,6 @@
-import FileDropStorage
 import Testing
+
+@testable import FileDropStorage
 
 @Suite struct FileStoreTests {
     private func store(
@@ -11,7 +12,7 @@ import Testing
         var sequence: Int64 = 0
         for start in stride(from: 0, to: bytes.count, by: chunkSize) {
             try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBytes { chunk in
-                try files.appendChunk(fileID: id, sequence: sequence, bytes: chunk)
+                try files.writeChunk(fileID: id, sequence: sequence, bytes: chunk)
             }
             sequence += 1
         }
@@ -39,11 +40,11 @@ import Testing
         let temporary = try TemporaryDatabase()
         let files = temporary.storage.files
         let id = try files.beginUpload(filename: "x", contentType: "t", uploadedBy: "ann", chunkSize: 4, now: 1)
-        try [1, 2, 3, 4].withUnsafeBytes { try files.appendChunk(fileID: id, sequence: 0, bytes: $0) }
+        try [1, 2, 3, 4].withUnsafeBytes { try files.writeChunk(fileID: id, sequence: 0, bytes: $0) }
         #expect(try files.list(limit: 10).isEmpty)
         #expect(try files.record(id: id) == nil)
         #expect(try files.removeIncompleteUploads() == 1)
-        #expect(try temporary.storage.database.pragmaInt("SELECT count(*) FROM chunks") == 0)
+        #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM chunks") == 0)
     }
 
     @Test func aDuplicateDescriptionStoresNothing() throws {
@@ -53,8 +54,8 @@ import Testing
             _ = try store(temporary, description: "same", bytes: [4, 5, 6, 7, 8])
         }
         #expect(try temporary.storage.files.list(limit: 10).count == 1)
-        #expect(try temporary.storage.database.pragmaInt("SELECT count(*) FROM files") == 1)
-        #expect(try temporary.storage.database.pragmaInt("SELECT count(*) FROM chunks") == 1)
+        #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM files") == 1)
+        #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM chunks") == 1)
     }
 
     @Test func listingIsNewestFirstWithAStableCursor() throws {
@@ -82,5 +83,22 @@ import Testing
         #expect(try !temporary.storage.files.delete(id: record.id))
         #expect(temporary.fileSize() < 1 << 20)
         #expect(temporary.fileSize("-wal") == 0)
+    }
+
+    @Test func aPartialLastChunkIsCompletedInPlace() throws {
+        let temporary = try TemporaryDatabase()
+        let files = temporary.storage.files
+        let id = try files.beginUpload(filename: "x", contentType: "t", uploadedBy: "ann", chunkSize: 4, now: 1)
+        try ([UInt8]([1, 2, 3, 4])).withUnsafeBytes { try files.writeChunk(fileID: id, sequence: 0, bytes: $0) }
+        try ([UInt8]([5, 6])).withUnsafeBytes { try files.writeChunk(fileID: id, sequence: 1, bytes: $0) }
+        // A resumed upload at offset 6 completes chunk 1; bytes past `keepingFirst` are replaced.
+        try ([UInt8]([7, 8])).withUnsafeBytes { try files.writeChunk(fileID: id, sequence: 1, bytes: $0, keepingFirst: 2) }
+        try ([UInt8]([9])).withUnsafeBytes { try files.writeChunk(fileID: id, sequence: 1, bytes: $0, keepingFirst: 3) }
+        let record = try files.completeUpload(fileID: id, description: "d", size: 8, sha256: "00", now: 2)
+        #expect(try content(temporary, record) == [1, 2, 3, 4, 5, 6, 7, 9])
+        #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM chunks") == 2)
+        #expect(throws: FileStoreError.notFound) {
+            try ([UInt8]([1])).withUnsafeBytes { try files.writeChunk(fileID: id, sequence: 5, bytes: $0, keepingFirst: 1) }
+        }
     }
 }

@@ -1,5 +1,6 @@
-import FileDropStorage
 import Glibc
+
+@testable import FileDropStorage
 
 /// A fresh database file in a fresh folder, removed afterwards.
 final class TemporaryDatabase {

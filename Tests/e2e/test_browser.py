@@ -437,6 +437,33 @@ def fetch_in_page(b: Browser, href):
     return result["status"], result["headers"], base64.b64decode(result["body"]), result["sha256"]
 
 
+# A node as data: tag, sorted attributes and children (text nodes as they are), to compare the
+# markup the script makes with the markup the server renders.
+NODE_SHAPE = r"""
+  const shape = (node) => node.nodeType === Node.TEXT_NODE ? {text: node.data} : {
+    tag: node.localName,
+    attributes: Array.from(node.attributes).map((a) => [a.name, a.value]).sort(),
+    children: Array.from(node.childNodes).filter((c) => c.nodeType !== Node.COMMENT_NODE).map(shape),
+  };
+"""
+
+
+def shape_of(b: Browser, css):
+    return b.js(NODE_SHAPE + "return shape(document.querySelector(arguments[0]));", css)
+
+
+def page_function(b: Browser, module, name, inputs):
+    """Imports /static/MODULE in the page; returns [MODULE.NAME(x) for x in inputs]."""
+    result = b.js_async("""
+      const [path, name, inputs] = arguments;
+      const done = arguments[arguments.length - 1];
+      import(path).then((m) => done({value: inputs.map((x) => m[name](x))}))
+        .catch((e) => done({error: String(e)}));
+    """, f"/static/{module}", name, list(inputs))
+    assert "error" not in result, result
+    return result["value"]
+
+
 # ------------------------------------------------------------------------- static checks
 
 class _TemplateScan(html.parser.HTMLParser):
@@ -457,8 +484,9 @@ class _TemplateScan(html.parser.HTMLParser):
             src = attrs.get("src") or ""
             if not src.startswith("/static/") or not src.endswith(".js"):
                 self.problems.append(f"<script> not from /static/*.js: {attrs}")
-            if "defer" not in attrs:
-                self.problems.append(f"<script src={src}> without defer")
+            # Modules run after parsing (like defer), in strict mode, and import the rest.
+            if attrs.get("type") != "module":
+                self.problems.append(f"<script src={src}> is not type=module")
         if tag == "style":
             self.problems.append("inline <style>")
         if tag == "link" and attrs.get("rel") == "stylesheet":
@@ -475,12 +503,12 @@ def test_templates_follow_the_csp_and_the_placeholder_contract():
     """No inline script/style/handlers, every page has the required head, placeholders match."""
     expected = {
         "login.html": {"{{error}}", "{{username}}"},
-        "index.html": {"{{username}}", "{{{file_rows}}}", "{{{pager}}}", "{{{notice}}}"},
+        "index.html": {"{{username}}", "{{page_size}}", "{{description_max}}", "{{{file_rows}}}",
+                       "{{{pager}}}", "{{{file_row_template}}}", "{{{pager_template}}}"},
         "file-row.html": {"{{id}}", "{{description}}", "{{filename}}", "{{content_type}}",
                           "{{size}}", "{{size_human}}", "{{created_at}}", "{{created_display}}",
                           "{{uploaded_by}}"},
         "pager.html": {"{{cursor}}"},
-        "notice.html": {"{{kind}}", "{{message}}"},
         "result.html": {"{{title}}", "{{message}}", "{{kind}}"},
     }
     pages = {"login.html", "index.html", "result.html"}
@@ -506,6 +534,9 @@ def test_templates_follow_the_csp_and_the_placeholder_contract():
     assert re.search(r'<textarea[^>]*name="description"', index)
     # The empty state relies on :empty, so the rows placeholder must be the only content.
     assert '<tbody id="file-rows" role="rowgroup">{{{file_rows}}}</tbody>' in index
+    # The script clones these instead of building the markup itself.
+    assert '<template id="file-row-template">{{{file_row_template}}}</template>' in index
+    assert '<template id="pager-template">{{{pager_template}}}</template>' in index
     login = (ASSETS / "templates" / "login.html").read_text(encoding="utf-8")
     assert re.search(r'role="alert"[^>]*>\{\{error\}\}</p>', login)
 
@@ -514,6 +545,45 @@ def test_templates_follow_the_csp_and_the_placeholder_contract():
     for static in (ASSETS / "static").rglob("*"):
         if static.is_file():
             assert static.suffix in {".css", ".js", ".svg", ".png", ".ico", ".woff2"}, static
+
+
+STATIC = ASSETS / "static"
+# The upload page's modules: its entry module and everything under static/js/.
+PAGE_MODULES = sorted(["app.js"] + [str(p.relative_to(STATIC)) for p in (STATIC / "js").glob("*.js")])
+IMPORT = re.compile(r"""^\s*import\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]""", re.M)
+
+
+def test_module_imports_resolve_to_compiled_in_files():
+    """Every static import names a relative .js file that exists under Assets/static/, and every
+    module of the upload page is reachable from its entry module (no dead modules)."""
+    reached, todo = set(), ["app.js"]
+    while todo:
+        module = todo.pop()
+        if module in reached:
+            continue
+        reached.add(module)
+        source = (STATIC / module).read_text(encoding="utf-8")
+        for match in IMPORT.finditer(source):
+            target = match.group(1) or match.group(2)
+            assert target.startswith("./") and target.endswith(".js"), f"{module}: import {target!r}"
+            resolved = (STATIC / module).parent / target
+            assert resolved.is_file(), f"{module}: import {target!r} names no file"
+            todo.append(str(resolved.resolve().relative_to(STATIC.resolve())))
+    assert sorted(reached) == PAGE_MODULES
+
+
+def test_modules_are_served_as_javascript_with_etags(server):
+    """Module scripts must come with a JavaScript MIME type (browsers refuse any other for
+    type=module, and nosniff forbids guessing), revalidated by ETag like every static file."""
+    for module in PAGE_MODULES + ["login.js"]:
+        r = requests.get(f"{server.url}/static/{module}", timeout=WAIT)
+        assert r.status_code == 200, module
+        assert r.headers["Content-Type"] == "text/javascript; charset=utf-8", module
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.content == (STATIC / module).read_bytes(), module
+        again = requests.get(f"{server.url}/static/{module}", timeout=WAIT,
+                             headers={"If-None-Match": r.headers["ETag"]})
+        assert again.status_code == 304, module
 
 
 # -------------------------------------------------------------------------------- the tests
@@ -575,6 +645,12 @@ def test_drop_two_files_with_progress_and_keyboard(server, browser):
     token = server.login()
     sign_in(b, server)
     assert b.find("#drop-card").is_displayed(), "the drop zone is hidden with JavaScript on"
+    # The page is one module script that loads every module of the page, each once.
+    assert b.js("return Array.from(document.scripts).map((s) => [s.type, s.src])") == [
+        ["module", server.url + "/static/app.js"]]
+    loaded = b.js("""return performance.getEntriesByType('resource')
+        .map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.js'));""")
+    assert sorted(loaded) == ["/static/" + m for m in PAGE_MODULES], loaded
 
     # Keyboard: the zone is focusable and Enter / Space open its own chooser.
     zone = b.find("#dropzone")
@@ -856,8 +932,9 @@ def test_older_files_paging(server, browsers, tmp_path):
     # With JavaScript: the server's first page, then "Older files" appends the rest in place.
     b = browsers(name="js")
     sign_in(b, server)
+    page_size = int(b.find("body").get_attribute("data-page-size"))
     first_page = listed_descriptions(b)
-    assert 0 < len(first_page) < total and first_page == newest_first[:len(first_page)]
+    assert len(first_page) == page_size < total and first_page == newest_first[:page_size]
     older = b.wait_visible("a.older-link")
     assert "cursor=" in older.get_attribute("href")
     url = b.driver.current_url
@@ -876,7 +953,12 @@ def test_older_files_paging(server, browsers, tmp_path):
     b.find('form[action="/upload"] [type="submit"]').click()
     b.wait_visible("#form-result .notice-success")
     b.wait(lambda d: listed_descriptions(b)[:1] == ["Newest file"], WAIT)
-    assert listed_descriptions(b) == (["Newest file"] + newest_first)[:50]
+    assert listed_descriptions(b) == (["Newest file"] + newest_first)[:page_size]
+    # The script's "Older files" link (from the page's template) is the server's, cursor and all.
+    script_pager = shape_of(b, "#pager")
+    b.driver.refresh()
+    b.wait_css("a.older-link")
+    assert shape_of(b, "#pager") == script_pager
     b.wait_visible("a.older-link").click()
     b.wait(lambda d: len(listed_descriptions(b)) == total + 1, WAIT,
            f"older files did not load: {len(listed_descriptions(b))} rows")
@@ -893,6 +975,111 @@ def test_older_files_paging(server, browsers, tmp_path):
     assert page1 + page2 == ["Newest file"] + newest_first
     assert not n.find_all("a.older-link")
     n.assert_clean()
+
+
+@needs_browser
+def test_script_rows_have_the_markup_of_server_rows(server, browser):
+    """A row the script adds after an upload, a clone of the page's <template> filled from the
+    JSON record, is the markup the server renders for the same file: tags, attributes, text."""
+    b = browser
+    token = server.login()
+    api_upload(server, token, "Seeded first", "first.txt", b"first\n")
+    sign_in(b, server)
+    b.js("window.__fdSamePage = true")
+    # Characters that need escaping in HTML, and a placeholder that must stay text.
+    description = 'Tom & "Jerry" <b>not bold</b> {{id}} – ok'
+    drop_files(b, [('Q3 <report> & "notes".pdf', 1_234_567, 9, "application/pdf")])
+    field = b.find(f"#{pending_items(b)[0]['inputId']}")
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(description)
+    b.find("#upload-all").click()
+    b.wait(lambda d: pending_items(b)[0]["state"] == "done", WAIT, f"{pending_items(b)}")
+    wait_listed(b, description)
+    assert b.js("return window.__fdSamePage === true"), "the page reloaded: no script row to compare"
+    [record] = [f for f in api_files(server, token) if f["description"] == description]
+    row = f"#file-{record['id']}"
+    # New rows are highlighted for a few seconds; that class is the script's alone.
+    b.js("document.querySelector(arguments[0]).classList.remove('is-new')", row)
+    script_row = shape_of(b, row)
+    assert b.find(f"{row} .desc").text == description, "the value was not taken as plain text"
+    assert b.find(f"{row} data").text == "1.2 MB"
+
+    b.driver.refresh()
+    b.wait_css(row)
+    assert shape_of(b, row) == script_row
+    b.assert_clean()
+
+
+# Sizes around every rounding and unit boundary that fit in a quick test.
+SIZE_TABLE = [0, 1, 999, 1000, 1001, 1049, 1050, 1051, 1949, 1950, 9949, 9950, 9999, 10_000,
+              99_949, 99_950, 100_000, 123_456, 999_499, 999_500, 999_949, 999_950, 999_999,
+              1_000_000, 1_049_999, 1_050_000, 2_345_678]
+
+
+@needs_browser
+def test_script_formats_sizes_and_dates_like_the_server(server, browser):
+    """js/format.js mirrors Pages.humanSize and RFC3339.display for the rows the script adds:
+    for a table of sizes, the server's rendering and the script's agree exactly."""
+    b = browser
+    token = server.login()
+    for size in SIZE_TABLE:
+        api_upload(server, token, f"{size} bytes", f"{size}.bin", b"z" * size)
+    sign_in(b, server)
+    rendered = b.js("""return Array.from(document.querySelectorAll('#file-rows tr.file-row')).map((row) => {
+        const size = row.querySelector('data'), time = row.querySelector('time');
+        return [Number(size.value), size.textContent, time.dateTime, time.textContent];
+    });""")
+    assert sorted(r[0] for r in rendered) == sorted(SIZE_TABLE)
+    sizes = [r[0] for r in rendered]
+    assert page_function(b, "js/format.js", "formatSize", sizes) == [r[1] for r in rendered]
+    assert page_function(b, "js/format.js", "formatDate", [r[2] for r in rendered]) == [r[3] for r in rendered]
+    # Spot checks that the table means what it says.
+    server_text = {r[0]: r[1] for r in rendered}
+    assert (server_text[999], server_text[1050], server_text[99_950]) == ("999 B", "1.1 KB", "100 KB")
+    b.assert_clean()
+
+
+@needs_browser
+def test_description_limit_comes_from_the_server(server, browser, tmp_path):
+    """The page's data-description-max is the server's real limit; a longer description is
+    refused in place, before anything is sent, with that number in the message."""
+    b = browser
+    token = server.login()
+    sign_in(b, server)
+    limit = int(b.find("body").get_attribute("data-description-max"))
+    # The number is the server's: `limit` scalars are stored, one more is refused.
+    api_upload(server, token, "é" * limit, "at-limit.txt", b"at the limit\n")
+    r = requests.post(server.url + "/upload", files={"inputFile": ("over.txt", b"over\n")},
+                      data={"description": "é" * (limit + 1)},
+                      headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                      timeout=WAIT)
+    assert r.status_code == 400 and str(limit) in r.json()["message"], r.text
+    # The tutorial form's field and hint carry the same number.
+    assert b.find("#description").get_attribute("maxlength") == str(limit)
+    assert str(limit) in b.text("#description-hint")
+
+    too_long = "é" * (limit + 1)
+    set_value = """arguments[0].value = arguments[1];
+                   arguments[0].dispatchEvent(new Event('input', {bubbles: true}));"""
+    # Drop zone: refused in place.
+    drop_files(b, [("long.txt", 10, 1, "text/plain")])
+    item = pending_items(b)[0]
+    assert b.find(f"#{item['inputId']}").get_attribute("maxlength") == str(limit)
+    b.js(set_value, b.find(f"#{item['inputId']}"), too_long)
+    b.find("#upload-all").click()
+    b.wait(lambda d: pending_items(b)[0]["state"] == "error", WAIT, f"{pending_items(b)}")
+    error = pending_items(b)[0]["error"]
+    assert "too long" in error and f"at most {limit} characters" in error, error
+    # Tutorial form: refused in place too.
+    path = tmp_path / "form.txt"
+    path.write_bytes(b"form\n")
+    b.find('form[action="/upload"] input[name="inputFile"]').send_keys(str(path))
+    b.js(set_value, b.find("#description"), too_long)
+    b.find("#form-submit").click()
+    b.wait_visible("#form-result .notice-error")
+    assert f"at most {limit} characters" in b.text("#form-result")
+    assert [f["filename"] for f in api_files(server, token)] == ["at-limit.txt"], "something was sent"
+    b.assert_clean()
 
 
 @needs_browser

@@ -1,3 +1,5 @@
+import FileDropSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -41,11 +43,11 @@ public enum SecretKeyFile {
         if descriptor < 0 {
             let code = errno
             if code == ENOENT { return nil }
-            throw .unreadable(path: path, reason: describe(code))
+            throw .unreadable(path: path, reason: SystemError.describe(code))
         }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw .unreadable(path: path, reason: describe(errno)) }
+        guard fstat(descriptor, &status) == 0 else { throw .unreadable(path: path, reason: SystemError.describe(errno)) }
         guard status.st_mode & S_IFMT == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
         let permissions = UInt32(status.st_mode & 0o7777)
         guard permissions & 0o077 == 0 else { throw .tooOpen(path: path, mode: permissions) }
@@ -54,9 +56,9 @@ public enum SecretKeyFile {
         }
         let contents: [UInt8]
         do throws(SystemError) {
-            contents = try readAll(descriptor, limit: maximumFileSize)
+            contents = try FileSystem.readAll(descriptor, limit: maximumFileSize)
         } catch {
-            throw .unreadable(path: path, reason: describe(error.code))
+            throw .unreadable(path: path, reason: SystemError.describe(error.code))
         }
         let key = keyBytes(fromFileContents: contents)
         guard !key.isEmpty else { throw .empty(path: path) }
@@ -70,24 +72,24 @@ public enum SecretKeyFile {
         if descriptor < 0 {
             let code = errno
             if code == EEXIST { return nil }
-            throw .notCreatable(path: path, reason: describe(code))
+            throw .notCreatable(path: path, reason: SystemError.describe(code))
         }
         let key = Array(Crypto.hex(Crypto.randomBytes(32)).utf8)
         do throws(SystemError) {
-            try writeAll(descriptor, key + [UInt8(ascii: "\n")])
+            try FileSystem.writeAll(descriptor, key + [UInt8(ascii: "\n")])
             guard fsync(descriptor) == 0 else { throw SystemError(code: errno) }
         } catch {
             // Leave no half-written key behind for the next start to trip over.
             close(descriptor)
             unlink(path)
-            throw .notCreatable(path: path, reason: describe(error.code))
+            throw .notCreatable(path: path, reason: SystemError.describe(error.code))
         }
         guard close(descriptor) == 0 else {
             let code = errno
             unlink(path)
-            throw .notCreatable(path: path, reason: describe(code))
+            throw .notCreatable(path: path, reason: SystemError.describe(code))
         }
-        syncParentDirectory(of: path)
+        FileSystem.syncParentDirectory(of: path)
         return key
     }
 

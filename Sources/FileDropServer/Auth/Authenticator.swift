@@ -1,7 +1,8 @@
 import FileDropAuth
+import NIOCore
 
 /// What the server knows of accounts when it checks a token, loaded from the database and
-/// refreshed whenever another process changes it (see `AuthRefresher`).
+/// refreshed whenever another process changes it (see `AccountRefresher`).
 struct AccountSnapshot: Sendable {
     /// User name → Unix second before which that user's tokens are void.
     var tokensValidAfter: [String: Int64] = [:]
@@ -10,12 +11,12 @@ struct AccountSnapshot: Sendable {
 }
 
 /// Where a request's token came from; cookie-authenticated changes are checked for CSRF.
-enum TokenSource {
+enum TokenSource: Sendable {
     case bearer, query, cookie
 }
 
 /// A request's verified identity.
-struct Principal {
+struct Principal: Sendable {
     let user: String
     let claims: TokenClaims
     let source: TokenSource
@@ -27,8 +28,9 @@ struct Principal {
 /// per RFC 8725), then that the user still exists, that the token is newer than the user's
 /// last password change, and that it was not revoked.
 ///
-/// Used on the event loop only: it touches no database; `snapshot` is replaced as a whole
-/// when the accounts change.
+/// Lives on the event loop (it is not `Sendable`, and changes to the snapshot assert the loop
+/// in debug builds): it touches no database; `AccountRefresher` replaces `snapshot` when the
+/// accounts change, and a login or logout updates it at once.
 final class Authenticator {
     enum Failure: Error {
         /// No token anywhere in the request.
@@ -39,12 +41,22 @@ final class Authenticator {
     let verifier: JWTVerifier
     let signer: JWTSigner
     let tokenTTL: Int64
-    var snapshot = AccountSnapshot()
+    private let eventLoop: EventLoop
+    private var current = AccountSnapshot()
 
-    init(key: [UInt8], tokenTTL: Int64) {
+    init(key: [UInt8], tokenTTL: Int64, eventLoop: EventLoop) {
         verifier = JWTVerifier(key: key)
         signer = JWTSigner(key: key)
         self.tokenTTL = tokenTTL
+        self.eventLoop = eventLoop
+    }
+
+    var snapshot: AccountSnapshot {
+        get { current }
+        set {
+            eventLoop.assertInEventLoop()
+            current = newValue
+        }
     }
 
     /// The token of a request, in SPEC order: `Authorization: Bearer`, `?token=`, the cookie.
@@ -89,8 +101,11 @@ final class Authenticator {
             subject: user,
             issuedAt: issuedAt,
             expiresAt: issuedAt + tokenTTL,
-            tokenID: Base64URL.encode(Crypto.randomBytes(16))
+            tokenID: JWTSigner.randomTokenID()
         )
         return (token, tokenTTL)
     }
 }
+
+@available(*, unavailable)
+extension Authenticator: Sendable {}

@@ -2,7 +2,7 @@ import FileDropStorage
 import NIOCore
 
 /// A stored file's bytes to send: all of them, or one range.
-struct Download {
+struct Download: Sendable {
     let record: FileRecord
     let start: Int64
     let length: Int64
@@ -12,6 +12,9 @@ struct Download {
 /// before it is being written, and the next read starts only once a write has reached the
 /// socket. So at most two chunks are in memory per download, whatever the file's size, and a
 /// slow reader holds the server back by nothing but its own connection.
+///
+/// It writes through the two closures it is given (a body part, the end), so it knows
+/// nothing of the handler or the pipeline; it lives on the event loop.
 final class DownloadWriter {
     struct MissingChunk: Error {
         let fileID: Int64
@@ -19,22 +22,29 @@ final class DownloadWriter {
     }
 
     private let download: Download
-    private let server: ServerContext
-    private let handler: HTTPHandler
+    private let storage: any StorageAccess
+    /// Writes one piece of the body; completes once it reached the socket.
+    private let writeBody: (ByteBuffer) -> EventLoopFuture<Void>
+    /// Writes the end of the response.
+    private let writeEnd: () -> EventLoopFuture<Void>
     private let promise: EventLoopPromise<Int64>
     private var written: Int64 = 0
 
-    init(download: Download, server: ServerContext, handler: HTTPHandler) {
+    init(
+        download: Download, storage: any StorageAccess, eventLoop: EventLoop,
+        writeBody: @escaping (ByteBuffer) -> EventLoopFuture<Void>, writeEnd: @escaping () -> EventLoopFuture<Void>
+    ) {
         self.download = download
-        self.server = server
-        self.handler = handler
-        self.promise = server.eventLoop.makePromise()
+        self.storage = storage
+        self.writeBody = writeBody
+        self.writeEnd = writeEnd
+        self.promise = eventLoop.makePromise()
     }
 
     /// Sends the body and the end of the response; succeeds with the number of body bytes.
     func start() -> EventLoopFuture<Int64> {
         if download.length == 0 {
-            handler.writeEnd().map { 0 }.cascade(to: promise)
+            writeEnd().map { 0 }.cascade(to: promise)
         } else {
             let chunkSize = Int64(download.record.chunkSize)
             let first = download.start / chunkSize
@@ -48,13 +58,13 @@ final class DownloadWriter {
     }
 
     private func step(sequence: Int64, pending: EventLoopFuture<ByteBuffer>) {
-        pending.whenComplete { result in
+        pending.assumeIsolated().whenComplete { result in
             switch result {
             case .failure(let error):
                 self.promise.fail(error)
             case .success(let buffer):
                 let next = sequence < self.lastSequence ? self.read(sequence: sequence + 1) : nil
-                self.handler.writeBodyPart(buffer).whenComplete { writeResult in
+                self.writeBody(buffer).assumeIsolated().whenComplete { writeResult in
                     switch writeResult {
                     case .failure(let error):
                         self.promise.fail(error)
@@ -64,7 +74,7 @@ final class DownloadWriter {
                             self.step(sequence: sequence + 1, pending: next)
                         } else {
                             let total = self.written
-                            self.handler.writeEnd().map { total }.cascade(to: self.promise)
+                            self.writeEnd().map { total }.cascade(to: self.promise)
                         }
                     }
                 }
@@ -79,7 +89,7 @@ final class DownloadWriter {
         let chunkStart = sequence * chunkSize
         let from = Int(max(download.start, chunkStart) - chunkStart)
         let to = Int(min(download.start + download.length, chunkStart + chunkSize) - chunkStart)
-        return server.database { storage -> ByteBuffer in
+        return storage.run { storage -> ByteBuffer in
             let buffer = try storage.files.withChunk(fileID: fileID, sequence: sequence) { bytes in
                 ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: bytes[from..<min(to, bytes.count)]))
             }
@@ -90,3 +100,6 @@ final class DownloadWriter {
         }
     }
 }
+
+@available(*, unavailable)
+extension DownloadWriter: Sendable {}

@@ -6,8 +6,10 @@ import NIOHTTP1
 /// route, authenticate, read the body the endpoint needs, answer, log.
 ///
 /// Small bodies (login forms) are collected in memory up to `smallBodyLimit`; an upload's
-/// body is handed piece by piece to its `UploadSession`, which may pause reading from the
-/// socket while the database catches up (reads are held back in `read(context:)`).
+/// body is handed piece by piece to its `StreamedBody` (`Routes.startStreamedBody` says
+/// which endpoints stream and makes it), which may pause reading from the
+/// socket while the database catches up (reads are held back in `read(context:)`) and may
+/// answer before the body's end, through the closures the handler gives it.
 /// An answer given before the body was read (401, 413, 415, ...) is sent at once; the rest
 /// of the body is then read and dropped, and the connection closed.
 final class HTTPHandler: ChannelDuplexHandler {
@@ -20,7 +22,7 @@ final class HTTPHandler: ChannelDuplexHandler {
     private enum State {
         case idle
         case collecting(Exchange, ByteBuffer)
-        case uploading(Exchange, UploadSession)
+        case streaming(Exchange, any StreamedBody)
         /// Answered before the body was read; drop the body, then close.
         case discarding
         /// The request is complete and its answer is being made or written.
@@ -80,7 +82,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         exchange.endpoint = endpoint
 
         if endpoint.requiresToken {
-            switch server.authenticator.authenticate(request, now: server.nowSeconds) {
+            switch server.authenticator.authenticate(request, now: server.clock.unixSeconds) {
             case .failure(let failure):
                 if endpoint == .logout, failure == .invalid {
                     break  // a stale cookie must not keep anyone from signing out
@@ -94,12 +96,17 @@ final class HTTPHandler: ChannelDuplexHandler {
             }
         }
 
-        if endpoint == .upload {
-            switch UploadSession.start(exchange: exchange, server: server, connection: self) {
+        let connection = StreamedBodyConnection(
+            pauseReading: { [weak self] in self?.pauseReading() },
+            resumeReading: { [weak self] in self?.resumeReading() },
+            answerNow: { [weak self] response in self?.streamFailed(exchange, response) }
+        )
+        if let start = server.routes.startStreamedBody(exchange, connection: connection) {
+            switch start {
             case .refused(let response):
                 return answerEarly(exchange, response, context: context)
-            case .accepted(let session):
-                state = .uploading(exchange, session)
+            case .accepted(let body):
+                state = .streaming(exchange, body)
             }
         } else {
             if let declared = request.declaredBodyLength, declared > Self.smallBodyLimit {
@@ -122,8 +129,8 @@ final class HTTPHandler: ChannelDuplexHandler {
             state = .idle  // avoid a copy-on-write of `body` while it is appended to
             body.writeBuffer(&buffer)
             state = .collecting(exchange, body)
-        case .uploading(_, let session):
-            session.receive(buffer)
+        case .streaming(_, let body):
+            body.receive(buffer)
         case .idle, .discarding, .responding:
             break
         }
@@ -133,12 +140,12 @@ final class HTTPHandler: ChannelDuplexHandler {
         switch state {
         case .collecting(let exchange, let body):
             state = .responding
-            Routes.handle(exchange, body: body, server: server).whenComplete { result in
+            server.routes.handle(exchange, body: body).assumeIsolated().whenComplete { result in
                 self.send(result.orInternalError(self.server.logger), for: exchange)
             }
-        case .uploading(let exchange, let session):
+        case .streaming(let exchange, let body):
             state = .responding
-            session.finish().whenComplete { result in
+            body.finish().assumeIsolated().whenComplete { result in
                 self.send(result.orInternalError(self.server.logger), for: exchange)
             }
         case .discarding:
@@ -150,8 +157,8 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .uploading(_, let session) = state {
-            session.abort()
+        if case .streaming(_, let body) = state {
+            body.abort()
         }
         state = .idle
         context.fireChannelInactive()
@@ -186,11 +193,11 @@ final class HTTPHandler: ChannelDuplexHandler {
 
     /// Stops reading from the socket until `resumeReading`; the upload's database writes
     /// have fallen behind.
-    func pauseReading() {
+    private func pauseReading() {
         readsPaused = true
     }
 
-    func resumeReading() {
+    private func resumeReading() {
         readsPaused = false
         if readPending, let context {
             readPending = false
@@ -198,9 +205,9 @@ final class HTTPHandler: ChannelDuplexHandler {
         }
     }
 
-    /// An upload failed before its body ended: answer now, drop the rest of the body.
-    func uploadFailed(_ exchange: Exchange, _ response: Response) {
-        guard let context, case .uploading = state else { return }
+    /// A streamed body failed before it ended: answer now, drop the rest of the body.
+    private func streamFailed(_ exchange: Exchange, _ response: Response) {
+        guard let context, case .streaming = state else { return }
         resumeReading()
         answerEarly(exchange, response, context: context)
     }
@@ -245,10 +252,16 @@ final class HTTPHandler: ChannelDuplexHandler {
                 finished = context.writeAndFlush(wrapOutboundOut(.end(nil))).map { 0 }
             } else {
                 context.flush()
-                finished = DownloadWriter(download: download, server: server, handler: self).start()
+                finished = DownloadWriter(
+                    download: download, storage: server.storage, eventLoop: context.eventLoop,
+                    writeBody: { [weak self] buffer in
+                        self?.writeBodyPart(buffer) ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+                    },
+                    writeEnd: { [weak self] in self?.writeEnd() ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+                ).start()
             }
         }
-        finished.whenComplete { result in
+        finished.assumeIsolated().whenComplete { result in
             let bytes = (try? result.get()) ?? -1
             AccessLog.record(exchange, status: response.status, bytes: bytes, logger: self.server.logger)
             if case .responding = self.state { self.state = .idle }
@@ -260,35 +273,19 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     /// Writes one piece of a streamed body; completes when it has been written to the socket.
-    func writeBodyPart(_ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+    private func writeBodyPart(_ buffer: ByteBuffer) -> EventLoopFuture<Void> {
         guard let context else { return server.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
         return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))))
     }
 
-    func writeEnd() -> EventLoopFuture<Void> {
+    private func writeEnd() -> EventLoopFuture<Void> {
         guard let context else { return server.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
         return context.writeAndFlush(wrapOutboundOut(.end(nil)))
     }
 }
 
-/// One request and what was learnt of it on the way.
-struct Exchange {
-    let request: Request
-    var endpoint: Endpoint?
-    var principal: Principal?
-}
-
-extension Request {
-    /// The declared body length: 0 for none, nil when chunked (unknown).
-    var declaredBodyLength: Int? {
-        if headers.contains(name: "transfer-encoding") { return nil }
-        return headers.first(name: "content-length").flatMap { Int($0) } ?? 0
-    }
-
-    var expectsContinue: Bool {
-        headers.first(name: "expect")?.lowercased() == "100-continue"
-    }
-}
+@available(*, unavailable)
+extension HTTPHandler: Sendable {}
 
 extension Result where Success == Response {
     /// A route's failure becomes a 500 with a generic body; the details go to the log.

@@ -1,7 +1,7 @@
 import NIOHTTP1
 
 /// A request's head, parsed once: path, query, cookies and what the client accepts.
-struct Request {
+struct Request: Sendable {
     let head: HTTPRequestHead
     /// The path, not percent-decoded (routes are plain ASCII).
     let path: String
@@ -84,7 +84,7 @@ extension StringProtocol {
 }
 
 /// An `Accept` header (RFC 9110 §12.5.1) reduced to what the server decides with it.
-struct AcceptHeader {
+struct AcceptHeader: Sendable {
     private var ranges: [(type: String, subtype: String, quality: Double)] = []
 
     init(_ value: String) {
@@ -137,5 +137,17 @@ struct AcceptHeader {
     var prefersJSON: Bool {
         guard let json = quality(of: "application/json", explicitOnly: true), json > 0 else { return false }
         return json > (quality(of: "text/plain") ?? 0)
+    }
+}
+
+extension Request {
+    /// The declared body length: 0 for none, nil when chunked (unknown).
+    var declaredBodyLength: Int? {
+        if headers.contains(name: "transfer-encoding") { return nil }
+        return headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+    }
+
+    var expectsContinue: Bool {
+        headers.first(name: "expect")?.lowercased() == "100-continue"
     }
 }

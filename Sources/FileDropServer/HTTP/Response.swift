@@ -6,8 +6,8 @@ import NIOHTTP1
 ///
 /// Bodies are either bytes in memory (JSON, pages, assets) or a stored file streamed chunk by
 /// chunk (`Download`); nothing else goes through here.
-struct Response {
-    enum Body {
+struct Response: Sendable {
+    enum Body: Sendable {
         case bytes(ByteBuffer)
         case download(Download)
     }

@@ -1,7 +1,7 @@
 import NIOHTTP1
 
 /// Every endpoint, grouped by who may call it.
-enum Endpoint: Equatable {
+enum Endpoint: Equatable, Sendable {
     // Public.
     case health
     case loginWithBasic

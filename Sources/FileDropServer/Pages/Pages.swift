@@ -7,15 +7,23 @@ enum Pages {
     private static let indexTemplate = Template.named("index.html")
     private static let rowTemplate = Template.named("file-row.html")
     private static let pagerTemplate = Template.named("pager.html")
-    private static let noticeTemplate = Template.named("notice.html")
     private static let resultTemplate = Template.named("result.html")
+
+    /// file-row.html and pager.html as they are, placeholders and all, for the page's
+    /// `<template>` elements: the page script fills a clone of one with a record from the JSON
+    /// API (placeholders in attribute values and text only, set through the DOM), so a row it
+    /// adds has the same markup as a row rendered here and the markup lives in one file.
+    private static let rowTemplateSource = StaticAssets.template("file-row.html")
+    private static let pagerTemplateSource = StaticAssets.template("pager.html")
 
     static func login(status: HTTPResponseStatus, error: String, username: String = "") -> Response {
         .page(status, loginTemplate.render(["error": error, "username": username]))
     }
 
-    /// The upload page: the form, the drop zone and one page of the file list.
-    static func index(user: String, files: [FileRecord], nextCursor: String?, notice: (kind: String, message: String)? = nil) -> Response {
+    /// The upload page: the form, the drop zone and one page of the file list. The numbers
+    /// the page script needs (page size, description limit) go into `data-` attributes, so
+    /// they are written down once, here on the server.
+    static func index(user: String, files: [FileRecord], nextCursor: String?, pageSize: Int) -> Response {
         let rows = files.map { file in
             rowTemplate.render([
                 "id": String(file.id),
@@ -30,10 +38,17 @@ enum Pages {
             ])
         }
         let pager = nextCursor.map { pagerTemplate.render(["cursor": $0]) } ?? ""
-        let noticeHTML = notice.map { noticeTemplate.render(["kind": $0.kind, "message": $0.message]) } ?? ""
         return .page(
             .ok,
-            indexTemplate.render(["username": user, "file_rows": rows.joined(separator: "\n"), "pager": pager, "notice": noticeHTML])
+            indexTemplate.render([
+                "username": user,
+                "page_size": String(pageSize),
+                "description_max": String(UploadDescription.maxScalars),
+                "file_rows": rows.joined(separator: "\n"),
+                "pager": pager,
+                "file_row_template": rowTemplateSource,
+                "pager_template": pagerTemplateSource,
+            ])
         )
     }
 
@@ -43,7 +58,9 @@ enum Pages {
         return .page(status, resultTemplate.render(["title": title, "message": message, "kind": kind]))
     }
 
-    /// `1536` → `1.5 KB` (powers of 1000, as file managers show).
+    /// `1536` → `1.5 KB` (powers of 1000, as file managers show). The page script formats
+    /// sizes of rows it adds and of files not yet sent with the same rule
+    /// (`Assets/static/js/format.js`); the browser suite compares the two.
     static func humanSize(_ bytes: Int64) -> String {
         if bytes < 1000 { return "\(bytes) B" }
         let units = ["KB", "MB", "GB", "TB", "PB"]

@@ -14,7 +14,8 @@ struct StaticAsset {
 enum StaticAssets {
     private static let assets: [String: StaticAsset] = {
         var assets: [String: StaticAsset] = [:]
-        for (path, bytes) in EmbeddedAssets.files {
+        for (path, base64) in EmbeddedAssets.base64Files {
+            guard let bytes = Base64.decode(base64) else { preconditionFailure("asset \(path) is not base64") }
             let etag = "\"" + Crypto.hex(Crypto.sha256(bytes).prefix(16)) + "\""
             assets[path] = StaticAsset(bytes: ByteBuffer(bytes: bytes), contentType: contentType(of: path), etag: etag)
         }

@@ -13,12 +13,16 @@ struct Template {
     init(_ source: String) {
         var pieces: [Piece] = []
         var rest = Substring(source)
-        while let open = rest.range(of: "{{") {
+        // Searched on UTF-8 bytes, not `Character`s: compared as Characters, a `{{` or `}}`
+        // followed by a combining mark (one grapheme cluster with the brace) would not match.
+        // The braces are ASCII, so every index found here is a Unicode scalar boundary, and
+        // slicing there is well defined.
+        while let open = rest.utf8.firstRange(of: "{{".utf8) {
             pieces.append(.text(String(rest[..<open.lowerBound])))
-            let raw = rest[open.upperBound...].hasPrefix("{")
-            let nameStart = raw ? rest.index(after: open.upperBound) : open.upperBound
+            let raw = rest.utf8[open.upperBound...].first == UInt8(ascii: "{")
+            let nameStart = raw ? rest.utf8.index(after: open.upperBound) : open.upperBound
             let closing = raw ? "}}}" : "}}"
-            guard let close = rest[nameStart...].range(of: closing) else {
+            guard let close = rest.utf8[nameStart...].firstRange(of: closing.utf8) else {
                 rest = rest[open.lowerBound...]
                 break
             }
@@ -45,20 +49,5 @@ struct Template {
             }
         }
         return out
-    }
-}
-
-extension Substring {
-    /// The first range of `needle`, searched by UTF-8 bytes.
-    func range(of needle: String) -> Range<Index>? {
-        let needleBytes = Array(needle.utf8)
-        var index = startIndex
-        while index < endIndex {
-            if self[index...].utf8.starts(with: needleBytes) {
-                return index..<self.utf8.index(index, offsetBy: needleBytes.count)
-            }
-            index = self.index(after: index)
-        }
-        return nil
     }
 }

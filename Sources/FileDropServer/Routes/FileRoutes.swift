@@ -4,54 +4,58 @@ import NIOCore
 import NIOHTTP1
 
 /// The files API: `GET /files`, `GET /files/ID`, `GET|HEAD /files/ID/content`, `DELETE /files/ID`.
-enum FileRoutes {
+struct FileRoutes {
     static let defaultLimit = 100
     static let maximumLimit = 1000
 
-    static func list(_ request: Request, server: ServerContext) -> EventLoopFuture<Response> {
-        var limit = defaultLimit
+    let eventLoop: EventLoop
+    let storage: any StorageAccess
+    /// Signs listing cursors, so that only cursors this server issued are accepted.
+    let cursorKey: [UInt8]
+
+    func list(_ request: Request) -> EventLoopFuture<Response> {
+        var limit = Self.defaultLimit
         if let text = request.queryValue("limit") {
-            guard let value = Int(text), (1...maximumLimit).contains(value) else {
-                return server.eventLoop.makeSucceededFuture(
-                    .message(.badRequest, "limit must be an integer from 1 to \(maximumLimit)")
-                )
+            guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
+                return eventLoop.makeSucceededFuture(.message(.badRequest, "limit must be an integer from 1 to \(Self.maximumLimit)"))
             }
             limit = value
         }
         var cursor: FileCursor?
         if let text = request.queryValue("cursor") {
-            guard let decoded = ListingCursor.decode(text, key: server.cursorKey) else {
-                return server.eventLoop.makeSucceededFuture(.message(.badRequest, "cursor is not one this server issued"))
+            guard let decoded = ListingCursor.decode(text, key: cursorKey) else {
+                return eventLoop.makeSucceededFuture(.message(.badRequest, "cursor is not one this server issued"))
             }
             cursor = decoded
         }
-        return server.database { storage in
-            try storage.files.list(limit: limit + 1, after: cursor)
+        let (pageSize, after, cursorKey) = (limit, cursor, cursorKey)
+        return storage.run { storage in
+            try storage.files.list(limit: pageSize + 1, after: after)
         }.map { files in
-            let page = files.prefix(limit)
-            let next = files.count > limit ? page.last.map { JSONText.quoted(ListingCursor.encode($0, key: server.cursorKey)) } : nil
+            let page = files.prefix(pageSize)
+            let next = files.count > pageSize ? page.last.map { JSONText.quoted(ListingCursor.encode($0, key: cursorKey)) } : nil
             let records = page.map(FileJSON.record).joined(separator: ",")
             return .json(.ok, "{\"files\":[\(records)],\"next_cursor\":\(next ?? "null")}")
         }
     }
 
-    static func record(id: Int64, server: ServerContext) -> EventLoopFuture<Response> {
-        server.database { storage in try storage.files.record(id: id) }.map { record in
+    func record(id: Int64) -> EventLoopFuture<Response> {
+        storage.run { storage in try storage.files.record(id: id) }.map { record in
             guard let record else { return .message(.notFound, "No file with id \(id)") }
             return .json(.ok, FileJSON.record(record))
         }
     }
 
-    static func delete(id: Int64, server: ServerContext) -> EventLoopFuture<Response> {
-        server.database { storage in try storage.files.delete(id: id) }.map { deleted in
+    func delete(id: Int64) -> EventLoopFuture<Response> {
+        storage.run { storage in try storage.files.delete(id: id) }.map { deleted in
             deleted ? Response(status: .noContent) : .message(.notFound, "No file with id \(id)")
         }
     }
 
-    static func content(id: Int64, request: Request, server: ServerContext) -> EventLoopFuture<Response> {
-        server.database { storage in try storage.files.record(id: id) }.map { record in
+    func content(id: Int64, request: Request) -> EventLoopFuture<Response> {
+        storage.run { storage in try storage.files.record(id: id) }.map { record in
             guard let record else { return .message(.notFound, "No file with id \(id)") }
-            return contentResponse(record, request: request)
+            return Self.contentResponse(record, request: request)
         }
     }
 

@@ -1,5 +1,6 @@
 import FileDropAuth
 import FileDropStorage
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -8,14 +9,23 @@ import NIOHTTP1
 /// Passwords are checked on the hashing pool, never on the event loop. Failed logins are
 /// counted per client address; past the limit every attempt gets 429 until the window
 /// passes, the right password too. A request without any credentials is not a failure.
-enum LoginRoutes {
+/// Lives on the event loop: the limiter's box and the authenticator check that it does.
+struct LoginRoutes {
     static let clearedCookie = "token=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"
 
     static func cookie(_ token: String, maxAge: Int64) -> String {
         "token=\(token); HttpOnly; SameSite=Strict; Path=/; Max-Age=\(maxAge)"
     }
 
-    private struct Credentials {
+    let eventLoop: EventLoop
+    let storage: any StorageAccess
+    let passwords: any PasswordHashing
+    let authenticator: Authenticator
+    let limiter: NIOLoopBoundBox<LoginRateLimiter>
+    let clock: WallClock
+    let logger: Logger
+
+    private struct Credentials: Sendable {
         var username: String
         var password: String
     }
@@ -24,24 +34,24 @@ enum LoginRoutes {
         case basic, form, json
     }
 
-    static func basic(_ request: Request, server: ServerContext) -> EventLoopFuture<Response> {
-        if let limited = rateLimited(request, style: .basic, server: server) {
-            return server.eventLoop.makeSucceededFuture(limited)
+    func basic(_ request: Request) -> EventLoopFuture<Response> {
+        if let limited = rateLimited(request, style: .basic) {
+            return eventLoop.makeSucceededFuture(limited)
         }
         guard let authorization = request.headers.first(name: "authorization") else {
             if request.accept.prefersHTML {
-                return server.eventLoop.makeSucceededFuture(Pages.login(status: .ok, error: ""))
+                return eventLoop.makeSucceededFuture(Pages.login(status: .ok, error: ""))
             }
-            return server.eventLoop.makeSucceededFuture(unableToVerify(.basic))
+            return eventLoop.makeSucceededFuture(Self.unableToVerify(.basic))
         }
-        guard let credentials = parseBasic(authorization) else {
-            server.loginLimiter.recordFailure(address: request.clientAddress, now: server.now())
-            return server.eventLoop.makeSucceededFuture(unableToVerify(.basic))
+        guard let credentials = Self.parseBasic(authorization) else {
+            limiter.value.recordFailure(address: request.clientAddress, now: clock.now)
+            return eventLoop.makeSucceededFuture(Self.unableToVerify(.basic))
         }
-        return attempt(credentials, request: request, style: .basic, server: server)
+        return attempt(credentials, request: request, style: .basic)
     }
 
-    static func form(_ request: Request, body: ByteBuffer, server: ServerContext) -> EventLoopFuture<Response> {
+    func form(_ request: Request, body: ByteBuffer) -> EventLoopFuture<Response> {
         let style: Style
         var fields: [String: String] = [:]
         switch request.mediaType {
@@ -53,70 +63,66 @@ enum LoginRoutes {
         case "application/json":
             style = .json
             guard let members = JSONText.stringFields(Array(body.readableBytesView)) else {
-                return server.eventLoop.makeSucceededFuture(.message(.badRequest, "Body must be a JSON object with username and password"))
+                return eventLoop.makeSucceededFuture(.message(.badRequest, "Body must be a JSON object with username and password"))
             }
             fields = members
         default:
-            return server.eventLoop.makeSucceededFuture(
+            return eventLoop.makeSucceededFuture(
                 .message(.unsupportedMediaType, "Send application/x-www-form-urlencoded or application/json")
             )
         }
-        if let limited = rateLimited(request, style: style, server: server) {
-            return server.eventLoop.makeSucceededFuture(limited)
+        if let limited = rateLimited(request, style: style) {
+            return eventLoop.makeSucceededFuture(limited)
         }
         guard let username = fields["username"], let password = fields["password"], !username.isEmpty, !password.isEmpty else {
-            return server.eventLoop.makeSucceededFuture(unableToVerify(style, username: fields["username"] ?? ""))
+            return eventLoop.makeSucceededFuture(Self.unableToVerify(style, username: fields["username"] ?? ""))
         }
-        return attempt(Credentials(username: username, password: password), request: request, style: style, server: server)
+        return attempt(Credentials(username: username, password: password), request: request, style: style)
     }
 
-    static func logout(_ exchange: Exchange, server: ServerContext) -> Response {
+    func logout(_ exchange: Exchange) -> Response {
         if let principal = exchange.principal {
-            server.authenticator.snapshot.revoked.insert(principal.revocationID)
+            authenticator.snapshot.revoked.insert(principal.revocationID)
             let id = principal.revocationID
             let expiresAt = principal.claims.expiresAt
-            server.database { storage in try storage.users.revoke(tokenID: id, expiresAt: expiresAt) }
-                .whenFailure { server.logger.error("could not store a revocation: \($0)") }
+            let logger = self.logger
+            storage.run { storage in try storage.users.revoke(tokenID: id, expiresAt: expiresAt) }
+                .whenFailure { logger.error("could not store a revocation: \($0)") }
         }
         let request = exchange.request
         let isForm = request.mediaType == "application/x-www-form-urlencoded" || request.accept.prefersHTML
         var response = isForm ? Response.redirect(to: "/") : Response(status: .noContent)
-        response.headers.add(name: "Set-Cookie", value: clearedCookie)
+        response.headers.add(name: "Set-Cookie", value: Self.clearedCookie)
         return response
     }
 
     // MARK: Checking a password
 
-    private static func attempt(
-        _ credentials: Credentials, request: Request, style: Style, server: ServerContext
-    ) -> EventLoopFuture<Response> {
-        let hasher = server.passwordHasher
-        return server.database { storage in
-            try storage.users.user(named: credentials.username)
-        }.flatMap { user in
-            server.hashing.run(on: server.eventLoop) {
-                // An unknown user costs as much as a wrong password: no user enumeration by timing.
-                let verified = hasher.verify(credentials.password, against: user?.passwordHash ?? DummyHash.value)
-                return verified ? user : nil
-            }
+    private func attempt(_ credentials: Credentials, request: Request, style: Style) -> EventLoopFuture<Response> {
+        let passwords = self.passwords
+        let name = credentials.username
+        return storage.run { storage in
+            try storage.users.user(named: name)
+        }.assumeIsolated().flatMap { user in
+            passwords.verify(credentials.password, against: user?.passwordHash).map { $0 ? user : nil }
         }.map { user in
             guard let user else {
-                server.loginLimiter.recordFailure(address: request.clientAddress, now: server.now())
-                return unableToVerify(style, username: credentials.username)
+                limiter.value.recordFailure(address: request.clientAddress, now: clock.now)
+                return Self.unableToVerify(style, username: credentials.username)
             }
             // The database is the truth: a user added a moment ago by `app user add` may not
             // have reached the snapshot yet.
-            server.authenticator.snapshot.tokensValidAfter[user.name] = user.tokensValidAfter
-            let (token, expiresIn) = server.authenticator.issueToken(for: credentials.username, now: server.nowSeconds)
+            authenticator.snapshot.tokensValidAfter[user.name] = user.tokensValidAfter
+            let (token, expiresIn) = authenticator.issueToken(for: credentials.username, now: clock.unixSeconds)
             switch style {
             case .form:
                 var response = Response.redirect(to: "/")
-                response.headers.add(name: "Set-Cookie", value: cookie(token, maxAge: expiresIn))
+                response.headers.add(name: "Set-Cookie", value: Self.cookie(token, maxAge: expiresIn))
                 return response
             case .basic, .json:
                 return .json(.ok, "{\"token\":\(JSONText.quoted(token)),\"expires_in\":\(expiresIn)}")
             }
-        }
+        }.nonisolated()
     }
 
     private static func unableToVerify(_ style: Style, username: String = "") -> Response {
@@ -130,8 +136,8 @@ enum LoginRoutes {
         }
     }
 
-    private static func rateLimited(_ request: Request, style: Style, server: ServerContext) -> Response? {
-        guard let seconds = server.loginLimiter.retryAfter(address: request.clientAddress, now: server.now()) else {
+    private func rateLimited(_ request: Request, style: Style) -> Response? {
+        guard let seconds = limiter.value.retryAfter(address: request.clientAddress, now: clock.now) else {
             return nil
         }
         let message = "Too many failed logins; try again in \(seconds) seconds."
@@ -144,16 +150,9 @@ enum LoginRoutes {
     private static func parseBasic(_ header: String) -> Credentials? {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic" else { return nil }
-        // Standard base64 in the URL-safe alphabet, without padding, for the strict decoder.
-        let text = String(parts[1].trimmed.compactMap { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 == "=" ? nil : $0 })
-        guard let bytes = Base64URL.decode(Substring(text)), let decoded = String(validating: bytes, as: UTF8.self),
+        guard let bytes = Base64.decode(parts[1].trimmed), let decoded = String(validating: bytes, as: UTF8.self),
             let colon = decoded.firstIndex(of: ":")
         else { return nil }
         return Credentials(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]))
     }
-}
-
-/// A valid hash of a random password, checked when the user does not exist.
-enum DummyHash {
-    static let value = PasswordHasher().hash(Base64URL.encode(Crypto.randomBytes(16)))
 }

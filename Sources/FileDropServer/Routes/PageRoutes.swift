@@ -2,25 +2,31 @@ import FileDropStorage
 import NIOCore
 
 /// `GET /`: the upload page with the newest files (`?cursor=` for older ones, without script).
-enum PageRoutes {
+struct PageRoutes {
     static let pageSize = 50
 
-    static func index(_ exchange: Exchange, server: ServerContext) -> EventLoopFuture<Response> {
+    let storage: any StorageAccess
+    let cursorKey: [UInt8]
+    /// The session cookie's lifetime, for a page reached with `?token=`.
+    let tokenTTL: Int64
+
+    func index(_ exchange: Exchange) -> EventLoopFuture<Response> {
         let request = exchange.request
         let user = exchange.principal?.user ?? ""
         var cursor: FileCursor?
         if let text = request.queryValue("cursor") {
-            cursor = ListingCursor.decode(text, key: server.cursorKey)
+            cursor = ListingCursor.decode(text, key: cursorKey)
         }
-        return server.database { storage in
-            try storage.files.list(limit: pageSize + 1, after: cursor)
+        let (after, cursorKey, tokenTTL) = (cursor, cursorKey, tokenTTL)
+        return storage.run { storage in
+            try storage.files.list(limit: Self.pageSize + 1, after: after)
         }.map { files in
-            let page = Array(files.prefix(pageSize))
-            let next = files.count > pageSize ? page.last.map { ListingCursor.encode($0, key: server.cursorKey) } : nil
-            var response = Pages.index(user: user, files: page, nextCursor: next)
+            let page = Array(files.prefix(Self.pageSize))
+            let next = files.count > Self.pageSize ? page.last.map { ListingCursor.encode($0, key: cursorKey) } : nil
+            var response = Pages.index(user: user, files: page, nextCursor: next, pageSize: Self.pageSize)
             if exchange.principal?.source == .query, let token = request.queryValue("token") {
                 // Reached with ?token=: give the page the cookie its form posts need.
-                response.headers.add(name: "Set-Cookie", value: LoginRoutes.cookie(token, maxAge: server.configuration.tokenTTL))
+                response.headers.add(name: "Set-Cookie", value: LoginRoutes.cookie(token, maxAge: tokenTTL))
             }
             return response
         }

@@ -2,43 +2,69 @@ import FileDropStorage
 import NIOCore
 import NIOHTTP1
 
-/// Every endpoint that answers once its (small) body is in. Uploads stream through
-/// `UploadSession` instead; downloads answer with a `Download` that `HTTPHandler` streams.
+/// Every endpoint: those that answer once their (small) body is in (`handle`), and those whose
+/// body streams into storage as it arrives (`startStreamedBody`). Downloads answer with a
+/// `Download` that `HTTPHandler` streams.
 ///
 /// Each route has one shape: parse the request, do the storage work on the storage thread,
-/// map errors to statuses, build the response.
-enum Routes {
-    static func handle(_ exchange: Exchange, body: ByteBuffer, server: ServerContext) -> EventLoopFuture<Response> {
+/// map errors to statuses, build the response. Each group of routes holds only what it
+/// needs (the storage, a key, the clock), not the whole server.
+struct Routes {
+    let eventLoop: EventLoop
+    let storage: any StorageAccess
+    let files: FileRoutes
+    let login: LoginRoutes
+    let pages: PageRoutes
+    let uploads: FormUpload.Environment
+
+    /// For an endpoint whose body is consumed as it arrives (uploads), decides from the head
+    /// whether to read it and makes its consumer; nil for endpoints whose small body is
+    /// collected first and handed to `handle`.
+    func startStreamedBody(_ exchange: Exchange, connection: StreamedBodyConnection) -> StreamedBodyStart? {
+        switch exchange.endpoint {
+        case .upload?:
+            let user = exchange.principal?.user ?? ""
+            return FormUpload.start(exchange.request, user: user, environment: uploads, connection: connection)
+        default:
+            return nil
+        }
+    }
+
+    func handle(_ exchange: Exchange, body: ByteBuffer) -> EventLoopFuture<Response> {
         let request = exchange.request
-        let loop = server.eventLoop
         switch exchange.endpoint {
         case .health?:
-            return server.database { storage in try storage.database.pragmaInt("SELECT 1") }
-                .map { _ in Response.json(.ok, "{\"status\":\"ok\"}") }
-                .recover { _ in Response.json(.serviceUnavailable, "{\"status\":\"unavailable\",\"message\":\"database unavailable\"}") }
+            return health()
         case .staticAsset(let name)?:
-            return loop.makeSucceededFuture(serve(StaticAssets.asset(named: name), request: request))
+            return eventLoop.makeSucceededFuture(Self.serve(StaticAssets.asset(named: name), request: request))
         case .favicon?:
-            return loop.makeSucceededFuture(serve(StaticAssets.favicon, request: request))
+            return eventLoop.makeSucceededFuture(Self.serve(StaticAssets.favicon, request: request))
         case .loginWithBasic?:
-            return LoginRoutes.basic(request, server: server)
+            return login.basic(request)
         case .loginWithForm?:
-            return LoginRoutes.form(request, body: body, server: server)
+            return login.form(request, body: body)
         case .logout?:
-            return loop.makeSucceededFuture(LoginRoutes.logout(exchange, server: server))
+            return eventLoop.makeSucceededFuture(login.logout(exchange))
         case .index?:
-            return PageRoutes.index(exchange, server: server)
+            return pages.index(exchange)
         case .listFiles?:
-            return FileRoutes.list(request, server: server)
+            return files.list(request)
         case .fileRecord(let id)?:
-            return FileRoutes.record(id: id, server: server)
+            return files.record(id: id)
         case .fileContent(let id)?:
-            return FileRoutes.content(id: id, request: request, server: server)
+            return files.content(id: id, request: request)
         case .deleteFile(let id)?:
-            return FileRoutes.delete(id: id, server: server)
+            return files.delete(id: id)
         case .upload?, nil:
-            return loop.makeSucceededFuture(.message(.notFound, "Not found"))
+            return eventLoop.makeSucceededFuture(.message(.notFound, "Not found"))
         }
+    }
+
+    /// `GET /healthz`: a real query on the storage thread.
+    private func health() -> EventLoopFuture<Response> {
+        storage.run { try $0.ping() }
+            .map { Response.json(.ok, "{\"status\":\"ok\"}") }
+            .recover { _ in Response.json(.serviceUnavailable, "{\"status\":\"unavailable\",\"message\":\"database unavailable\"}") }
     }
 
     /// 401 for a request without a usable token: the login page for a browser, JSON otherwise.

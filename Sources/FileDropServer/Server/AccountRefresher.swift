@@ -1,4 +1,5 @@
 import FileDropStorage
+import Logging
 import NIOCore
 
 /// Keeps the authenticator's account snapshot in step with the database.
@@ -7,47 +8,63 @@ import NIOCore
 /// server runs. Twice a second the storage thread reads `PRAGMA data_version`, which changes
 /// only when another connection has committed; only then are users and revocations reloaded.
 /// So such a change takes effect within a second, at the cost of one cheap pragma per tick.
+///
+/// Lives on the event loop: the last version seen and the snapshot are only touched there.
 final class AccountRefresher {
-    private let context: ServerContext
-    private var task: RepeatedTask?
-    /// Touched only on the storage thread.
-    private final class VersionBox: @unchecked Sendable { var version: Int64? }
-    private let lastVersion = VersionBox()
-
     static let interval = TimeAmount.milliseconds(500)
 
-    init(context: ServerContext) {
-        self.context = context
+    private let eventLoop: EventLoop
+    private let storage: any StorageAccess
+    private let authenticator: Authenticator
+    private let clock: WallClock
+    private let logger: Logger
+    private var lastVersion: Int64?
+    private var task: RepeatedTask?
+
+    init(eventLoop: EventLoop, storage: any StorageAccess, authenticator: Authenticator, clock: WallClock, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.storage = storage
+        self.authenticator = authenticator
+        self.clock = clock
+        self.logger = logger
     }
 
-    /// Loads the snapshot now (blocking the calling thread, at start-up), then keeps it fresh.
-    func start() throws {
-        let snapshot = try context.database { [lastVersion, context] storage in
-            lastVersion.version = try storage.database.dataVersion()
-            return try Self.load(from: storage, now: context.nowSeconds)
-        }.wait()
-        context.eventLoop.execute { self.context.authenticator.snapshot = snapshot }
-        task = context.eventLoop.scheduleRepeatedAsyncTask(initialDelay: Self.interval, delay: Self.interval) { _ in
-            self.refreshIfChanged()
+    /// Loads the snapshot now, then keeps it fresh; the future fails if the first load does.
+    func start() -> EventLoopFuture<Void> {
+        eventLoop.preconditionInEventLoop()
+        let loaded = reload(force: true)
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        task = eventLoop.scheduleRepeatedAsyncTask(initialDelay: Self.interval, delay: Self.interval) { _ in
+            bound.value.refreshIfChanged()
         }
+        return loaded
     }
 
     func stop() {
+        eventLoop.preconditionInEventLoop()
         task?.cancel()
+        task = nil
     }
 
-    /// Reloads when another connection wrote; also prunes revocations that expired.
-    func refreshIfChanged(force: Bool = false) -> EventLoopFuture<Void> {
-        context.database { [lastVersion, context] storage -> AccountSnapshot? in
-            let version = try storage.database.dataVersion()
-            guard force || version != lastVersion.version else { return nil }
-            lastVersion.version = version
-            return try Self.load(from: storage, now: context.nowSeconds)
-        }.map { snapshot in
-            if let snapshot { self.context.authenticator.snapshot = snapshot }
-        }.recover { error in
-            self.context.logger.error("could not reload accounts: \(error)")
+    /// Reloads when another connection wrote; a failure is logged and the next tick retries.
+    func refreshIfChanged() -> EventLoopFuture<Void> {
+        let logger = self.logger
+        return reload(force: false).recover { error in
+            logger.error("could not reload accounts: \(error)")
         }
+    }
+
+    private func reload(force: Bool) -> EventLoopFuture<Void> {
+        let known = force ? nil : lastVersion
+        let now = clock.unixSeconds
+        return storage.run { storage -> (version: Int64, snapshot: AccountSnapshot?) in
+            let version = try storage.dataVersion()
+            guard version != known else { return (version, nil) }
+            return (version, try Self.load(from: storage, now: now))
+        }.assumeIsolated().map { loaded in
+            self.lastVersion = loaded.version
+            if let snapshot = loaded.snapshot { self.authenticator.snapshot = snapshot }
+        }.nonisolated()
     }
 
     private static func load(from storage: Storage, now: Int64) throws -> AccountSnapshot {
@@ -56,7 +73,11 @@ final class AccountRefresher {
             snapshot.tokensValidAfter[user.name] = user.tokensValidAfter
         }
         // Tokens that expired (beyond the verifier's leeway) are refused anyway.
-        snapshot.revoked = try storage.users.revokedTokens(expiredBefore: now - 60)
+        try storage.users.pruneRevocations(expiredBefore: now - 60)
+        snapshot.revoked = try storage.users.revokedTokenIDs()
         return snapshot
     }
 }
+
+@available(*, unavailable)
+extension AccountRefresher: Sendable {}

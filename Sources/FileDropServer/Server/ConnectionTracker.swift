@@ -4,7 +4,8 @@ import NIOCore
 /// as soon as they are accepted, never leaving them hanging), and at shutdown asks every open
 /// connection to finish its request and close.
 ///
-/// Added to the server channel's pipeline; used on the event loop only.
+/// Added to the server channel's pipeline; used on the event loop only (the server has one
+/// loop, shared by the listening channel and every connection).
 final class ConnectionTracker: ChannelInboundHandler {
     typealias InboundIn = Channel
     typealias InboundOut = Channel
@@ -12,9 +13,14 @@ final class ConnectionTracker: ChannelInboundHandler {
     private let maxConnections: Int
     private var open: [ObjectIdentifier: Channel] = [:]
     private var allClosed: EventLoopPromise<Void>?
+    private var eventLoop: EventLoop?
 
     init(maxConnections: Int) {
         self.maxConnections = maxConnections
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        eventLoop = context.eventLoop
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -25,18 +31,18 @@ final class ConnectionTracker: ChannelInboundHandler {
         }
         let id = ObjectIdentifier(channel)
         open[id] = channel
-        channel.closeFuture.whenComplete { _ in
-            context.eventLoop.execute {
-                self.open[id] = nil
-                if self.open.isEmpty { self.allClosed?.succeed(()) }
-            }
+        channel.closeFuture.hop(to: context.eventLoop).assumeIsolated().whenComplete { _ in
+            self.open[id] = nil
+            if self.open.isEmpty { self.allClosed?.succeed(()) }
         }
         context.fireChannelRead(data)
     }
 
     /// Asks every connection to close once its current request is answered; the future
     /// completes when all are closed or, after `deadline`, once the stragglers were closed.
-    func quiesce(eventLoop: EventLoop, deadline: TimeAmount) -> EventLoopFuture<Void> {
+    func quiesce(deadline: TimeAmount) -> EventLoopFuture<Void> {
+        guard let eventLoop else { preconditionFailure("quiesce before the tracker was added to a pipeline") }
+        eventLoop.preconditionInEventLoop()
         let promise = eventLoop.makePromise(of: Void.self)
         allClosed = promise
         if open.isEmpty {
@@ -46,10 +52,13 @@ final class ConnectionTracker: ChannelInboundHandler {
         for channel in open.values {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
-        let timeout = eventLoop.scheduleTask(in: deadline) {
+        let timeout = eventLoop.assumeIsolated().scheduleTask(in: deadline) {
             for channel in self.open.values { channel.close(promise: nil) }
         }
         promise.futureResult.whenComplete { _ in timeout.cancel() }
         return promise.futureResult
     }
 }
+
+@available(*, unavailable)
+extension ConnectionTracker: Sendable {}

@@ -11,3 +11,6 @@ final class RequestStartDetector: ChannelInboundHandler {
         context.fireChannelRead(data)
     }
 }
+
+@available(*, unavailable)
+extension RequestStartDetector: Sendable {}

@@ -9,17 +9,24 @@ import NIOPosix
 /// thread owning the database, and a small pool for password hashing.
 ///
 /// `start` binds and returns; `shutdown` stops accepting, lets in-flight requests finish
-/// (up to 30 s), checkpoints the WAL and closes the database.
+/// (up to 30 s), checkpoints the WAL and closes the database. Its methods are called from
+/// the main thread; what lives on the event loop is reached only by hopping onto it.
 public final class Server {
+    /// The server's parts that live on its event loop.
+    private struct LoopParts {
+        let context: ServerContext
+        let refresher: AccountRefresher
+        let tracker: ConnectionTracker
+    }
+
     public let configuration: ServerConfiguration
     private let logger: Logger
+    private let clock: WallClock
     private let group: MultiThreadedEventLoopGroup
     private let eventLoop: EventLoop
     private let storage: StorageExecutor
-    private let hashing: HashingPool
-    private let context: ServerContext
-    private let refresher: AccountRefresher
-    private let tracker: ConnectionTracker
+    private let passwords: PasswordHashingPool
+    private let loopParts: NIOLoopBoundBox<LoopParts>
     private var serverChannel: Channel?
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -27,9 +34,10 @@ public final class Server {
 
     /// Opens the database (creating it when missing) and cleans up after any crash; does not
     /// listen yet.
-    public init(configuration: ServerConfiguration, key: [UInt8], logger: Logger) throws {
+    public init(configuration: ServerConfiguration, key: [UInt8], logger: Logger, clock: WallClock = .system) throws {
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoop = group.next()
         do {
@@ -38,48 +46,56 @@ public final class Server {
             try? group.syncShutdownGracefully()
             throw error
         }
-        hashing = HashingPool(threads: 2)
-        context = ServerContext(
-            configuration: configuration, eventLoop: eventLoop, storage: storage, hashing: hashing,
-            key: key, logger: logger, now: { Clock.unixTime() }
+        passwords = PasswordHashingPool(threads: 2, eventLoop: eventLoop)
+        let context = ServerContext(
+            configuration: configuration, eventLoop: eventLoop, storage: storage, passwords: passwords,
+            key: key, logger: logger, clock: clock
         )
-        refresher = AccountRefresher(context: context)
-        tracker = ConnectionTracker(maxConnections: configuration.maxConnections)
+        loopParts = .makeBoxSendingValue(
+            LoopParts(
+                context: context,
+                refresher: AccountRefresher(
+                    eventLoop: eventLoop, storage: storage, authenticator: context.authenticator, clock: clock, logger: logger
+                ),
+                tracker: ConnectionTracker(maxConnections: configuration.maxConnections)
+            ),
+            eventLoop: eventLoop
+        )
     }
 
     /// On a database without users, creates `name` with a random password and returns the
     /// password (to be shown once); nil when users exist.
     public func createFirstUserIfNone(name: String) throws -> String? {
-        let hashing = self.hashing
-        let eventLoop = self.eventLoop
-        return try storage.run(on: eventLoop) { storage -> String? in
+        let (passwords, now) = (self.passwords, clock.unixSeconds)
+        return try storage.run { storage -> String? in
             guard try storage.users.count() == 0 else { return nil }
             let password = Base64URL.encode(Crypto.randomBytes(15))
-            let hash = try hashing.run(on: eventLoop) { PasswordHasher().hash(password) }.wait()
-            try storage.users.add(name: name, passwordHash: hash, now: Clock.unixSeconds())
+            let hash = try passwords.hash(password).wait()
+            try storage.users.add(name: name, passwordHash: hash, now: now)
             return password
         }.wait()
     }
 
     /// Removes what crashed uploads left, loads accounts, binds, and starts serving.
     public func start() throws {
-        let removed = try storage.run(on: eventLoop) { try $0.files.removeIncompleteUploads() }.wait()
+        let removed = try storage.run { try $0.files.removeIncompleteUploads() }.wait()
         if removed > 0 {
             logger.info("removed \(removed) incomplete upload(s) left by an earlier run")
         }
-        try refresher.start()
-        let context = self.context
-        let tracker = self.tracker
+        let loopParts = self.loopParts
+        try eventLoop.flatSubmit { loopParts.value.refresher.start() }.wait()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
-                channel.pipeline.addHandler(tracker)
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(loopParts.value.tracker)
+                }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                Self.configure(channel, context: context)
+                Self.configure(channel, context: loopParts.value.context)
             }
         let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
         serverChannel = channel
@@ -90,12 +106,13 @@ public final class Server {
     }
 
     /// The per-connection pipeline: timeouts, the HTTP/1.1 codec with its limits, the handler.
+    /// Runs on the channel's event loop, which is the server's one loop.
     static func configure(_ channel: Channel, context: ServerContext) -> EventLoopFuture<Void> {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = 16 * 1024
         limits.maxHeaderFieldSize = 16 * 1024
         limits.maxHeaderFieldCount = 200
-        return channel.eventLoop.makeCompletedFuture {
+        do {
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(RequestStartDetector())
             try sync.configureHTTPServerPipeline(
@@ -106,6 +123,9 @@ public final class Server {
             )
             try sync.addHandler(TimeoutHandler())
             try sync.addHandler(HTTPHandler(server: context))
+            return channel.eventLoop.makeSucceededVoidFuture()
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
         }
     }
 
@@ -116,31 +136,12 @@ public final class Server {
         if let serverChannel {
             try? serverChannel.close().wait()
         }
-        let tracker = self.tracker
-        let eventLoop = self.eventLoop
-        try? eventLoop.flatSubmit { tracker.quiesce(eventLoop: eventLoop, deadline: grace) }.wait()
-        try? eventLoop.submit { self.refresher.stop() }.wait()
-        storage.close(eventLoop: eventLoop)
-        hashing.shutdown()
+        let loopParts = self.loopParts
+        try? eventLoop.flatSubmit { loopParts.value.tracker.quiesce(deadline: grace) }.wait()
+        try? eventLoop.submit { loopParts.value.refresher.stop() }.wait()
+        storage.close()
+        passwords.shutdown()
         try? group.syncShutdownGracefully()
         logger.info("stopped; database checkpointed and closed")
     }
-}
-
-/// The wall clock, read in one place.
-public enum Clock {
-    public static func unixTime() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
-
-    public static func unixSeconds() -> Int64 {
-        Int64(unixTime().rounded(.down))
-    }
-}
-
-/// The version `--version` prints.
-public enum FileDropVersion {
-    public static let current = "0.1.0"
 }

@@ -3,43 +3,48 @@ import FileDropStorage
 import Logging
 import NIOCore
 
-/// Everything a request may need, shared by all connections.
+/// What the connections' handlers share: the routes, the authenticator, what uploads and
+/// downloads need, the clock and the log. Built once per server.
 ///
-/// The server has one event loop, so the mutable parts here (the authenticator's snapshot,
-/// the login rate limiter) are only ever touched on that loop and need no locks.
+/// It lives on the server's one event loop and is not `Sendable`: the mutable state it holds
+/// (the authenticator's snapshot, the login rate limiter) is only ever touched on that loop,
+/// which the compiler checks at every hop (`assumeIsolated`, `NIOLoopBound`) and the state
+/// asserts on each change. Each route group gets only the parts it needs.
 final class ServerContext {
-    let configuration: ServerConfiguration
     let eventLoop: EventLoop
-    let storage: StorageExecutor
-    let hashing: HashingPool
+    let storage: any StorageAccess
     let authenticator: Authenticator
-    var loginLimiter = LoginRateLimiter()
-    let passwordHasher = PasswordHasher()
-    /// Signs listing cursors, so that only cursors this server issued are accepted.
-    let cursorKey: [UInt8]
+    let routes: Routes
+    let clock: WallClock
     let logger: Logger
-    /// Unix time in seconds, with a fraction. Injected so tests can move time.
-    let now: () -> Double
 
     init(
-        configuration: ServerConfiguration, eventLoop: EventLoop, storage: StorageExecutor,
-        hashing: HashingPool, key: [UInt8], logger: Logger, now: @escaping () -> Double
+        configuration: ServerConfiguration, eventLoop: EventLoop, storage: any StorageAccess, passwords: any PasswordHashing,
+        key: [UInt8], logger: Logger, clock: WallClock
     ) {
-        self.configuration = configuration
         self.eventLoop = eventLoop
         self.storage = storage
-        self.hashing = hashing
-        self.authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL)
-        self.cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
+        self.clock = clock
         self.logger = logger
-        self.now = now
-    }
-
-    var nowSeconds: Int64 { Int64(now().rounded(.down)) }
-    var nowMilliseconds: Int64 { Int64((now() * 1000).rounded(.down)) }
-
-    /// Runs database work on the storage thread; the future completes on the event loop.
-    func database<T>(_ body: @escaping (Storage) throws -> T) -> EventLoopFuture<T> {
-        storage.run(on: eventLoop, body)
+        let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
+        self.authenticator = authenticator
+        // Signs listing cursors, so that only cursors this server issued are accepted.
+        let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
+        routes = Routes(
+            eventLoop: eventLoop,
+            storage: storage,
+            files: FileRoutes(eventLoop: eventLoop, storage: storage, cursorKey: cursorKey),
+            login: LoginRoutes(
+                eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
+                limiter: .makeBoxSendingValue(LoginRateLimiter(), eventLoop: eventLoop), clock: clock, logger: logger
+            ),
+            pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL),
+            uploads: FormUpload.Environment(
+                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+            )
+        )
     }
 }
+
+@available(*, unavailable)
+extension ServerContext: Sendable {}

@@ -5,15 +5,23 @@ import NIOPosix
 /// Runs database work on the one thread that owns the database.
 ///
 /// `Storage` is not thread-safe; every use of it goes through `run`, whose closures execute
-/// one after another on a one-thread `NIOThreadPool`, never on the event loop.
-final class StorageExecutor: @unchecked Sendable {
-    private let pool: NIOThreadPool
-    /// Touched only on `pool`'s thread.
-    private let storage: Storage
+/// one after another on a one-thread `NIOThreadPool`, never on the event loop. Results are
+/// delivered on `eventLoop`, the server's one loop.
+final class StorageExecutor: StorageAccess, Sendable {
+    /// Storage is confined to the one storage thread; this box only carries it there.
+    private final class Confined: @unchecked Sendable {
+        let storage: Storage
+        init(_ storage: Storage) { self.storage = storage }
+    }
 
-    private init(pool: NIOThreadPool, storage: Storage) {
+    private let pool: NIOThreadPool
+    private let confined: Confined
+    private let eventLoop: EventLoop
+
+    private init(pool: NIOThreadPool, confined: Confined, eventLoop: EventLoop) {
         self.pool = pool
-        self.storage = storage
+        self.confined = confined
+        self.eventLoop = eventLoop
     }
 
     /// Starts the storage thread and opens the database on it; blocks the calling thread
@@ -22,44 +30,22 @@ final class StorageExecutor: @unchecked Sendable {
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         do {
-            let storage = try pool.runIfActive(eventLoop: eventLoop) { try Storage(path: path) }.wait()
-            return StorageExecutor(pool: pool, storage: storage)
+            let confined = try pool.runIfActive(eventLoop: eventLoop) { Confined(try Storage(path: path)) }.wait()
+            return StorageExecutor(pool: pool, confined: confined, eventLoop: eventLoop)
         } catch {
             try? pool.syncShutdownGracefully()
             throw error
         }
     }
 
-    func run<T>(on eventLoop: EventLoop, _ body: @escaping (Storage) throws -> T) -> EventLoopFuture<T> {
-        let storage = self.storage
-        return pool.runIfActive(eventLoop: eventLoop) { try body(storage) }
+    func run<T: Sendable>(_ body: @escaping @Sendable (Storage) throws -> T) -> EventLoopFuture<T> {
+        let confined = self.confined
+        return pool.runIfActive(eventLoop: eventLoop) { try body(confined.storage) }
     }
 
     /// Checkpoints and closes the database, then stops the thread. Blocks the calling thread.
-    func close(eventLoop: EventLoop) {
-        _ = try? run(on: eventLoop) { $0.close() }.wait()
-        try? pool.syncShutdownGracefully()
-    }
-}
-
-/// Runs password hashing off the event loop, on a small fixed pool of threads that run at
-/// a lower scheduling priority, so that logins never delay other requests.
-final class HashingPool: @unchecked Sendable {
-    private let pool: NIOThreadPool
-
-    init(threads: Int) {
-        pool = NIOThreadPool(numberOfThreads: threads)
-        pool.start()
-    }
-
-    func run<T>(on eventLoop: EventLoop, _ body: @escaping () throws -> T) -> EventLoopFuture<T> {
-        pool.runIfActive(eventLoop: eventLoop) {
-            ThreadPriority.lowerCurrentThread()
-            return try body()
-        }
-    }
-
-    func shutdown() {
+    func close() {
+        _ = try? run { $0.close() }.wait()
         try? pool.syncShutdownGracefully()
     }
 }

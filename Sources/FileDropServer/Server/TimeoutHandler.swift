@@ -86,7 +86,7 @@ final class TimeoutHandler: ChannelDuplexHandler {
         }
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.cascade(to: promise)
-        written.futureResult.whenSuccess {
+        written.futureResult.assumeIsolated().whenSuccess {
             self.responseEnded = true
             // An answer given before the body ended waits for it (body idle limit); otherwise
             // the connection now waits for its next request (unless one is already here).
@@ -102,8 +102,11 @@ final class TimeoutHandler: ChannelDuplexHandler {
 
     private func arm(_ delay: TimeAmount, context: ChannelHandlerContext) {
         timer?.cancel()
-        timer = context.eventLoop.scheduleTask(in: delay) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
             context.close(promise: nil)
         }
     }
 }
+
+@available(*, unavailable)
+extension TimeoutHandler: Sendable {}

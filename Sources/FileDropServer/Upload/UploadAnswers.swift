@@ -1,10 +1,9 @@
-import FileDropMultipart
 import FileDropStorage
 import NIOHTTP1
 
 /// What an upload answers: the tutorial's text, the JSON record, or a page for a browser's
 /// plain form post; errors as `{"message"}` or as that page.
-extension UploadSession {
+enum UploadAnswers {
     static func created(_ record: FileRecord, request: Request) -> Response {
         var response: Response
         if request.accept.prefersJSON {
@@ -23,18 +22,5 @@ extension UploadSession {
             return Pages.result(status: status, title: "Upload failed", message: message)
         }
         return .message(status, message)
-    }
-
-    static func tooLarge(_ limit: Int64, request: Request) -> Response {
-        error(.payloadTooLarge, "The file is larger than the limit of \(limit) bytes", request: request)
-    }
-
-    static func describe(_ error: MultipartError) -> String {
-        switch error {
-        case .truncated: return "The upload was cut off before its end"
-        case .partHeaderTooLarge: return "A part's headers are too large"
-        case .tooManyParts: return "Too many parts in the form"
-        case .malformed(let reason): return "Malformed multipart body: \(reason)"
-        }
     }
 }
