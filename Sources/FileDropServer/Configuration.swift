@@ -15,6 +15,16 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// Connections past this many are closed as soon as they are accepted.
     public var maxConnections = 512
+    public var logFormat = LogFormat.text
+    /// A Bearer token that may read `/metrics` (and nothing else); nil: signed-in users only.
+    public var metricsToken: String?
+    /// Running under `litestream replicate`: FileDrop never checkpoints (Litestream does).
+    public var litestream = false
+
+    /// How stderr lines are written.
+    public enum LogFormat: String, Sendable, Equatable {
+        case text, json
+    }
 
     public init() {}
 
@@ -26,8 +36,15 @@ public struct ServerConfiguration: Sendable, Equatable {
         case tokenTTL = "token-ttl"
         case maxUploadSize = "max-upload-size"
         case logLevel = "log-level"
+        case logFormat = "log-format"
+        case metricsToken = "metrics-token"
+        case litestream
 
         public var flag: String { "--\(rawValue)" }
+
+        /// A switch takes no value on the command line (`--litestream`); its variable holds
+        /// `1`/`true`/`yes` or `0`/`false`/`no`.
+        public var isSwitch: Bool { self == .litestream }
 
         public var environmentVariable: String {
             "APP_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
@@ -42,6 +59,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: "SECONDS"
             case .maxUploadSize: "BYTES"
             case .logLevel: "LEVEL"
+            case .logFormat: "FORMAT"
+            case .metricsToken: "TOKEN"
+            case .litestream: ""
             }
         }
 
@@ -55,6 +75,11 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: "token lifetime"
             case .maxUploadSize: "largest file accepted"
             case .logLevel: "debug, info, warning or error"
+            case .logFormat: "stderr lines as text or json (one object per line)"
+            case .metricsToken: "Bearer token that may read /metrics and nothing else"
+            case .litestream:
+                "run under litestream replicate: FileDrop never checkpoints and leaves that to Litestream,"
+                    + " so the -wal file is not emptied at exit"
             }
         }
 
@@ -69,6 +94,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: return String(defaults.tokenTTL)
             case .maxUploadSize: return String(defaults.maxUploadSize)
             case .logLevel: return "\(defaults.logLevel)"
+            case .logFormat: return defaults.logFormat.rawValue
+            case .metricsToken: return "unset: signed-in users only"
+            case .litestream: return "off"
             }
         }
     }
@@ -92,7 +120,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             do throws(ConfigurationError.Reason) {
                 try configuration.apply(setting, value)
             } catch {
-                throw ConfigurationError(source: source, value: value, reason: error)
+                // A secret is not echoed back, not even a malformed one.
+                let shown = setting == .metricsToken ? "(hidden)" : value
+                throw ConfigurationError(source: source, value: shown, reason: error)
             }
         }
         return configuration
@@ -132,6 +162,21 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be one of debug, info, warning, error")
             }
             logLevel = level
+        case .logFormat:
+            guard let format = LogFormat(rawValue: value.lowercased()) else { throw .init("must be text or json") }
+            logFormat = format
+        case .metricsToken:
+            // It opens /metrics to anyone who has it: no guessable token.
+            guard value.utf8.count >= 16, value.utf8.count <= 512, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw .init("must be 16 to 512 visible ASCII characters")
+            }
+            metricsToken = value
+        case .litestream:
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": litestream = true
+            case "0", "false", "no", "off": litestream = false
+            default: throw .init("must be 1 or 0 (true or false)")
+            }
         }
     }
 }

@@ -3,9 +3,17 @@
 /// An upload is written in three steps: `beginUpload` makes an incomplete row (never listed),
 /// `writeChunk` adds the content chunk by chunk as it streams in, and `completeUpload`
 /// sets the description and marks it complete in one durable commit. Whatever goes wrong
-/// before that commit (a duplicate description, a cut connection, a crash) leaves an
-/// incomplete row that `abortUpload` or, after a crash, `removeIncompleteUploads` deletes.
+/// before that commit (a duplicate description, a full disk, a cut connection, a crash)
+/// leaves an incomplete row that `abortUpload`, the periodic `sweepIncompleteUploads` or,
+/// after a crash, the sweep at the next start hands over for removal.
+///
+/// Removing a file's content can take a long time (a 4 GiB file is 4096 chunk rows and
+/// 65,536 pages to free), so it never happens in the request that asks for it: deleting or
+/// aborting only marks the row (one small write; the file is gone for everyone at once) and
+/// `purgeRemovedStep` frees its chunks in bounded batches later. The `complete` column says
+/// which: 0 uploading, 1 stored, -1 deleted or aborted with chunks left to free.
 public final class FileStore {
+
     private let database: Database
 
     init(database: Database) {
@@ -64,8 +72,9 @@ public final class FileStore {
 
     /// Marks an upload complete, durably: when this returns, the file survives power loss.
     ///
-    /// - Throws: `FileStoreError.duplicateDescription` when another file has the description;
-    ///   the upload's chunks are then deleted.
+    /// - Throws: `FileStoreError.duplicateDescription` when another file has the description,
+    ///   or whatever SQLite reported (a full disk, an I/O error). On any failure the upload is
+    ///   aborted here and now, so that its chunks never outlive a failed commit.
     public func completeUpload(
         fileID: Int64, description: String, size: Int64, sha256: String, now: Int64
     ) throws -> FileRecord {
@@ -85,29 +94,47 @@ public final class FileStore {
                 try update.run()
                 guard database.changes == 1 else { throw FileStoreError.notFound }
             }
-        } catch let error as DatabaseError where error.isUniqueConstraintViolation {
-            try abortUpload(fileID: fileID)
-            throw FileStoreError.duplicateDescription
+        } catch {
+            // Best effort: when even this fails (the disk is full), the periodic sweep
+            // finds the row later.
+            try? abortUpload(fileID: fileID)
+            if let error = error as? DatabaseError, error.isUniqueConstraintViolation {
+                throw FileStoreError.duplicateDescription
+            }
+            throw error
         }
         guard let record = try record(id: fileID) else { throw FileStoreError.notFound }
         return record
     }
 
-    /// Deletes an incomplete upload and gives its space back.
+    /// Drops an incomplete upload: its row is marked for removal at once (one small write),
+    /// its chunks are freed by `purgeRemovedStep`.
     public func abortUpload(fileID: Int64) throws {
-        let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 0")
-        try delete.bind(fileID, at: 1)
-        try delete.run()
-        try database.reclaimSpace()
+        let abort = try database.statement("UPDATE files SET complete = -1 WHERE id = ? AND complete = 0")
+        try abort.bind(fileID, at: 1)
+        try abort.run()
     }
 
-    /// Deletes what uploads cut off by a crash left behind; returns how many there were.
+    /// Drops incomplete uploads that began before `startedBefore` (Unix milliseconds) and
+    /// whose id is not in `live` (the uploads this process is still writing); returns how
+    /// many. At start-up, with nothing live, this removes what a crash left behind; while
+    /// serving, it catches whatever an abort could not remove (a full disk).
+    ///
+    /// The age keeps an upload that has just begun safe while its id is on its way to the
+    /// caller's list of live uploads.
     @discardableResult
-    public func removeIncompleteUploads() throws -> Int {
-        try database.execute("DELETE FROM files WHERE complete = 0")
-        let removed = database.changes
-        try database.reclaimSpace()
-        return removed
+    public func sweepIncompleteUploads(startedBefore: Int64, keeping live: Set<Int64> = []) throws -> Int {
+        let candidates = try database.statement("SELECT id FROM files WHERE complete = 0 AND created_at < ?")
+        defer { candidates.reset() }
+        try candidates.bind(startedBefore, at: 1)
+        var stale: [Int64] = []
+        while try candidates.step() {
+            let id = candidates.int64(at: 0)
+            if !live.contains(id) { stale.append(id) }
+        }
+        candidates.reset()
+        for id in stale { try abortUpload(fileID: id) }
+        return stale.count
     }
 
     // MARK: Reading
@@ -162,14 +189,47 @@ public final class FileStore {
 
     // MARK: Deleting
 
-    /// Deletes a stored file and gives its space back; false when there was no such file.
+    /// Deletes a stored file; false when there was no such file. One small write: the file
+    /// is gone for every reader and its description free at once; its chunks are freed in
+    /// the background (`purgeRemovedStep`) and the space given back after that.
     public func delete(id: Int64) throws -> Bool {
-        let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 1")
+        let delete = try database.statement("UPDATE files SET complete = -1, description = NULL WHERE id = ? AND complete = 1")
         try delete.bind(id, at: 1)
         try delete.run()
-        let deleted = database.changes == 1
-        if deleted { try database.reclaimSpace() }
-        return deleted
+        return database.changes == 1
+    }
+
+    /// Frees at most `maxChunks` chunk rows of deleted or aborted files (the last row of such
+    /// a file goes once its chunks are gone), in one transaction; false when nothing was left
+    /// to free.
+    public func purgeRemovedStep(maxChunks: Int) throws -> Bool {
+        try database.transaction {
+            let next = try database.statement("SELECT id FROM files WHERE complete = -1 LIMIT 1")
+            defer { next.reset() }
+            guard try next.step() else { return false }
+            let fileID = next.int64(at: 0)
+            next.reset()
+            let chunks = try database.statement(
+                """
+                DELETE FROM chunks WHERE file_id = ?1
+                AND seq IN (SELECT seq FROM chunks WHERE file_id = ?1 ORDER BY seq DESC LIMIT ?2)
+                """
+            )
+            try chunks.bind(fileID, at: 1)
+            try chunks.bind(maxChunks, at: 2)
+            try chunks.run()
+            if database.changes < maxChunks {
+                let row = try database.statement("DELETE FROM files WHERE id = ? AND complete = -1")
+                try row.bind(fileID, at: 1)
+                try row.run()
+            }
+            return true
+        }
+    }
+
+    /// Whether deleted or aborted files still have rows to free.
+    public func hasRemovedFiles() throws -> Bool {
+        try database.scalarInt("SELECT EXISTS (SELECT 1 FROM files WHERE complete = -1)") == 1
     }
 
     private static func record(from row: Statement) -> FileRecord {

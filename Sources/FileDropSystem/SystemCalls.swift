@@ -66,4 +66,11 @@ public enum FileSystem {
         _ = fsync(descriptor)
         close(descriptor)
     }
+
+    /// The size of the file at `path` in bytes (`stat`); 0 when it does not exist.
+    public static func size(of path: String) -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return 0 }
+        return Int64(info.st_size)
+    }
 }

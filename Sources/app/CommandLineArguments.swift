@@ -55,6 +55,10 @@ enum CommandLineArguments {
             else {
                 return .failure(UsageError(message: "unknown argument '\(argument)'"))
             }
+            if setting.isSwitch {
+                flags[setting] = inlineValue ?? "1"
+                continue
+            }
             guard let value = inlineValue ?? reader.next() else {
                 return .failure(UsageError(message: "\(flag) needs a value"))
             }
@@ -148,7 +152,7 @@ enum HelpText {
     /// One row per setting, in columns: flag and placeholder, variable, summary (default).
     static let serveOptions: String = {
         let settings = ServerConfiguration.Setting.allCases
-        let flags = settings.map { "\($0.flag) \($0.placeholder)" }
+        let flags = settings.map { $0.isSwitch ? $0.flag : "\($0.flag) \($0.placeholder)" }
         let flagWidth = flags.map(\.count).max()! + 2
         let variableWidth = settings.map(\.environmentVariable.count).max()! + 2
         let rows = zip(settings, flags).map { setting, flag in

@@ -12,6 +12,8 @@ struct FileRoutes {
     let storage: any StorageAccess
     /// Signs listing cursors, so that only cursors this server issued are accepted.
     let cursorKey: [UInt8]
+    /// Told after a delete, so that the file's space comes back soon (in the background).
+    let maintenance: MaintenanceScheduler
 
     func list(_ request: Request) -> EventLoopFuture<Response> {
         var limit = Self.defaultLimit
@@ -46,10 +48,16 @@ struct FileRoutes {
         }
     }
 
+    /// Answers once the row is marked deleted (one small commit); the chunks are freed and
+    /// the space given back afterwards by the maintenance task, and a failure there is
+    /// retried later, never reported to this request.
     func delete(id: Int64) -> EventLoopFuture<Response> {
-        storage.run { storage in try storage.files.delete(id: id) }.map { deleted in
-            deleted ? Response(status: .noContent) : .message(.notFound, "No file with id \(id)")
-        }
+        let maintenance = self.maintenance
+        return storage.run { storage in try storage.files.delete(id: id) }.assumeIsolated().map { deleted in
+            guard deleted else { return Response.message(.notFound, "No file with id \(id)") }
+            maintenance.wake(StorageMaintenance.reclaimName)
+            return Response(status: .noContent)
+        }.nonisolated()
     }
 
     func content(id: Int64, request: Request) -> EventLoopFuture<Response> {

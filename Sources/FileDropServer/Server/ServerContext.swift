@@ -17,6 +17,10 @@ final class ServerContext {
     let routes: Routes
     let clock: WallClock
     let logger: Logger
+    /// Background storage work in bounded steps; features register their own tasks.
+    let maintenance: MaintenanceScheduler
+    /// The incomplete uploads being written right now (kept from the periodic sweep).
+    let liveUploads = LiveUploads()
 
     init(
         configuration: ServerConfiguration, eventLoop: EventLoop, storage: any StorageAccess, passwords: any PasswordHashing,
@@ -26,6 +30,10 @@ final class ServerContext {
         self.storage = storage
         self.clock = clock
         self.logger = logger
+        let maintenance = MaintenanceScheduler(eventLoop: eventLoop, storage: storage, logger: logger)
+        maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
+        maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
+        self.maintenance = maintenance
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
         // Signs listing cursors, so that only cursors this server issued are accepted.
@@ -33,14 +41,15 @@ final class ServerContext {
         routes = Routes(
             eventLoop: eventLoop,
             storage: storage,
-            files: FileRoutes(eventLoop: eventLoop, storage: storage, cursorKey: cursorKey),
+            files: FileRoutes(eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, maintenance: maintenance),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
                 limiter: .makeBoxSendingValue(LoginRateLimiter(), eventLoop: eventLoop), clock: clock, logger: logger
             ),
             pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL),
             uploads: FormUpload.Environment(
-                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger,
+                liveUploads: liveUploads, maintenance: maintenance
             )
         )
     }
