@@ -24,7 +24,9 @@ public final class Database {
     /// Measured on a 1 GiB upload: 4 KiB pages 330 MB/s, 64 KiB pages 490 MB/s.
     static let pageSize = 65_536
 
-    public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(DatabaseError) {
+    /// - Parameter configure: false for a plain SQLite file that is not FileDrop's live
+    ///   database (a backup's copy): none of the settings below are applied.
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000, configure: Bool = true) throws(DatabaseError) {
         // Stored files are private: a new database is created readable by its owner only
         // (SQLite would use 0644), and SQLite gives its -wal and -shm files the same mode.
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -43,7 +45,7 @@ public final class Database {
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         do {
-            try configure()
+            if configure { try self.configure() }
         } catch {
             close()
             throw error
@@ -153,6 +155,15 @@ public final class Database {
         var version: UInt32 = 0
         sqlite3_file_control(handle, "main", SQLITE_FCNTL_DATA_VERSION, &version)
         return version
+    }
+
+    /// Runs `body` in a read transaction: everything it reads comes from one snapshot of the
+    /// database, while writers (in WAL mode) go on.
+    public func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN DEFERRED")
+        defer { try? execute("COMMIT") }
+        _ = try scalarInt("SELECT 1 FROM sqlite_schema LIMIT 1")  // the snapshot starts here
+        return try body()
     }
 
     /// The number of rows the last INSERT, UPDATE or DELETE changed.

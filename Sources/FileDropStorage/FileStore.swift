@@ -167,12 +167,42 @@ public final class FileStore {
         return records
     }
 
+    /// How many files are stored and the sum of their sizes.
+    public func totals() throws -> (files: Int64, bytes: Int64) {
+        let query = try database.statement("SELECT count(*), coalesce(sum(size), 0) FROM files WHERE complete = 1")
+        defer { query.reset() }
+        _ = try query.step()
+        return (query.int64(at: 0), query.int64(at: 1))
+    }
+
     /// The stored file with this id; nil when unknown or still uploading.
     public func record(id: Int64) throws -> FileRecord? {
         let query = try database.statement("SELECT \(Self.columns) FROM files WHERE id = ? AND complete = 1")
         defer { query.reset() }
         try query.bind(id, at: 1)
         return try query.step() ? Self.record(from: query) : nil
+    }
+
+    /// Up to `limit` stored files with ids above `after`, by id (for a walk over every file).
+    public func records(after: Int64, limit: Int) throws -> [FileRecord] {
+        let query = try database.statement("SELECT \(Self.columns) FROM files WHERE complete = 1 AND id > ? ORDER BY id LIMIT ?")
+        defer { query.reset() }
+        try query.bind(after, at: 1)
+        try query.bind(limit, at: 2)
+        var records: [FileRecord] = []
+        while try query.step() { records.append(Self.record(from: query)) }
+        return records
+    }
+
+    /// Calls `body` with every chunk row of a file, in order of `seq`.
+    public func forEachChunk(of fileID: Int64, _ body: (_ sequence: Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        let query = try database.statement("SELECT seq, data FROM chunks WHERE file_id = ? ORDER BY seq")
+        defer { query.reset() }
+        try query.bind(fileID, at: 1)
+        while try query.step() {
+            let sequence = query.int64(at: 0)
+            try query.withBlob(at: 1) { try body(sequence, $0) }
+        }
     }
 
     /// Calls `body` with the bytes of one chunk; nil when there is no such chunk.

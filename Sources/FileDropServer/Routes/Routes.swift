@@ -16,6 +16,7 @@ struct Routes {
     let login: LoginRoutes
     let pages: PageRoutes
     let uploads: FormUpload.Environment
+    let metrics: MetricsRoutes
 
     /// For an endpoint whose body is consumed as it arrives (uploads), decides from the head
     /// whether to read it and makes its consumer; nil for endpoints whose small body is
@@ -35,6 +36,8 @@ struct Routes {
         switch exchange.endpoint {
         case .health?:
             return health()
+        case .metrics?:
+            return metrics.scrape()
         case .staticAsset(let name)?:
             return eventLoop.makeSucceededFuture(Self.serve(StaticAssets.asset(named: name), request: request))
         case .favicon?:

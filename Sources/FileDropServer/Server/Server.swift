@@ -98,6 +98,7 @@ public final class Server {
     /// Hands what crashed uploads left to the reclaim task, loads accounts, starts the
     /// maintenance, binds, and starts serving.
     public func start() throws {
+        let storage = self.storage
         let removed = try storage.run { try $0.files.sweepIncompleteUploads(startedBefore: .max) }.wait()
         if removed > 0 {
             logger.info("removing \(removed) incomplete upload(s) left by an earlier run")
@@ -107,7 +108,13 @@ public final class Server {
         try eventLoop.submit {
             let parts = loopParts.value
             let maintenance = parts.context.maintenance
+            parts.context.metrics.storage = storage.statistics
             if let checkpoints = parts.checkpoints {
+                let metrics = parts.context.metrics
+                checkpoints.onPass = { outcome in
+                    guard let outcome else { return metrics.recordCheckpoint("failed") }
+                    metrics.recordCheckpoint(outcome.truncated ? "truncated" : outcome.copy.busy ? "busy" : "partial")
+                }
                 maintenance.onTick = { checkpoints.tick(tasksWaitingForWAL: maintenance.hasWaitingTasks) }
             }
             maintenance.start()

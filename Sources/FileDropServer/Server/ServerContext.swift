@@ -21,6 +21,8 @@ final class ServerContext {
     let maintenance: MaintenanceScheduler
     /// The incomplete uploads being written right now (kept from the periodic sweep).
     let liveUploads = LiveUploads()
+    let metrics = ServerMetrics()
+    let metricsAccess: MetricsAccess
 
     init(
         configuration: ServerConfiguration, eventLoop: EventLoop, storage: any StorageAccess, passwords: any PasswordHashing,
@@ -34,6 +36,8 @@ final class ServerContext {
         maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
         maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
         self.maintenance = maintenance
+        metricsAccess = MetricsAccess(token: configuration.metricsToken)
+        maintenance.onStep = { [metrics] task, duration in metrics.recordStep(task: task, duration: duration) }
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
         // Signs listing cursors, so that only cursors this server issued are accepted.
@@ -50,6 +54,9 @@ final class ServerContext {
             uploads: FormUpload.Environment(
                 eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger,
                 liveUploads: liveUploads, maintenance: maintenance
+            ),
+            metrics: MetricsRoutes(
+                eventLoop: eventLoop, storage: storage, metrics: metrics, liveUploads: liveUploads, databasePath: configuration.databasePath
             )
         )
     }
