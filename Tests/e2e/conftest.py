@@ -15,7 +15,7 @@ import requests
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINARY = pathlib.Path(os.environ.get("FILEDROP_BINARY", ROOT / ".build" / "debug" / "app")).resolve()
 
-LISTENING = re.compile(r"listening on (http://[^\s]+)")
+LISTENING = re.compile(r"listening on (http://[^\s\"]+)")
 ADMIN = re.compile(r"^Created user 'admin' with password: (\S+)$")
 
 
