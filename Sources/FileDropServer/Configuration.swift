@@ -77,9 +77,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .logLevel: "debug, info, warning or error"
             case .logFormat: "stderr lines as text or json (one object per line)"
             case .metricsToken: "Bearer token that may read /metrics and nothing else"
-            case .litestream:
-                "run under litestream replicate: FileDrop never checkpoints and leaves that to Litestream,"
-                    + " so the -wal file is not emptied at exit"
+            case .litestream: "under litestream replicate: only Litestream checkpoints (see below)"
             }
         }
 
