@@ -18,14 +18,15 @@ build: deps assets
 run: build
 	./app
 
-## Build and run every test: Swift unit tests, then the end-to-end and browser suites
-## against the built binary.
+## Build and run every test: Swift unit tests, then the end-to-end (replication with
+## Litestream included) and browser suites against the built binary.
 test: test-deps assets
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 	FILEDROP_BINARY=$(CURDIR)/.build/debug/app $(PYTHON) -m pytest -q -p no:cacheprovider Tests/e2e
 
-## The slow tier: a file larger than SQLite's 1 GB value limit, end to end.
+## The slow tier, end to end: a file larger than SQLite's 1 GB value limit, and deleting the
+## first of two 1 GiB files while the server is polled.
 test-slow: test-deps assets
 	$(SWIFT) build --build-tests
 	FILEDROP_SLOW=1 FILEDROP_BINARY=$(CURDIR)/.build/debug/app $(PYTHON) -m pytest -q -p no:cacheprovider -m slow Tests/e2e
