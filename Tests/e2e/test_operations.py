@@ -396,6 +396,8 @@ def deleting_the_first_of_two_files_never_stalls(make_server, size):
     longest_job = value(metrics, "filedrop_storage_job_longest_seconds")
     steps = value(metrics, "filedrop_maintenance_steps_total", task="reclaim space")
     slowest = {name: max(seconds for seconds, _ in samples) for name, samples in polls.items()}
+    jobs = {le: value(metrics, "filedrop_storage_job_duration_seconds_bucket", le=le) for le in ["0.01", "0.05", "0.1", "0.25", "+Inf"]}
+    print(f"\nstorage jobs by duration (cumulative, since start): {jobs}")
     print(f"\nreclaim of {size // MiB} MiB before another {size // MiB} MiB: delete answered in {delete_seconds * 1000:.1f} ms, "
           f"space back in {reclaim_seconds:.1f} s in {steps:.0f} steps; longest step {longest_step * 1000:.1f} ms, "
           f"longest storage job {longest_job * 1000:.1f} ms; -wal peak {wal_peak[0] / MiB:.1f} MiB; "
@@ -405,7 +407,9 @@ def deleting_the_first_of_two_files_never_stalls(make_server, size):
     assert len(polls["healthz"]) >= 10
     assert delete_seconds < 1.0
     assert max(slowest.values()) < 1.0, slowest
-    assert longest_step < 0.25, longest_step  # ~50 ms on the release build; the debug build is slower
+    # Steps take a few ms (release build: 35 ms at most while deleting 1 GiB); the margin is for
+    # a debug build on a loaded 2-core box.
+    assert longest_step < 0.5, longest_step
     assert wal_peak[0] < 160 * MiB, wal_peak[0]
     # The other file is untouched.
     assert download_sha256(server, auth, ids[1]) == (sha256_of(size, 901), size)

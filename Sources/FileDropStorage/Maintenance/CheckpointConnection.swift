@@ -20,13 +20,20 @@ public final class CheckpointConnection {
 
     /// Copies everything it can without waiting, then, when the WAL is all in the database
     /// file, truncates the `-wal` file to zero bytes.
+    ///
+    /// The TRUNCATE holds the write lock while it copies what it finds and syncs the database
+    /// file, so it only runs when a second PASSIVE finds nothing new since the first: then
+    /// it has nothing to copy or sync and holds the lock only to cut the file. Writers that
+    /// keep the WAL growing just postpone the truncation to a quieter moment.
     public func checkpoint() throws -> CheckpointOutcome {
         let copied = try database.checkpoint(.passive)
-        guard copied.isComplete, !copied.busy else {
-            return CheckpointOutcome(copy: copied, truncated: false)
+        guard copied.isComplete, !copied.busy else { return CheckpointOutcome(copy: copied, truncated: false) }
+        let again = try database.checkpoint(.passive)
+        guard again.isComplete, !again.busy, again.walFrames == copied.walFrames else {
+            return CheckpointOutcome(copy: again, truncated: false)
         }
         let truncated = try database.checkpoint(.truncate)
-        return CheckpointOutcome(copy: copied, truncated: !truncated.busy)
+        return CheckpointOutcome(copy: again, truncated: !truncated.busy)
     }
 
     /// The size of the `-wal` file in bytes.
