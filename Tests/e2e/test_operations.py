@@ -16,7 +16,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from filedrop_helpers import MiB, list_all, pseudo_random
+from filedrop_helpers import MiB, list_all, pseudo_random, run_app
 
 BOUNDARY = "----FileDropOperationsBoundary"
 METRICS_TOKEN = "metrics-scraper-token-5f1c2b9a7e"
@@ -233,19 +233,13 @@ def test_backup_while_uploads_run_serves_every_acknowledged_file(make_server, tm
     assert server.run_cli("backup", "--force", str(restored / "second.db")).returncode == 0
 
 
-def test_backup_of_a_missing_database_creates_nothing(tmp_path, make_server):
-    server = make_server()
-    server.stop()
+def test_backup_and_check_of_a_missing_database_create_nothing(tmp_path):
     missing = tmp_path / "nothing-here.db"
-    result = server.run_cli("backup", str(tmp_path / "copy.db"), env={"APP_DATABASE": str(missing)})
-    # --database (added by run_cli) wins over APP_DATABASE: this copies the real one...
-    assert result.returncode == 0
-    from conftest import BINARY
-    import subprocess
-    result = subprocess.run([str(BINARY), "backup", str(tmp_path / "other.db"), "--database", str(missing)],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1 and result.stderr.startswith("app: error: no database at")
-    assert not missing.exists() and not (tmp_path / "other.db").exists()
+    for args in (["backup", str(tmp_path / "copy.db")], ["check"]):
+        result = run_app([*args, "--database", str(missing)], cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr == f"app: error: no database at {missing}\n"
+    assert sorted(os.listdir(tmp_path)) == []
 
 
 # MARK: Check

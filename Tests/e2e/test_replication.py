@@ -43,8 +43,7 @@ import pytest
 import requests
 
 import litestream_support as ls
-from conftest import BINARY
-from filedrop_helpers import list_all, pseudo_random
+from filedrop_helpers import BINARY, list_all, pseudo_random
 
 pytestmark = [
     pytest.mark.skipif(ls.missing_tools() is not None, reason=ls.missing_tools() or ""),
