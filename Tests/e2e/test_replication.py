@@ -264,6 +264,15 @@ def test_restore_serves_every_acknowledged_file_and_filedrop_never_stalls_litest
         assert requests.get(f"{second.url}/files/{upload.id}/content", headers=auth, timeout=10).status_code == 404
         assert requests.get(f"{second.url}/files/{upload.id}", headers=auth, timeout=10).status_code == 404
 
+    # The restored database holds Litestream's own tables; the operator's commands take them.
+    with sqlite3.connect(folder / "app.db") as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    checked = second.run_cli("check")
+    assert checked.returncode == 0 and checked.stdout == "", (tables, checked.stdout, checked.stderr)
+    assert f"{len(kept)} files" in checked.stderr
+    copied = second.run_cli("backup", str(tmp_path / "restored-copy.db"))
+    assert copied.returncode == 0, copied.stderr
+
     # Last, so that a stall does not hide whether the data came through.
     measured = {what: round(seconds, 2) for what, seconds in stalls.items()}
     slow = {what: seconds for what, seconds in measured.items() if seconds > STALL_LIMIT}
@@ -419,3 +428,29 @@ def test_service_restarts_under_litestream_exec_without_a_full_snapshot(s3, tmp_
         f"longer than {STALL_LIMIT} s: {slow} (all: {measured}); full snapshots after the restart: "
         + f"{snapshots[:3]}; {len(trouble)} lines of Litestream's log show it fighting FileDrop:\n"
         + "\n".join(trouble[:10]))
+
+
+def test_a_directory_replica_restores_too(make_server, tmp_path):
+    """The README's other litestream.yml: a replica in a plain directory (another disk)."""
+    server = make_server(args=litestream_args())
+    password = server.admin_password
+    auth = {"Authorization": f"Bearer {server.login()}"}
+    folder = tmp_path / "litestream-directory"
+    folder.mkdir()
+    litestream = ls.Litestream(folder, server.database, ls.file_replica(tmp_path / "replica"), log_level="debug").start()
+    try:
+        uploads = [Upload(f"directory #{i}", size, seed=700 + i) for i, size in enumerate([5 * MiB + 1, 12_345, 0])]
+        for upload in uploads:
+            assert upload.send(server, auth).status_code == 201
+        assert requests.delete(f"{server.url}/files/{uploads[0].id}", headers=auth, timeout=30).status_code == 204
+        assert server.stop() == 0
+        assert litestream.stop() == 0, litestream.log_text()[-3000:]
+    finally:
+        litestream.kill()
+    assert not litestream.trouble(), "\n".join(litestream.trouble()[:10])
+    second = make_server(workdir=restore(litestream, tmp_path / "restored"))
+    auth = {"Authorization": f"Bearer {second.login('admin', password)}"}
+    files = restored_files(second, auth)
+    assert sorted(files) == sorted(u.description for u in uploads[1:])
+    for upload in uploads[1:]:
+        assert_serves(second, auth, upload, files[upload.description])
