@@ -407,3 +407,21 @@ def deleting_the_first_of_two_files_never_stalls(make_server, size):
     assert wal_peak[0] < 160 * MiB, wal_peak[0]
     # The other file is untouched.
     assert download_sha256(server, auth, ids[1]) == (sha256_of(size, 901), size)
+
+
+def test_sigterm_never_waits_for_a_reader_and_says_the_wal_stays(make_server):
+    server = make_server()
+    auth = {"Authorization": f"Bearer {server.login()}"}
+    assert upload(server, auth, "before a reader", 2 * MiB, seed=5).status_code == 201
+    reader = sqlite3.connect(server.database, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM files").fetchone() == (1,)  # a snapshot held
+        assert upload(server, auth, "while a reader holds a snapshot", MiB, seed=6).status_code == 201
+        start = time.monotonic()
+        assert server.stop() == 0
+        seconds = time.monotonic() - start
+    finally:
+        reader.close()
+    assert seconds < 2.0, seconds  # no busy timeout waited out
+    assert "another connection is using it: the WAL stays" in server.log_text()
