@@ -67,6 +67,14 @@ public enum FileSystem {
         close(descriptor)
     }
 
+    /// Writes the file's data at `path` to disk (`fdatasync`); best effort.
+    public static func syncData(of path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fdatasync(descriptor)
+        close(descriptor)
+    }
+
     /// The size of the file at `path` in bytes (`stat`); 0 when it does not exist.
     public static func size(of path: String) -> Int64 {
         var info = stat()

@@ -57,6 +57,7 @@ import Testing
     }
 
     @Test func theLimitsAreOrdered() {
+        #expect(CheckpointPolicy.walSyncStep <= StorageMaintenance.reclaimWALLimit)
         #expect(StorageMaintenance.reclaimWALLimit < CheckpointPolicy.walSoftLimit)
         #expect(CheckpointPolicy.walSoftLimit < CheckpointPolicy.walHardLimit)
     }

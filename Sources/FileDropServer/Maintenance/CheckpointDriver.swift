@@ -16,6 +16,8 @@ final class CheckpointDriver {
     private var running = false
     private var lastPassStartedAt: UInt64?
     private var lastPassTruncated = false
+    /// The `-wal` file's size when it was last synced (or checkpointed).
+    private var walSyncedBytes: Int64 = 0
     /// When the last pass that a lock held elsewhere stopped ended; nil after one that was not.
     private var lastBusyAt: NIODeadline?
 
@@ -47,9 +49,17 @@ final class CheckpointDriver {
             busySince: lastBusyAt.map { now - $0 },
             tasksWaitingForWAL: tasksWaitingForWAL
         )
+        let size = inputs.walBytes
         let pass: EventLoopFuture<CheckpointOutcome>
         switch CheckpointPolicy.decide(inputs) {
         case .none:
+            if inputs.walBytes < walSyncedBytes { walSyncedBytes = 0 }  // truncated or restarted
+            guard inputs.walBytes - walSyncedBytes >= CheckpointPolicy.walSyncStep else { return }
+            running = true
+            checkpointer.syncWAL(path: walPath).assumeIsolated().whenComplete { _ in
+                self.running = false
+                self.walSyncedBytes = size
+            }
             return
         case .background:
             pass = checkpointer.pass()
@@ -68,6 +78,7 @@ final class CheckpointDriver {
                     "checkpoint: \(copy.checkpointedFrames) of \(copy.walFrames) pages copied\(copy.busy ? " (busy)" : "")\(outcome.truncated ? ", -wal truncated" : "")"
                 )
                 self.lastPassTruncated = outcome.truncated
+                self.walSyncedBytes = outcome.truncated ? 0 : size  // a checkpoint syncs the WAL first
                 self.noteBusy(outcome.copy.busy)
                 self.onPass(outcome)
             case .failure(let error):

@@ -21,6 +21,12 @@ struct CheckpointPolicy {
     /// Past this size the background checkpoints have not kept up with a long stream of
     /// writes: the storage thread checkpoints itself, so that writers wait while it copies.
     static let walHardLimit: Int64 = 2 << 30
+    /// While the `-wal` file grows (a large upload), the checkpoint thread syncs it each time
+    /// it grew by this much: otherwise the kernel may hold much of it in memory until the
+    /// upload's final durable commit, whose sync on the storage thread then writes it all at
+    /// once while every request waits (measured for a 1 GiB upload: 0.82 s without, 0.47 s
+    /// with, on a loaded 2-core VM).
+    static let walSyncStep: Int64 = 64 << 20
     /// After a pass that another process's lock stopped (a reader in the WAL), the next
     /// waits this long.
     static let busyRetryDelay = TimeAmount.seconds(2)

@@ -1,4 +1,5 @@
 import FileDropStorage
+import FileDropSystem
 import NIOCore
 import NIOPosix
 
@@ -39,6 +40,12 @@ final class Checkpointer: Sendable {
     func pass() -> EventLoopFuture<CheckpointOutcome> {
         let confined = self.confined
         return pool.runIfActive(eventLoop: eventLoop) { try confined.connection.checkpoint() }
+    }
+
+    /// Writes the `-wal` file's data to disk, so that the sync of the next durable commit on
+    /// the storage thread finds little left to write.
+    func syncWAL(path: String) -> EventLoopFuture<Void> {
+        pool.runIfActive(eventLoop: eventLoop) { FileSystem.syncData(of: path) }
     }
 
     /// The last pass, at shutdown, once the storage connection is closed; then closes this
