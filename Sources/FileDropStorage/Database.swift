@@ -81,12 +81,14 @@ public final class Database {
         try execute("PRAGMA journal_size_limit = 67108864")
     }
 
-    /// Turns off the checkpoint SQLite runs when the last connection to the file closes, so
-    /// that this connection never checkpoints at all (under Litestream, whose checkpoints
-    /// are the only ones it can follow).
-    public func disableCheckpointOnClose() throws(DatabaseError) {
+    /// Leaves the WAL to Litestream: this connection never checkpoints (not even when it is
+    /// the last one to close) and never cuts the `-wal` file (no `journal_size_limit`, which
+    /// truncates it when the WAL restarts): Litestream follows the WAL by offset, and a file
+    /// changed under it by anyone else costs a full snapshot of the database.
+    public func leaveWALToLitestream() throws(DatabaseError) {
         let code = csqlite_disable_checkpoint_on_close(handle)
         guard code == SQLITE_OK else { throw DatabaseError(connection: handle, sql: "SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE") }
+        try execute("PRAGMA journal_size_limit = -1")
     }
 
     /// Makes a statement that finds the database locked by another connection retry every

@@ -13,10 +13,11 @@ public final class Storage {
     public let users: UserStore
 
     /// - Parameter checkpointOnClose: false under Litestream: this connection then never
-    ///   checkpoints, not even when it is the last one to close.
+    ///   checkpoints, not even when it is the last one to close, and never cuts the `-wal`
+    ///   file (`Database.leaveWALToLitestream`).
     public init(path: String, checkpointOnClose: Bool = true) throws {
         database = try Database(path: path)
-        if !checkpointOnClose { try database.disableCheckpointOnClose() }
+        if !checkpointOnClose { try database.leaveWALToLitestream() }
         try Migrations.run(on: database)
         // A database file created just now must have its directory entry on disk too, or
         // a power cut could lose the whole file along with uploads already acknowledged.
