@@ -25,7 +25,8 @@ import Testing
         let loop = harness.channel.embeddedEventLoop
         let sweeper = ExpirySweeper(
             eventLoop: loop, storage: InlineStorageAccess(storage: harness.storage, eventLoop: loop), space: space,
-            maintenance: harness.context.maintenance, clock: clock.wallClock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            maintenance: harness.context.maintenance, clock: clock.wallClock,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         sweeper.start()
         defer { sweeper.stop() }
