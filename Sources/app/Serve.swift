@@ -40,12 +40,8 @@ enum Serve {
         // with the default, 92 MiB with this).
         mallopt(M_MMAP_THRESHOLD, 128 * 1024)
 
-        let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let (level, format) = (configuration.logLevel, configuration.logFormat)
+        LoggingSystem.bootstrap { label in LogLineHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "filedrop")
 
         let key: [UInt8]

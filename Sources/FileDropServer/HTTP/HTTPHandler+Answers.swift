@@ -114,6 +114,7 @@ extension HTTPHandler {
         current.logged = true
         self.current = current
         AccessLog.record(current.exchange, status: current.status, bytes: bytes, cutOff: nil, logger: server.logger)
+        recordMetrics(current, bytes: bytes)
     }
 
     /// Logs the current request as cut off midway, unless its line is written already.
@@ -123,6 +124,16 @@ extension HTTPHandler {
         self.current = current
         let reason = current.cutOffReason ?? "connection closed"
         AccessLog.record(current.exchange, status: current.status, bytes: bytes, cutOff: reason, logger: server.logger)
+        recordMetrics(current, bytes: bytes)
+    }
+
+    /// Counts an answered request (one cut off before any answer has no status to count).
+    private func recordMetrics(_ current: CurrentRequest, bytes: Int64) {
+        guard let status = current.status else { return }
+        server.metrics.http.record(
+            route: current.exchange.endpoint?.metricName ?? "unmatched", status: Int(status.code), bytesSent: bytes,
+            seconds: current.exchange.request.elapsedSeconds
+        )
     }
 }
 

@@ -57,10 +57,12 @@ final class HTTPHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        server.metrics.http.connectionOpened()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        server.metrics.http.connectionClosed()
     }
 
     // MARK: Inbound
@@ -70,6 +72,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         case .head(let head):
             begin(head, context: context)
         case .body(let buffer):
+            server.metrics.http.received(buffer.readableBytes)
             receive(buffer, context: context)
         case .end:
             end(context: context)
@@ -97,7 +100,9 @@ final class HTTPHandler: ChannelDuplexHandler {
         }
         exchange.endpoint = endpoint
 
-        if endpoint.requiresToken {
+        if endpoint == .metrics, server.metricsAccess.allows(request) {
+            // The metrics token: this route only, no user.
+        } else if endpoint.requiresToken {
             switch server.authenticator.authenticate(request, now: server.clock.unixSeconds) {
             case .failure(let failure):
                 if endpoint == .logout, failure == .invalid {

@@ -23,6 +23,12 @@ final class ServerContext {
     /// The one budget for buffered request and response bytes.
     let budget: MemoryBudget
     let limits: ConnectionLimits
+    /// Background storage work in bounded steps; features register their own tasks.
+    let maintenance: MaintenanceScheduler
+    /// The incomplete uploads being written right now (kept from the periodic sweep).
+    let liveUploads = LiveUploads()
+    let metrics = ServerMetrics()
+    let metricsAccess: MetricsAccess
 
     init(
         configuration: ServerConfiguration, eventLoop: EventLoop, storage: any StorageAccess, passwords: any PasswordHashing,
@@ -35,6 +41,12 @@ final class ServerContext {
         let budget = MemoryBudget(capacity: configuration.memoryBudget, eventLoop: eventLoop)
         self.budget = budget
         self.limits = configuration.limits
+        let maintenance = MaintenanceScheduler(eventLoop: eventLoop, storage: storage, logger: logger)
+        maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
+        maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
+        self.maintenance = maintenance
+        metricsAccess = MetricsAccess(token: configuration.metricsToken)
+        maintenance.onStep = { [metrics] task, duration in metrics.recordStep(task: task, duration: duration) }
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
         let space = SpaceGate(
@@ -50,7 +62,8 @@ final class ServerContext {
             eventLoop: eventLoop,
             storage: storage,
             files: FileRoutes(
-                eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock
+                eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock,
+                maintenance: maintenance
             ),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
@@ -61,7 +74,10 @@ final class ServerContext {
             ),
             uploads: FormUpload.Environment(
                 eventLoop: eventLoop, storage: storage, budget: budget, maxFileSize: configuration.maxUploadSize,
-                lifetime: lifetime, space: space, clock: clock, logger: logger
+                lifetime: lifetime, space: space, clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
+            ),
+            metrics: MetricsRoutes(
+                eventLoop: eventLoop, storage: storage, metrics: metrics, liveUploads: liveUploads, databasePath: configuration.databasePath
             )
         )
     }

@@ -21,13 +21,21 @@ final class PipelineHarness {
     let storage: Storage
     private let folder: String
 
-    init(configuration: ServerConfiguration = ServerConfiguration(), clock: WallClock = WallClock { PipelineHarness.now }) throws {
+    /// - Parameter access: how requests reach the database; inline by default (a whole
+    ///   request completes within one write), or a stand-in for a busy storage thread.
+    init(
+        configuration: ServerConfiguration = ServerConfiguration(), clock: WallClock = WallClock { PipelineHarness.now },
+        access: ((Storage, EventLoop) -> any StorageAccess)? = nil
+    ) throws {
         var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         storage = try Storage(path: folder + "/app.db")
+        var configuration = configuration
+        configuration.databasePath = folder + "/app.db"
+        let eventLoop = channel.eventLoop
         context = ServerContext(
             configuration: configuration, eventLoop: channel.eventLoop,
-            storage: InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
+            storage: access?(storage, eventLoop) ?? InlineStorageAccess(storage: storage, eventLoop: eventLoop),
             passwords: InlinePasswordHashing(eventLoop: channel.eventLoop), key: Array(repeating: 0x61, count: 32),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: clock
         )
