@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// Connections past this many are closed as soon as they are accepted.
     public var maxConnections = 512
+    /// Reverse proxies whose forwarding headers are believed (`--trusted-proxy`).
+    public var trustedProxies: [AddressRange] = []
 
     public init() {}
 
@@ -26,12 +28,17 @@ public struct ServerConfiguration: Sendable, Equatable {
         case tokenTTL = "token-ttl"
         case maxUploadSize = "max-upload-size"
         case logLevel = "log-level"
+        case trustedProxy = "trusted-proxy"
 
         public var flag: String { "--\(rawValue)" }
 
         public var environmentVariable: String {
-            "APP_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
+            if self == .trustedProxy { return "APP_TRUSTED_PROXIES" }  // a list, comma-separated
+            return "APP_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
         }
+
+        /// The flag may be given more than once; its values add up (as a comma-separated list).
+        public var isRepeatable: Bool { self == .trustedProxy }
 
         /// The value's placeholder in the help text (`--port N`).
         public var placeholder: String {
@@ -42,6 +49,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: "SECONDS"
             case .maxUploadSize: "BYTES"
             case .logLevel: "LEVEL"
+            case .trustedProxy: "CIDR"
             }
         }
 
@@ -55,6 +63,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: "token lifetime"
             case .maxUploadSize: "largest file accepted"
             case .logLevel: "debug, info, warning or error"
+            case .trustedProxy: "reverse proxy whose X-Forwarded-For/-Proto are believed; repeatable"
             }
         }
 
@@ -69,6 +78,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: return String(defaults.tokenTTL)
             case .maxUploadSize: return String(defaults.maxUploadSize)
             case .logLevel: return "\(defaults.logLevel)"
+            case .trustedProxy: return "none"
             }
         }
     }
@@ -132,6 +142,23 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be one of debug, info, warning, error")
             }
             logLevel = level
+        case .trustedProxy:
+            // `none` (or nothing, as an empty environment variable) trusts no proxy.
+            guard value.trimmed != "none" && !value.trimmed.isEmpty else {
+                trustedProxies = []
+                return
+            }
+            var ranges: [AddressRange] = []
+            for item in value.split(separator: ",", omittingEmptySubsequences: false) {
+                let text = String(item.trimmed)
+                guard !text.isEmpty else { throw .init("an empty item; give CIDR ranges or addresses, separated by commas") }
+                do {
+                    ranges.append(try AddressRange(parsing: text))
+                } catch {
+                    throw .init(error.description)
+                }
+            }
+            trustedProxies = ranges
         }
     }
 }

@@ -4,6 +4,7 @@ import FileDropServer
 ///
 ///     app [serve] [--host ADDR] [--port N] [--database PATH] [--secret-key-file PATH]
 ///                 [--token-ttl SECONDS] [--max-upload-size BYTES] [--log-level LEVEL]
+///                 [--trusted-proxy CIDR]...
 ///     app user add|passwd NAME [--password-stdin] [--database PATH]
 ///     app user remove NAME [--database PATH]
 ///     app user list [--database PATH]
@@ -58,7 +59,11 @@ enum CommandLineArguments {
             guard let value = inlineValue ?? reader.next() else {
                 return .failure(UsageError(message: "\(flag) needs a value"))
             }
-            flags[setting] = value
+            if setting.isRepeatable, let earlier = flags[setting] {
+                flags[setting] = earlier + "," + value
+            } else {
+                flags[setting] = value
+            }
         }
         return .success(.serve(flags))
     }

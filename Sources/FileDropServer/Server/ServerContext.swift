@@ -15,6 +15,8 @@ final class ServerContext {
     let storage: any StorageAccess
     let authenticator: Authenticator
     let routes: Routes
+    /// Whose forwarding headers are believed (`--trusted-proxy`).
+    let trustedProxies: TrustedProxies
     let clock: WallClock
     let logger: Logger
 
@@ -26,6 +28,7 @@ final class ServerContext {
         self.storage = storage
         self.clock = clock
         self.logger = logger
+        trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
         // Signs listing cursors, so that only cursors this server issued are accepted.
