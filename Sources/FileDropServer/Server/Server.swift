@@ -46,7 +46,14 @@ public final class Server {
             try? group.syncShutdownGracefully()
             throw error
         }
-        passwords = PasswordHashingPool(threads: 2, eventLoop: eventLoop)
+        do {
+            let storedHashes = try storage.run { try $0.users.passwordHashes() }.wait()
+            passwords = try PasswordHashingPool(threads: 2, eventLoop: eventLoop, storedHashes: storedHashes)
+        } catch {
+            storage.close()
+            try? group.syncShutdownGracefully()
+            throw error
+        }
         let context = ServerContext(
             configuration: configuration, eventLoop: eventLoop, storage: storage, passwords: passwords,
             key: key, logger: logger, clock: clock
