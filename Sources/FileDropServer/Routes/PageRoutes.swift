@@ -7,8 +7,8 @@ struct PageRoutes {
 
     let storage: any StorageAccess
     let cursorKey: [UInt8]
-    /// The session cookie's lifetime, for a page reached with `?token=`.
-    let tokenTTL: Int64
+    /// For the session cookie's lifetime: what is left of the token's.
+    let clock: WallClock
 
     func index(_ exchange: Exchange) -> EventLoopFuture<Response> {
         let request = exchange.request
@@ -17,16 +17,18 @@ struct PageRoutes {
         if let text = request.queryValue("cursor") {
             cursor = ListingCursor.decode(text, key: cursorKey)
         }
-        let (after, cursorKey, tokenTTL) = (cursor, cursorKey, tokenTTL)
+        let (after, cursorKey, clock) = (cursor, cursorKey, clock)
         return storage.run { storage in
             try storage.files.list(limit: Self.pageSize + 1, after: after)
         }.map { files in
             let page = Array(files.prefix(Self.pageSize))
             let next = files.count > Self.pageSize ? page.last.map { ListingCursor.encode($0, key: cursorKey) } : nil
             var response = Pages.index(user: user, files: page, nextCursor: next, pageSize: Self.pageSize)
-            if exchange.principal?.source == .query, let token = request.queryValue("token") {
-                // Reached with ?token=: give the page the cookie its form posts need.
-                response.headers.add(name: "Set-Cookie", value: LoginRoutes.cookie(token, maxAge: tokenTTL))
+            if let principal = exchange.principal, principal.source == .query, let token = request.queryValue("token") {
+                // Reached with ?token=: give the page the cookie its form posts need, for as
+                // long as the token has left.
+                let remaining = principal.claims.expiresAt - clock.unixSeconds
+                response.headers.add(name: "Set-Cookie", value: LoginRoutes.cookie(token, maxAge: remaining, secure: request.viaHTTPS))
             }
             return response
         }

@@ -7,7 +7,7 @@ import NIOCore
 /// downloads need, the clock and the log. Built once per server.
 ///
 /// It lives on the server's one event loop and is not `Sendable`: the mutable state it holds
-/// (the authenticator's snapshot, the login rate limiter) is only ever touched on that loop,
+/// (the authenticator's snapshot, the login gate) is only ever touched on that loop,
 /// which the compiler checks at every hop (`assumeIsolated`, `NIOLoopBound`) and the state
 /// asserts on each change. Each route group gets only the parts it needs.
 final class ServerContext {
@@ -39,9 +39,10 @@ final class ServerContext {
             files: FileRoutes(eventLoop: eventLoop, storage: storage, cursorKey: cursorKey),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
-                limiter: .makeBoxSendingValue(LoginRateLimiter(), eventLoop: eventLoop), clock: clock, logger: logger
+                gate: .makeBoxSendingValue(LoginGate(eventLoop: eventLoop, clock: clock), eventLoop: eventLoop), clock: clock,
+                logger: logger
             ),
-            pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL),
+            pages: PageRoutes(storage: storage, cursorKey: cursorKey, clock: clock),
             uploads: FormUpload.Environment(
                 eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
             )

@@ -2,6 +2,7 @@ import FileDropAuth
 import Logging
 import NIOCore
 import NIOEmbedded
+import NIOHTTP1
 
 @testable import FileDropServer
 @testable import FileDropStorage
@@ -19,16 +20,27 @@ final class PipelineHarness {
     let channel = EmbeddedChannel()
     let context: ServerContext
     let storage: Storage
+    /// How the server's routes reach `storage` (inline unless a test chose otherwise).
+    let access: any StorageAccess
+    let passwords: any PasswordHashing
     private let folder: String
 
-    init(configuration: ServerConfiguration = ServerConfiguration()) throws {
+    /// - Parameters:
+    ///   - access: how routes reach the database; inline (at once) by default.
+    ///   - passwords: how passwords are checked; inline at the cheapest cost by default.
+    init(
+        configuration: ServerConfiguration = ServerConfiguration(),
+        access: (Storage, EventLoop) -> any StorageAccess = { InlineStorageAccess(storage: $0, eventLoop: $1) },
+        passwords: (EventLoop) -> any PasswordHashing = { InlinePasswordHashing(eventLoop: $0) }
+    ) throws {
         var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         storage = try Storage(path: folder + "/app.db")
+        self.access = access(storage, channel.eventLoop)
+        self.passwords = passwords(channel.eventLoop)
         context = ServerContext(
-            configuration: configuration, eventLoop: channel.eventLoop,
-            storage: InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
-            passwords: InlinePasswordHashing(eventLoop: channel.eventLoop), key: Array(repeating: 0x61, count: 32),
+            configuration: configuration, eventLoop: channel.eventLoop, storage: self.access, passwords: self.passwords,
+            key: Array(repeating: 0x61, count: 32),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: WallClock { Self.now }
         )
         try Server.configure(channel, context: context).wait()
@@ -91,6 +103,25 @@ final class PipelineHarness {
         )
         try refresher.start().wait()
         refresher.stop()
+    }
+
+    /// The database file, for a second connection playing another process (`app user ...`).
+    var databasePath: String { folder + "/app.db" }
+
+    /// Another connection to the same server (the same context and event loop), from
+    /// `address`, for requests that must be in flight at the same time.
+    func connection(from address: String) throws -> EmbeddedChannel {
+        let connection = EmbeddedChannel(loop: channel.embeddedEventLoop)
+        try Server.configure(connection, context: context).wait()
+        try connection.connect(to: SocketAddress(ipAddress: address, port: 9)).wait()
+        return connection
+    }
+
+    /// Whether the server takes `token` right now (the check every request's token gets).
+    func accepts(_ token: String) -> Bool {
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/files", headers: ["Authorization": "Bearer \(token)"])
+        let request = Request(head: head, clientAddress: "127.0.0.1", receivedAt: .now)
+        return (try? context.authenticator.authenticate(request, now: Int64(Self.now)).get()) != nil
     }
 
     /// A valid token for `user` (added before).
