@@ -4,11 +4,9 @@ cross-origin login posts, token age, logout against a reload, and the session co
 (SPEC "Accounts and tokens", "HTTP hygiene and operations", "Operations")."""
 
 import concurrent.futures
-import os
 import re
 import socket
 import sqlite3
-import subprocess
 import threading
 import time
 import urllib.parse
@@ -17,7 +15,7 @@ import jwt
 import pytest
 import requests
 
-from conftest import BINARY
+from filedrop_helpers import bearer, run_app
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 PROXY = ["--trusted-proxy", "127.0.0.1/32"]
@@ -28,19 +26,12 @@ def basic_login(server, user, password, headers=None):
 
 
 def files_status(server, token):
-    return requests.get(server.url + "/files", headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code
+    return requests.get(server.url + "/files", headers=bearer(token), timeout=30).status_code
 
 
 def from_address(address):
     """Headers of a request that the trusted proxy on 127.0.0.1 forwards for `address`."""
     return {"X-Forwarded-For": address}
-
-
-def run_app(args, cwd, env=None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-    full_env.update(env or {})
-    return subprocess.run([str(BINARY), *args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL)
 
 
 # MARK: finding 1, a login in flight must not undo `user passwd` or `user remove`
@@ -384,7 +375,7 @@ def test_a_logout_survives_a_reload_running_at_the_same_time(server):
     try:
         def logout_and_watch(token):
             assert files_status(server, token) == 200
-            r = requests.post(server.url + "/logout", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            r = requests.post(server.url + "/logout", headers=bearer(token), timeout=30)
             assert r.status_code == 204
             seen = []
             for _ in range(8):
