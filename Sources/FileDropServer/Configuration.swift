@@ -15,6 +15,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// Connections past this many are closed as soon as they are accepted.
     public var maxConnections = 512
+    /// Seconds a file uploaded without `expires_in` lives; 0: forever (or `maxFileTTL`).
+    public var defaultFileTTL: Int64 = 0
+    /// The longest `expires_in` (and `expires_at` from now) accepted, in seconds; 0: no cap.
+    public var maxFileTTL: Int64 = 0
+    /// Total bytes of stored files; 0: no limit.
+    public var maxStorage: Int64 = 0
+    /// Free bytes kept on the database's file system: uploads that would go below get 507.
+    public var minFreeSpace: Int64 = 268_435_456
     /// Reverse proxies whose forwarding headers are believed (`--trusted-proxy`).
     public var trustedProxies: [AddressRange] = []
 
@@ -28,6 +36,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         case tokenTTL = "token-ttl"
         case maxUploadSize = "max-upload-size"
         case logLevel = "log-level"
+        case defaultFileTTL = "default-file-ttl"
+        case maxFileTTL = "max-file-ttl"
+        case maxStorage = "max-storage"
+        case minFreeSpace = "min-free-space"
         case trustedProxy = "trusted-proxy"
 
         public var flag: String { "--\(rawValue)" }
@@ -46,8 +58,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .host: "ADDR"
             case .port: "N"
             case .database, .secretKeyFile: "PATH"
-            case .tokenTTL: "SECONDS"
-            case .maxUploadSize: "BYTES"
+            case .tokenTTL, .defaultFileTTL, .maxFileTTL: "SECONDS"
+            case .maxUploadSize, .maxStorage, .minFreeSpace: "BYTES"
             case .logLevel: "LEVEL"
             case .trustedProxy: "CIDR"
             }
@@ -63,6 +75,10 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: "token lifetime"
             case .maxUploadSize: "largest file accepted"
             case .logLevel: "debug, info, warning or error"
+            case .defaultFileTTL: "life of a file uploaded without expires_in, 0 never"
+            case .maxFileTTL: "longest expires_in accepted, 0 no cap"
+            case .maxStorage: "total bytes of stored files, 0 no limit"
+            case .minFreeSpace: "free disk bytes kept, 0 no check"
             case .trustedProxy: "reverse proxy whose X-Forwarded-For/-Proto are believed; repeatable"
             }
         }
@@ -78,6 +94,10 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: return String(defaults.tokenTTL)
             case .maxUploadSize: return String(defaults.maxUploadSize)
             case .logLevel: return "\(defaults.logLevel)"
+            case .defaultFileTTL: return String(defaults.defaultFileTTL)
+            case .maxFileTTL: return String(defaults.maxFileTTL)
+            case .maxStorage: return String(defaults.maxStorage)
+            case .minFreeSpace: return String(defaults.minFreeSpace)
             case .trustedProxy: return "none"
             }
         }
@@ -89,6 +109,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         flags: [Setting: String], environment: [String: String]
     ) throws(ConfigurationError) -> ServerConfiguration {
         var configuration = ServerConfiguration()
+        var sources: [Setting: (source: String, value: String)] = [:]
         for setting in Setting.allCases {
             let source: String
             let value: String
@@ -99,11 +120,20 @@ public struct ServerConfiguration: Sendable, Equatable {
             } else {
                 continue
             }
+            sources[setting] = (source, value)
             do throws(ConfigurationError.Reason) {
                 try configuration.apply(setting, value)
             } catch {
                 throw ConfigurationError(source: source, value: value, reason: error)
             }
+        }
+        if configuration.maxFileTTL > 0, configuration.defaultFileTTL > configuration.maxFileTTL,
+            let (source, value) = sources[.defaultFileTTL]
+        {
+            let cap = sources[.maxFileTTL]?.source ?? Setting.maxFileTTL.flag
+            throw ConfigurationError(
+                source: source, value: value, reason: .init("must not be longer than \(cap) (\(configuration.maxFileTTL))")
+            )
         }
         return configuration
     }
@@ -136,6 +166,16 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be a whole number of bytes, 0 or more")
             }
             maxUploadSize = bytes
+        case .defaultFileTTL, .maxFileTTL:
+            guard let seconds = Int64(value), (0...FileLifetime.longest).contains(seconds) else {
+                throw .init("must be a whole number of seconds from 0 to \(FileLifetime.longest)")
+            }
+            if setting == .defaultFileTTL { defaultFileTTL = seconds } else { maxFileTTL = seconds }
+        case .maxStorage, .minFreeSpace:
+            guard let bytes = Int64(value), bytes >= 0 else {
+                throw .init("must be a whole number of bytes, 0 or more")
+            }
+            if setting == .maxStorage { maxStorage = bytes } else { minFreeSpace = bytes }
         case .logLevel:
             let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warning": .warning, "error": .error]
             guard let level = levels[value.lowercased()] else {

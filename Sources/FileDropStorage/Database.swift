@@ -23,6 +23,9 @@ public final class Database {
     /// Measured on a 1 GiB upload: 4 KiB pages 330 MB/s, 64 KiB pages 490 MB/s.
     static let pageSize = 65_536
 
+    /// Pages of `-wal` after which a commit checkpoints (see `configure`).
+    static let autocheckpointPages = 512
+
     public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(DatabaseError) {
         // Stored files are private: a new database is created readable by its owner only
         // (SQLite would use 0644), and SQLite gives its -wal and -shm files the same mode.
@@ -73,7 +76,7 @@ public final class Database {
         // 512 pages (32 MiB at 64 KiB pages) keeps the -wal file small and the syncs rare; the
         // file is cut back to 64 MiB at most after a checkpoint, and to zero after deletes
         // and at shutdown.
-        try execute("PRAGMA wal_autocheckpoint = 512")
+        try execute("PRAGMA wal_autocheckpoint = \(Self.autocheckpointPages)")
         try execute("PRAGMA journal_size_limit = 67108864")
     }
 
@@ -144,6 +147,12 @@ public final class Database {
     /// Changes whenever another connection (another process) commits to this database.
     public func dataVersion() throws(DatabaseError) -> Int64 {
         try scalarInt("PRAGMA data_version")
+    }
+
+    /// Turns the checkpoints SQLite runs after commits off (while the disk is full: a
+    /// checkpoint grows the database file into the room deletes need) or on again.
+    public func setAutomaticCheckpoints(_ enabled: Bool) throws(DatabaseError) {
+        try execute("PRAGMA wal_autocheckpoint = \(enabled ? Self.autocheckpointPages : 0)")
     }
 
     /// Copies the WAL into the database file and truncates the `-wal` file to zero bytes.

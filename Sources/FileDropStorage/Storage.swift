@@ -11,16 +11,26 @@ public final class Storage {
     public let files: FileStore
     public let users: UserStore
 
-    public init(path: String) throws {
+    /// - Parameters:
+    ///   - minimumFreeBytes: free disk space that chunk writes leave on the database's file
+    ///     system (`--min-free-space`); 0 turns the check off.
+    ///   - emergencyReserve: bytes held back in `PATH-reserve` so that deletes work on a full
+    ///     disk (`EmergencyReserve`); 0 for none. Made now when the disk has room for it.
+    public init(path: String, minimumFreeBytes: Int64 = 0, emergencyReserve: Int64 = 0) throws {
         database = try Database(path: path)
         try Migrations.run(on: database)
         // A database file created just now must have its directory entry on disk too, or
         // a power cut could lose the whole file along with uploads already acknowledged.
         // (SQLite syncs the directory of a new -wal file itself, not of the main file.)
         FileSystem.syncParentDirectory(of: path)
-        files = FileStore(database: database)
+        let reserve = emergencyReserve > 0 ? EmergencyReserve(path: path + "-reserve", bytes: emergencyReserve) : nil
+        files = FileStore(database: database, minimumFreeBytes: minimumFreeBytes, reserve: reserve)
+        _ = try? files.restoreReserve()
         users = UserStore(database: database)
     }
+
+    /// The default size of the emergency reserve the server keeps.
+    public static let emergencyReserveBytes = EmergencyReserve.defaultBytes
 
     /// Runs a trivial query: proves the database answers (for the health check).
     public func ping() throws {

@@ -3,23 +3,34 @@ import FileDropServer
 /// The command line, per SPEC "Command line":
 ///
 ///     app [serve] [--host ADDR] [--port N] [--database PATH] [--secret-key-file PATH]
-///                 [--token-ttl SECONDS] [--max-upload-size BYTES] [--log-level LEVEL]
-///                 [--trusted-proxy CIDR]...
-///     app user add|passwd NAME [--password-stdin] [--database PATH]
+///                 [--token-ttl SECONDS] [--max-upload-size BYTES] [--log-level LEVEL] ...
+///     app user passwd NAME [--password-stdin] [--database PATH]
+///     app user add NAME [--password-stdin] [--quota BYTES] [--database PATH]
 ///     app user remove NAME [--database PATH]
 ///     app user list [--database PATH]
+///     app user quota NAME BYTES [--database PATH]
 ///     app --help | --version
 ///
 /// Options take their value as the next argument or after `=`. Parsing only: nothing here
 /// touches a file.
 enum CommandLineArguments {
     enum UserCommand: String {
-        case add, passwd, remove, list
+        case add, passwd, remove, list, quota
+    }
+
+    /// An `app user` command and its arguments.
+    struct UserArguments: Equatable {
+        var command: UserCommand
+        var name: String?
+        var passwordFromStandardInput = false
+        var database: String?
+        /// `--quota BYTES` of `add`, or the BYTES of `quota` (0: no quota).
+        var quota: Int64?
     }
 
     enum Command: Equatable {
         case serve([ServerConfiguration.Setting: String])
-        case user(UserCommand, name: String?, passwordFromStandardInput: Bool, database: String?)
+        case user(UserArguments)
         case help(String)
         case version
     }
@@ -70,35 +81,47 @@ enum CommandLineArguments {
 
     private static func parseUser(_ arguments: ArraySlice<String>) -> Result<Command, UsageError> {
         var reader = Reader(arguments)
-        guard let word = reader.next() else { return .failure(UsageError(message: "'app user' needs add, passwd, remove or list")) }
+        guard let word = reader.next() else {
+            return .failure(UsageError(message: "'app user' needs add, passwd, remove, list or quota"))
+        }
         if word == "--help" || word == "-h" { return .success(.help(HelpText.user)) }
         guard let command = UserCommand(rawValue: word) else {
-            return .failure(UsageError(message: "unknown user command '\(word)' (add, passwd, remove, list)"))
+            return .failure(UsageError(message: "unknown user command '\(word)' (add, passwd, remove, list, quota)"))
         }
-        var name: String?
-        var passwordFromStandardInput = false
-        var database: String?
+        var user = UserArguments(command: command)
+        var quotaText: String?
         while let argument = reader.next() {
             if argument == "--help" || argument == "-h" { return .success(.help(HelpText.user)) }
             if argument == "--password-stdin", command == .add || command == .passwd {
-                passwordFromStandardInput = true
-            } else if let (flag, inlineValue) = splitOption(argument), flag == "--database" {
+                user.passwordFromStandardInput = true
+            } else if let (flag, inlineValue) = splitOption(argument), flag == "--database" || (flag == "--quota" && command == .add) {
                 guard let value = inlineValue ?? reader.next() else {
-                    return .failure(UsageError(message: "--database needs a value"))
+                    return .failure(UsageError(message: "\(flag) needs a value"))
                 }
-                database = value
+                if flag == "--database" { user.database = value } else { quotaText = value }
             } else if argument == "--" {
                 continue
-            } else if argument.hasPrefix("--") || name != nil || command == .list {
-                return .failure(UsageError(message: "unknown argument '\(argument)' for 'app user \(command.rawValue)'"))
+            } else if !argument.hasPrefix("--"), user.name == nil, command != .list {
+                user.name = argument
+            } else if !argument.hasPrefix("--"), command == .quota, quotaText == nil {
+                quotaText = argument
             } else {
-                name = argument
+                return .failure(UsageError(message: "unknown argument '\(argument)' for 'app user \(command.rawValue)'"))
             }
         }
-        if command != .list && name == nil {
+        if command != .list && user.name == nil {
             return .failure(UsageError(message: "'app user \(command.rawValue)' needs a user name"))
         }
-        return .success(.user(command, name: name, passwordFromStandardInput: passwordFromStandardInput, database: database))
+        if command == .quota && quotaText == nil {
+            return .failure(UsageError(message: "'app user quota' needs a number of bytes (0 removes the quota)"))
+        }
+        if let quotaText {
+            guard let bytes = Int64(quotaText), bytes >= 0 else {
+                return .failure(UsageError(message: "invalid quota '\(quotaText)': must be a whole number of bytes, 0 or more"))
+            }
+            user.quota = bytes
+        }
+        return .success(.user(user))
     }
 
     /// `--flag=value` → (`--flag`, `value`); `--flag` → (`--flag`, nil); not an option → nil.
@@ -121,10 +144,12 @@ enum HelpText {
 
         Usage:
           app [serve] [options]                       serve (the default command)
-          app user add NAME [--password-stdin]        create a user (prompts without echo)
+          app user add NAME [--password-stdin] [--quota BYTES]
+                                                      create a user (prompts without echo)
           app user passwd NAME [--password-stdin]     set a user's password; its tokens stop working
           app user remove NAME                        remove a user; its tokens stop working
           app user list                               one user per line, name first
+          app user quota NAME BYTES                   bytes the user's files may take; 0 removes it
           app --help | --version
 
         \(serveOptions)
@@ -140,14 +165,17 @@ enum HelpText {
 
     static let user = """
         Usage:
-          app user add NAME [--password-stdin] [--database PATH]
+          app user add NAME [--password-stdin] [--quota BYTES] [--database PATH]
           app user passwd NAME [--password-stdin] [--database PATH]
           app user remove NAME [--database PATH]
           app user list [--database PATH]
+          app user quota NAME BYTES [--database PATH]
 
         Without --password-stdin the password is asked twice on the terminal, without echo.
         With it, one line of standard input is the password. User names: 1-64 characters,
-        no ':' and no control characters. A running server sees the change within a second.
+        no ':' and no control characters. A quota counts the bytes of the user's stored files
+        and unfinished uploads; uploads past it get 507; 0 removes it. A running server sees
+        every change within a second.
         """
 
     /// One row per setting, in columns: flag and placeholder, variable, summary (default).

@@ -9,8 +9,8 @@ import Glibc
 switch CommandLineArguments.parse(Array(CommandLine.arguments.dropFirst())) {
 case .success(.serve(let flags)):
     Serve.run(flags: flags)
-case .success(.user(let command, let name, let passwordFromStandardInput, let database)):
-    UserCommands.run(command, name: name, passwordFromStandardInput: passwordFromStandardInput, database: database)
+case .success(.user(let arguments)):
+    UserCommands.run(arguments)
 case .success(.help(let text)):
     print(text)
 case .success(.version):

@@ -33,6 +33,7 @@ import Testing
         #expect(
             names == [
                 "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
+                "APP_DEFAULT_FILE_TTL", "APP_MAX_FILE_TTL", "APP_MAX_STORAGE", "APP_MIN_FREE_SPACE",
                 "APP_TRUSTED_PROXIES",
             ])
     }
@@ -40,6 +41,8 @@ import Testing
     @Test(arguments: [
         (ServerConfiguration.Setting.port, "70000"), (.port, "-1"), (.port, "http"), (.tokenTTL, "abc"),
         (.tokenTTL, "0"), (.maxUploadSize, "-5"), (.maxUploadSize, "1e9"), (.logLevel, "verbose"), (.host, ""),
+        (.defaultFileTTL, "-1"), (.defaultFileTTL, "1h"), (.maxFileTTL, "3153600001"), (.maxStorage, "-1"),
+        (.maxStorage, "10G"), (.minFreeSpace, "lots"),
         (.trustedProxy, "10.0.0.1/8"), (.trustedProxy, "proxy.example"), (.trustedProxy, "10.0.0.0/8,,::1"),
         (.trustedProxy, "192.168.1.0/33"), (.trustedProxy, "fe80::1%eth0"), (.trustedProxy, "10.0.0.0/8 192.168.0.0/16"),
     ])
@@ -102,5 +105,26 @@ import Testing
             #expect(resolved == defaults, "\(setting.flag) \(setting.defaultText)")
         }
         #expect(ServerConfiguration.Setting.maxUploadSize.defaultText == "4294967295")
+    }
+
+    @Test func lifetimeAndSpaceSettingsAreRead() throws {
+        let environment = ["APP_MAX_FILE_TTL": "86400", "APP_MIN_FREE_SPACE": "0"]
+        let configuration = try ServerConfiguration.resolve(
+            flags: [.defaultFileTTL: "3600", .maxStorage: "1000000"], environment: environment)
+        #expect(configuration.defaultFileTTL == 3600 && configuration.maxFileTTL == 86400)
+        #expect(configuration.maxStorage == 1_000_000 && configuration.minFreeSpace == 0)
+        let defaults = try ServerConfiguration.resolve(flags: [:], environment: [:])
+        #expect(defaults.defaultFileTTL == 0 && defaults.maxFileTTL == 0 && defaults.maxStorage == 0)
+        #expect(defaults.minFreeSpace == 268_435_456)
+    }
+
+    @Test func aDefaultLifetimeLongerThanTheCapIsRefused() {
+        do {
+            _ = try ServerConfiguration.resolve(flags: [.defaultFileTTL: "7200"], environment: ["APP_MAX_FILE_TTL": "3600"])
+            Issue.record("accepted a default past the cap")
+        } catch {
+            #expect(error.description == "invalid value '7200' for --default-file-ttl: must not be longer than APP_MAX_FILE_TTL (3600)")
+        }
+        #expect((try? ServerConfiguration.resolve(flags: [.defaultFileTTL: "3600", .maxFileTTL: "3600"], environment: [:])) != nil)
     }
 }

@@ -136,7 +136,7 @@ UNKNOWN_PATHS = [
 WRONG_METHODS = [
     ("/files", "POST", ["GET", "HEAD"]),
     ("/files", "PUT", ["GET", "HEAD"]),
-    ("/files/{id}", "PUT", ["GET", "HEAD", "DELETE"]),
+    ("/files/{id}", "PUT", ["GET", "HEAD", "PATCH", "DELETE"]),
     ("/files/{id}/content", "DELETE", ["GET", "HEAD"]),
     ("/upload", "GET", ["POST"]),
     ("/upload", "PUT", ["POST"]),

@@ -5,6 +5,8 @@ struct AccountSnapshot: Sendable, Equatable {
     var tokensValidAfter: [String: Int64] = [:]
     /// Revocation ids (`jti`, or `sig:` + signature for tokens without one) of revoked tokens.
     var revoked: Set<String> = []
+    /// User name → bytes that user's files may take (users without a quota are absent).
+    var quotas: [String: Int64] = [:]
 
     /// The snapshot after a reload: `loaded` (read from the database) decides which users
     /// exist, but a user's validity start never moves back (a reload that read the database

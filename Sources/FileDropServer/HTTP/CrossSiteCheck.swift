@@ -1,8 +1,8 @@
 import NIOHTTP1
 
-/// SPEC's CSRF rules. A request authenticated by the cookie that changes state (POST,
-/// DELETE) must come from this server's own origin; so must every `POST /login` (login CSRF,
-/// and five bad logins posted from a visitor's browser would lock the visitor out).
+/// SPEC's CSRF rules. A request authenticated by the cookie that changes state (POST, PATCH,
+/// PUT, DELETE) must come from this server's own origin; so must every `POST /login` (login
+/// CSRF, and five bad logins posted from a visitor's browser would lock the visitor out).
 ///
 /// A request is cross-site when it carries `Sec-Fetch-Site: cross-site`, or when its `Origin`
 /// (or, lacking it, `Referer`) is `null` or names another host than its `Host`. With none of
@@ -10,7 +10,7 @@ import NIOHTTP1
 /// not checked: a browser never adds those by itself.
 enum CrossSiteCheck {
     static func refusal(request: Request, principal: Principal) -> Response? {
-        guard principal.source == .cookie, request.method == .POST || request.method == .DELETE else { return nil }
+        guard principal.source == .cookie, changesState(request.method) else { return nil }
         return isCrossSite(request) ? .message(.forbidden, "Cross-site request refused") : nil
     }
 
@@ -27,6 +27,11 @@ enum CrossSiteCheck {
         }
         guard let host = headers.first(name: "host"), let claimedHost = authority(of: claimed) else { return true }
         return claimedHost.lowercased() != host.lowercased()
+    }
+
+    /// The methods that change state; every other one (GET, HEAD, OPTIONS) only reads.
+    static func changesState(_ method: HTTPMethod) -> Bool {
+        method == .POST || method == .PATCH || method == .PUT || method == .DELETE
     }
 
     /// `http://host:port/path` → `host:port`; nil for `null` or anything not http(s).

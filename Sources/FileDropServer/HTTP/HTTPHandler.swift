@@ -1,3 +1,4 @@
+import FileDropStorage
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -299,10 +300,14 @@ final class HTTPHandler: ChannelDuplexHandler {
 extension HTTPHandler: Sendable {}
 
 extension Result where Success == Response {
-    /// A route's failure becomes a 500 with a generic body; the details go to the log.
+    /// A route's failure becomes a 500 with a generic body; the details go to the log. A
+    /// disk with no room is not the server's fault nor a mystery: 507, saying so.
     func orInternalError(_ logger: Logger) -> Response {
         switch self {
         case .success(let response): return response
+        case .failure(let error) where error.isOutOfSpace:
+            logger.warning("request refused: no room on the disk (\(error))")
+            return .message(.insufficientStorage, "The server's disk is full")
         case .failure(let error):
             logger.error("request failed: \(error)")
             return .message(.internalServerError, "Internal server error")

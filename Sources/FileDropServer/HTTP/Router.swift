@@ -15,12 +15,13 @@ enum Endpoint: Equatable, Sendable {
     case listFiles
     case fileRecord(Int64)
     case fileContent(Int64)
+    case editFile(Int64)
     case deleteFile(Int64)
 
     var requiresToken: Bool {
         switch self {
         case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon: false
-        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .deleteFile: true
+        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .editFile, .deleteFile: true
         }
     }
 }
@@ -58,7 +59,7 @@ enum Router {
         case ["favicon.ico"]: return choose([(.GET, .favicon)])
         case let parts where parts.count == 2 && parts[0] == "files":
             guard let id = fileID(parts[1]) else { return .notFound }
-            return choose([(.GET, .fileRecord(id)), (.DELETE, .deleteFile(id))])
+            return choose([(.GET, .fileRecord(id)), (.PATCH, .editFile(id)), (.DELETE, .deleteFile(id))])
         case let parts where parts.count == 3 && parts[0] == "files" && parts[2] == "content":
             guard let id = fileID(parts[1]) else { return .notFound }
             return choose([(.GET, .fileContent(id))])

@@ -53,6 +53,8 @@ struct Routes {
             return files.record(id: id)
         case .fileContent(let id)?:
             return files.content(id: id, request: request)
+        case .editFile(let id)?:
+            return files.edit(id: id, request: request, body: body)
         case .deleteFile(let id)?:
             return files.delete(id: id)
         case .upload?, nil:

@@ -17,6 +17,7 @@ public final class Server {
         let context: ServerContext
         let refresher: AccountRefresher
         let tracker: ConnectionTracker
+        let sweeper: ExpirySweeper
     }
 
     public let configuration: ServerConfiguration
@@ -41,7 +42,9 @@ public final class Server {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoop = group.next()
         do {
-            storage = try StorageExecutor.open(path: configuration.databasePath, eventLoop: eventLoop)
+            storage = try StorageExecutor.open(
+                path: configuration.databasePath, minimumFreeBytes: configuration.minFreeSpace, eventLoop: eventLoop
+            )
         } catch {
             try? group.syncShutdownGracefully()
             throw error
@@ -64,7 +67,8 @@ public final class Server {
                 refresher: AccountRefresher(
                     eventLoop: eventLoop, storage: storage, authenticator: context.authenticator, clock: clock, logger: logger
                 ),
-                tracker: ConnectionTracker(maxConnections: configuration.maxConnections)
+                tracker: ConnectionTracker(maxConnections: configuration.maxConnections),
+                sweeper: ExpirySweeper(eventLoop: eventLoop, storage: storage, space: context.space, clock: clock, logger: logger)
             ),
             eventLoop: eventLoop
         )
@@ -85,12 +89,19 @@ public final class Server {
 
     /// Removes what crashed uploads left, loads accounts, binds, and starts serving.
     public func start() throws {
-        let removed = try storage.run { try $0.files.removeIncompleteUploads() }.wait()
-        if removed > 0 {
-            logger.info("removed \(removed) incomplete upload(s) left by an earlier run")
+        do {
+            let removed = try storage.run { try $0.files.removeIncompleteUploads() }.wait()
+            if removed > 0 {
+                logger.info("removed \(removed) incomplete upload(s) left by an earlier run")
+            }
+        } catch  where error.isOutOfSpace {
+            // Serving what is stored matters more: the next start tries again.
+            logger.error("could not remove incomplete uploads left by an earlier run: the disk is full")
         }
         let loopParts = self.loopParts
         try eventLoop.flatSubmit { loopParts.value.refresher.start() }.wait()
+        try eventLoop.flatSubmit { loopParts.value.context.space.start() }.wait()
+        try eventLoop.submit { loopParts.value.sweeper.start() }.wait()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -145,7 +156,11 @@ public final class Server {
         }
         let loopParts = self.loopParts
         try? eventLoop.flatSubmit { loopParts.value.tracker.quiesce(deadline: grace) }.wait()
-        try? eventLoop.submit { loopParts.value.refresher.stop() }.wait()
+        try? eventLoop.submit {
+            loopParts.value.refresher.stop()
+            loopParts.value.context.space.stop()
+            loopParts.value.sweeper.stop()
+        }.wait()
         storage.close()
         passwords.shutdown()
         try? group.syncShutdownGracefully()

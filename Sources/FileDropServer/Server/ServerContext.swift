@@ -17,6 +17,8 @@ final class ServerContext {
     let routes: Routes
     /// Whose forwarding headers are believed (`--trusted-proxy`).
     let trustedProxies: TrustedProxies
+    /// Quotas, the storage limit and the free-space reserve, for every way in.
+    let space: SpaceGate
     let clock: WallClock
     let logger: Logger
 
@@ -31,20 +33,30 @@ final class ServerContext {
         trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
+        let space = SpaceGate(
+            limits: SpaceLedger.Limits(maxStorage: configuration.maxStorage, minFreeSpace: configuration.minFreeSpace),
+            eventLoop: eventLoop, storage: storage, logger: logger,
+            quotaOf: { name in authenticator.snapshot.quotas[name] }
+        )
+        self.space = space
+        let lifetime = FileLifetime(defaultSeconds: configuration.defaultFileTTL, maxSeconds: configuration.maxFileTTL)
         // Signs listing cursors, so that only cursors this server issued are accepted.
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
         routes = Routes(
             eventLoop: eventLoop,
             storage: storage,
-            files: FileRoutes(eventLoop: eventLoop, storage: storage, cursorKey: cursorKey),
+            files: FileRoutes(
+                eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock
+            ),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
                 gate: .makeBoxSendingValue(LoginGate(eventLoop: eventLoop, clock: clock), eventLoop: eventLoop), clock: clock,
                 logger: logger
             ),
-            pages: PageRoutes(storage: storage, cursorKey: cursorKey, clock: clock),
+            pages: PageRoutes(storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock),
             uploads: FormUpload.Environment(
-                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, lifetime: lifetime, space: space,
+                clock: clock, logger: logger
             )
         )
     }

@@ -26,11 +26,13 @@ final class StorageExecutor: StorageAccess, Sendable {
 
     /// Starts the storage thread and opens the database on it; blocks the calling thread
     /// (never an event loop) until it is open.
-    static func open(path: String, eventLoop: EventLoop) throws -> StorageExecutor {
+    static func open(path: String, minimumFreeBytes: Int64 = 0, eventLoop: EventLoop) throws -> StorageExecutor {
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         do {
-            let confined = try pool.runIfActive(eventLoop: eventLoop) { Confined(try Storage(path: path)) }.wait()
+            let confined = try pool.runIfActive(eventLoop: eventLoop) {
+                Confined(try Storage(path: path, minimumFreeBytes: minimumFreeBytes, emergencyReserve: Storage.emergencyReserveBytes))
+            }.wait()
             return StorageExecutor(pool: pool, confined: confined, eventLoop: eventLoop)
         } catch {
             try? pool.syncShutdownGracefully()

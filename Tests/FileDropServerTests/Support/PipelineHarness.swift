@@ -26,10 +26,12 @@ final class PipelineHarness {
     private let folder: String
 
     /// - Parameters:
+    ///   - clock: the server's wall clock; `now`, fixed, by default.
     ///   - access: how routes reach the database; inline (at once) by default.
     ///   - passwords: how passwords are checked; inline at the cheapest cost by default.
     init(
         configuration: ServerConfiguration = ServerConfiguration(),
+        clock: WallClock = WallClock { PipelineHarness.now },
         access: (Storage, EventLoop) -> any StorageAccess = { InlineStorageAccess(storage: $0, eventLoop: $1) },
         passwords: (EventLoop) -> any PasswordHashing = { InlinePasswordHashing(eventLoop: $0) }
     ) throws {
@@ -41,7 +43,7 @@ final class PipelineHarness {
         context = ServerContext(
             configuration: configuration, eventLoop: channel.eventLoop, storage: self.access, passwords: self.passwords,
             key: Array(repeating: 0x61, count: 32),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: WallClock { Self.now }
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: clock
         )
         try Server.configure(channel, context: context).wait()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
@@ -95,8 +97,9 @@ final class PipelineHarness {
     }
 
     /// Adds a user to the database, as `app user add` does, and lets the server load it.
-    func addUser(_ name: String, password: String) throws {
-        try storage.users.add(name: name, passwordHash: InlinePasswordHashing.cheap.hash(password), now: Int64(Self.now) - 60)
+    func addUser(_ name: String, password: String, quota: Int64? = nil) throws {
+        try storage.users.add(
+            name: name, passwordHash: InlinePasswordHashing.cheap.hash(password), now: Int64(Self.now) - 60, quota: quota)
         let refresher = AccountRefresher(
             eventLoop: channel.eventLoop, storage: InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
             authenticator: context.authenticator, clock: context.clock, logger: context.logger
@@ -121,7 +124,7 @@ final class PipelineHarness {
     func accepts(_ token: String) -> Bool {
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/files", headers: ["Authorization": "Bearer \(token)"])
         let request = Request(head: head, clientAddress: "127.0.0.1", receivedAt: .now)
-        return (try? context.authenticator.authenticate(request, now: Int64(Self.now)).get()) != nil
+        return (try? context.authenticator.authenticate(request, now: context.clock.unixSeconds).get()) != nil
     }
 
     /// A valid token for `user` (added before).
