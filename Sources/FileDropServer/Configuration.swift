@@ -23,8 +23,18 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxStorage: Int64 = 0
     /// Free bytes kept on the database's file system: uploads that would go below get 507.
     public var minFreeSpace: Int64 = 268_435_456
+    public var logFormat = LogFormat.text
+    /// A Bearer token that may read `/metrics` (and nothing else); nil: signed-in users only.
+    public var metricsToken: String?
+    /// Running under `litestream replicate`: FileDrop never checkpoints (Litestream does).
+    public var litestream = false
     /// Reverse proxies whose forwarding headers are believed (`--trusted-proxy`).
     public var trustedProxies: [AddressRange] = []
+
+    /// How stderr lines are written.
+    public enum LogFormat: String, Sendable, Equatable {
+        case text, json
+    }
 
     public init() {}
 
@@ -40,9 +50,16 @@ public struct ServerConfiguration: Sendable, Equatable {
         case maxFileTTL = "max-file-ttl"
         case maxStorage = "max-storage"
         case minFreeSpace = "min-free-space"
+        case logFormat = "log-format"
+        case metricsToken = "metrics-token"
+        case litestream
         case trustedProxy = "trusted-proxy"
 
         public var flag: String { "--\(rawValue)" }
+
+        /// A switch takes no value on the command line (`--litestream`); its variable holds
+        /// `1`/`true`/`yes` or `0`/`false`/`no`.
+        public var isSwitch: Bool { self == .litestream }
 
         public var environmentVariable: String {
             if self == .trustedProxy { return "APP_TRUSTED_PROXIES" }  // a list, comma-separated
@@ -61,6 +78,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL, .defaultFileTTL, .maxFileTTL: "SECONDS"
             case .maxUploadSize, .maxStorage, .minFreeSpace: "BYTES"
             case .logLevel: "LEVEL"
+            case .logFormat: "FORMAT"
+            case .metricsToken: "TOKEN"
+            case .litestream: ""
             case .trustedProxy: "CIDR"
             }
         }
@@ -79,6 +99,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .maxFileTTL: "longest expires_in accepted, 0 no cap"
             case .maxStorage: "total bytes of stored files, 0 no limit"
             case .minFreeSpace: "free disk bytes kept, 0 no check"
+            case .logFormat: "stderr lines as text or json (one object per line)"
+            case .metricsToken: "Bearer token that may read /metrics and nothing else"
+            case .litestream: "under litestream replicate: only Litestream checkpoints (see below)"
             case .trustedProxy: "reverse proxy whose X-Forwarded-For/-Proto are believed; repeatable"
             }
         }
@@ -98,6 +121,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .maxFileTTL: return String(defaults.maxFileTTL)
             case .maxStorage: return String(defaults.maxStorage)
             case .minFreeSpace: return String(defaults.minFreeSpace)
+            case .logFormat: return defaults.logFormat.rawValue
+            case .metricsToken: return "unset: signed-in users only"
+            case .litestream: return "off"
             case .trustedProxy: return "none"
             }
         }
@@ -124,7 +150,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             do throws(ConfigurationError.Reason) {
                 try configuration.apply(setting, value)
             } catch {
-                throw ConfigurationError(source: source, value: value, reason: error)
+                // A secret is not echoed back, not even a malformed one.
+                let shown = setting == .metricsToken ? "(hidden)" : value
+                throw ConfigurationError(source: source, value: shown, reason: error)
             }
         }
         if configuration.maxFileTTL > 0, configuration.defaultFileTTL > configuration.maxFileTTL,
@@ -182,6 +210,21 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be one of debug, info, warning, error")
             }
             logLevel = level
+        case .logFormat:
+            guard let format = LogFormat(rawValue: value.lowercased()) else { throw .init("must be text or json") }
+            logFormat = format
+        case .metricsToken:
+            // It opens /metrics to anyone who has it: no guessable token.
+            guard value.utf8.count >= 16, value.utf8.count <= 512, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw .init("must be 16 to 512 visible ASCII characters")
+            }
+            metricsToken = value
+        case .litestream:
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": litestream = true
+            case "0", "false", "no", "off": litestream = false
+            default: throw .init("must be 1 or 0 (true or false)")
+            }
         case .trustedProxy:
             // `none` (or nothing, as an empty environment variable) trusts no proxy.
             guard value.trimmed != "none" && !value.trimmed.isEmpty else {

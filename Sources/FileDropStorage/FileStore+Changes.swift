@@ -17,10 +17,8 @@ public struct FileChanges: Sendable, Equatable {
 
 /// What one step of the expiry sweep did.
 public struct ExpirySweep: Sendable, Equatable {
-    /// The files whose rows are gone, with their uploader and size (for quota bookkeeping).
+    /// The files taken out, with their uploader and size (for quota bookkeeping).
     public var removed: [FileRecord] = []
-    /// Chunk rows deleted, of removed files and of a file only partly removed so far.
-    public var chunksDeleted = 0
     /// Expired files remain: run another step soon.
     public var moreRemain = false
 }
@@ -64,96 +62,70 @@ extension FileStore {
         return Self.record(from: query)
     }
 
-    /// Deletes a stored file and gives its space back; returns what was deleted, nil when
-    /// there was no such file (or it had expired at `now`: the sweep removes it).
+    /// Deletes a stored file; returns what was deleted, nil when there was no such file (or
+    /// it had expired at `now`: the sweep removes it). One small write: the file is gone for
+    /// every reader and its description free at once; its chunks are freed in the background
+    /// (`purgeRemovedStep`) and the space given back after that (`reclaimStep`).
     public func delete(id: Int64, now: Int64) throws -> FileRecord? {
-        let deleted = try withRoomToDelete {
+        try withRoomToDelete {
             try database.transaction { () throws -> FileRecord? in
                 guard let record = try record(id: id, now: now) else { return nil }
-                let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 1")
-                try delete.bind(id, at: 1)
-                try delete.run()
+                try markRemoved(id: id)
                 return record
             }
         }
-        if deleted != nil { try reclaimAfterDelete() }
-        return deleted
     }
 
-    /// One bounded step of removing expired files: deletes up to `maxFiles` files whose
-    /// `expires_at` has passed, oldest expiry first, and at most `maxChunks` chunk rows in
-    /// all (a large file takes several steps: its last chunks go first, its row with the
-    /// rest), then gives the space back as a delete does. Readers stopped seeing these files
-    /// at their expiry already; this only frees their space.
-    public func sweepExpired(now: Int64, maxFiles: Int, maxChunks: Int) throws -> ExpirySweep {
-        precondition(maxFiles > 0 && maxChunks > 0)
-        let sweep = try withRoomToDelete { try sweepStep(now: now, maxFiles: maxFiles, maxChunks: maxChunks) }
-        if sweep.chunksDeleted > 0 || !sweep.removed.isEmpty { try reclaimAfterDelete() }
-        return sweep
-    }
-
-    private func sweepStep(now: Int64, maxFiles: Int, maxChunks: Int) throws -> ExpirySweep {
-        try database.transaction { () throws -> ExpirySweep in
-            var sweep = ExpirySweep()
-            let expired = try database.statement(
-                """
-                SELECT \(Self.columns) FROM files WHERE complete = 1 AND expires_at <= ?
-                ORDER BY expires_at, id LIMIT ?
-                """
-            )
-            var candidates: [FileRecord] = []
-            do {
-                defer { expired.reset() }
-                try expired.bind(now, at: 1)
-                try expired.bind(maxFiles + 1, at: 2)
-                while try expired.step() { candidates.append(Self.record(from: expired)) }
-            }
-            sweep.moreRemain = candidates.count > maxFiles
-            for file in candidates.prefix(maxFiles) {
-                let budget = maxChunks - sweep.chunksDeleted
-                let chunks = try chunkCount(fileID: file.id)
-                if chunks > budget {
-                    // Too large for what is left of this step: its last chunks now, the rest later.
-                    if budget > 0 { sweep.chunksDeleted += try deleteLastChunks(fileID: file.id, count: budget) }
-                    sweep.moreRemain = true
-                    break
+    /// One bounded step of removing expired files: marks up to `maxFiles` files whose
+    /// `expires_at` has passed as removed, oldest expiry first, as a delete does (their
+    /// chunks are freed in the background). Readers stopped seeing these files at their
+    /// expiry already; this frees their descriptions and hands their space over.
+    public func sweepExpired(now: Int64, maxFiles: Int) throws -> ExpirySweep {
+        precondition(maxFiles > 0)
+        return try withRoomToDelete {
+            try database.transaction { () throws -> ExpirySweep in
+                var sweep = ExpirySweep()
+                let expired = try database.statement(
+                    """
+                    SELECT \(Self.columns) FROM files WHERE complete = 1 AND expires_at <= ?
+                    ORDER BY expires_at, id LIMIT ?
+                    """
+                )
+                var candidates: [FileRecord] = []
+                do {
+                    defer { expired.reset() }
+                    try expired.bind(now, at: 1)
+                    try expired.bind(maxFiles + 1, at: 2)
+                    while try expired.step() { candidates.append(Self.record(from: expired)) }
                 }
-                let delete = try database.statement("DELETE FROM files WHERE id = ?")
-                try delete.bind(file.id, at: 1)
-                try delete.run()
-                sweep.chunksDeleted += chunks
-                sweep.removed.append(file)
+                sweep.moreRemain = candidates.count > maxFiles
+                for file in candidates.prefix(maxFiles) {
+                    try markRemoved(id: file.id)
+                    sweep.removed.append(file)
+                }
+                return sweep
             }
-            return sweep
         }
     }
 
+    /// Takes a stored file out of every listing and lookup and frees its description; its
+    /// chunks wait for `purgeRemovedStep`.
+    private func markRemoved(id: Int64) throws {
+        let remove = try database.statement("UPDATE files SET complete = -1, description = NULL WHERE id = ? AND complete = 1")
+        try remove.bind(id, at: 1)
+        try remove.run()
+    }
+
     /// Bytes of stored files per uploader, unfinished uploads included by what their rows
-    /// say (`size`), expired files until the sweep removes them.
+    /// say (`size`), expired files until the sweep marks them; deleted files not at all,
+    /// although their chunks may not be freed yet.
     public func bytesByUploader() throws -> [String: Int64] {
-        let query = try database.statement("SELECT uploaded_by, sum(size) FROM files GROUP BY uploaded_by")
+        let query = try database.statement("SELECT uploaded_by, sum(size) FROM files WHERE complete >= 0 GROUP BY uploaded_by")
         defer { query.reset() }
         var usage: [String: Int64] = [:]
         while try query.step() {
             usage[query.string(at: 0)] = query.int64(at: 1)
         }
         return usage
-    }
-
-    private func chunkCount(fileID: Int64) throws -> Int {
-        let count = try database.statement("SELECT count(*) FROM chunks WHERE file_id = ?")
-        defer { count.reset() }
-        try count.bind(fileID, at: 1)
-        return try count.step() ? Int(count.int64(at: 0)) : 0
-    }
-
-    private func deleteLastChunks(fileID: Int64, count: Int) throws -> Int {
-        let delete = try database.statement(
-            "DELETE FROM chunks WHERE rowid IN (SELECT rowid FROM chunks WHERE file_id = ? ORDER BY seq DESC LIMIT ?)"
-        )
-        try delete.bind(fileID, at: 1)
-        try delete.bind(count, at: 2)
-        try delete.run()
-        return database.changes
     }
 }

@@ -5,8 +5,16 @@ import FileDropSystem
 /// An upload is written in three steps: `beginUpload` makes an incomplete row (never listed),
 /// `writeChunk` adds the content chunk by chunk as it streams in, and `completeUpload`
 /// sets the description and marks it complete in one durable commit. Whatever goes wrong
-/// before that commit (a duplicate description, a cut connection, a crash) leaves an
-/// incomplete row that `abortUpload` or, after a crash, `removeIncompleteUploads` deletes.
+/// before that commit (a duplicate description, a full disk, a cut connection, a crash)
+/// leaves an incomplete row that `abortUpload`, the periodic `sweepIncompleteUploads` or,
+/// after a crash, the sweep at the next start hands over for removal.
+///
+/// Removing a file's content can take a long time (a 4 GiB file is 4096 chunk rows and
+/// 65,536 pages to free), so it never happens in the request that asks for it: deleting,
+/// aborting or expiring only marks the row (one small write; the file is gone for everyone
+/// at once) and `purgeRemovedStep` frees its chunks in bounded batches later. The `complete`
+/// column says which: 0 uploading, 1 stored, -1 deleted, aborted or expired with chunks left
+/// to free.
 ///
 /// Reading (listing, search, one record) is in `FileStore+Reading.swift`; editing, deleting
 /// and the expiry sweep in `FileStore+Changes.swift`.
@@ -82,8 +90,9 @@ public final class FileStore {
     /// Marks an upload complete, durably: when this returns, the file survives power loss.
     /// `expiresAt` (Unix milliseconds) is when the file goes; nil: never.
     ///
-    /// - Throws: `FileStoreError.duplicateDescription` when another file has the description;
-    ///   the upload's chunks are then deleted.
+    /// - Throws: `FileStoreError.duplicateDescription` when another file has the description,
+    ///   or whatever SQLite reported (a full disk, an I/O error). On any failure the upload is
+    ///   aborted here and now, so that its chunks never outlive a failed commit.
     public func completeUpload(
         fileID: Int64, description: String, size: Int64, sha256: String, now: Int64, expiresAt: Int64? = nil
     ) throws -> FileRecord {
@@ -104,34 +113,50 @@ public final class FileStore {
                 try update.run()
                 guard database.changes == 1 else { throw FileStoreError.notFound }
             }
-        } catch let error as DatabaseError where error.isUniqueConstraintViolation {
-            try abortUpload(fileID: fileID)
-            throw FileStoreError.duplicateDescription
+        } catch {
+            // Best effort: when even this fails (the disk is full), the periodic sweep
+            // finds the row later.
+            try? abortUpload(fileID: fileID)
+            if let error = error as? DatabaseError, error.isUniqueConstraintViolation {
+                throw FileStoreError.duplicateDescription
+            }
+            throw error
         }
         guard let record = try record(id: fileID, now: now) else { throw FileStoreError.notFound }
         return record
     }
 
-    /// Deletes an incomplete upload and gives its space back; also on a full disk, which is
-    /// when uploads fail (see `EmergencyReserve`).
+    /// Drops an incomplete upload: its row is marked for removal at once (one small write,
+    /// also on a full disk, which is when uploads fail: see `EmergencyReserve`), its chunks
+    /// are freed by `purgeRemovedStep`.
     public func abortUpload(fileID: Int64) throws {
         try withRoomToDelete {
-            let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 0")
-            try delete.bind(fileID, at: 1)
-            try delete.run()
+            let abort = try database.statement("UPDATE files SET complete = -1 WHERE id = ? AND complete = 0")
+            try abort.bind(fileID, at: 1)
+            try abort.run()
         }
-        try reclaimAfterDelete()
     }
 
-    /// Deletes what uploads cut off by a crash left behind; returns how many there were.
+    /// Drops incomplete uploads that began before `startedBefore` (Unix milliseconds) and
+    /// whose id is not in `live` (the uploads this process is still writing); returns how
+    /// many. At start-up, with nothing live, this removes what a crash left behind; while
+    /// serving, it catches whatever an abort could not remove (a full disk).
+    ///
+    /// The age keeps an upload that has just begun safe while its id is on its way to the
+    /// caller's list of live uploads.
     @discardableResult
-    public func removeIncompleteUploads() throws -> Int {
-        let removed = try withRoomToDelete { () throws -> Int in
-            try database.execute("DELETE FROM files WHERE complete = 0")
-            return database.changes
+    public func sweepIncompleteUploads(startedBefore: Int64, keeping live: Set<Int64> = []) throws -> Int {
+        let candidates = try database.statement("SELECT id FROM files WHERE complete = 0 AND created_at < ?")
+        defer { candidates.reset() }
+        try candidates.bind(startedBefore, at: 1)
+        var stale: [Int64] = []
+        while try candidates.step() {
+            let id = candidates.int64(at: 0)
+            if !live.contains(id) { stale.append(id) }
         }
-        try reclaimAfterDelete()
-        return removed
+        candidates.reset()
+        for id in stale { try abortUpload(fileID: id) }
+        return stale.count
     }
 
     // MARK: Free space
@@ -142,44 +167,55 @@ public final class FileStore {
         do {
             return try body()
         } catch let error as DatabaseError where error.isDiskFull && reserve?.release() == true {
-            // The room is for deletes: a checkpoint after the commit would grow the database
-            // file into it. Checkpoints resume when the reserve is made again.
-            try database.setAutomaticCheckpoints(false)
+            // The room is for deletes: while the reserve is given up, space reclaim and
+            // checkpoints wait (`isOutOfRoom`), since both would grow the files into it.
             return try body()
         }
     }
 
-    /// Gives freed pages back after a delete. On a full disk that waits: moving pages writes
-    /// them to the `-wal` file, which would take the room deletes need, and the checkpoint
-    /// that shrinks the file cannot run before the disk has room. The delete is committed;
-    /// the next reclaim (the next delete, or the next start) gives the space back.
-    func reclaimAfterDelete() throws {
-        guard !isOutOfRoom else { return }
-        do {
-            try database.reclaimSpace()
-        } catch  where error.isDiskFull {
-            return
-        }
-    }
-
     /// Makes the emergency reserve again when the disk has room for it (after it was used);
-    /// true when it is in place.
+    /// true when it is in place. While it is given up, the maintenance steps that write
+    /// (space reclaim, checkpoints) wait: see `isOutOfRoom`.
     @discardableResult
     public func restoreReserve() throws -> Bool {
         guard let reserve else { return false }
-        let wasReleased = reserve.isReleased
-        guard reserve.restore(available: try availableBytes(), keepFree: minimumFreeBytes) else { return false }
-        if wasReleased {
-            // There is room again: checkpoints resume, and what was deleted meanwhile goes back.
-            try database.setAutomaticCheckpoints(true)
-            try reclaimAfterDelete()
-        }
-        return true
+        return reserve.restore(available: try availableBytes(), keepFree: minimumFreeBytes)
     }
 
     /// The bytes that may still be written on the database's file system (`statvfs`).
     public func availableBytes() throws -> Int64 {
         try FileSystem.availableBytes(at: FileSystem.parentDirectory(of: database.path))
+    }
+
+    /// How many files are stored and the sum of their sizes.
+    public func totals() throws -> (files: Int64, bytes: Int64) {
+        let query = try database.statement("SELECT count(*), coalesce(sum(size), 0) FROM files WHERE complete = 1")
+        defer { query.reset() }
+        _ = try query.step()
+        return (query.int64(at: 0), query.int64(at: 1))
+    }
+
+    /// Up to `limit` stored files with ids above `after`, by id (for a walk over every file,
+    /// expired ones included until the sweep marks them).
+    public func records(after: Int64, limit: Int) throws -> [FileRecord] {
+        let query = try database.statement("SELECT \(Self.columns) FROM files WHERE complete = 1 AND id > ? ORDER BY id LIMIT ?")
+        defer { query.reset() }
+        try query.bind(after, at: 1)
+        try query.bind(limit, at: 2)
+        var records: [FileRecord] = []
+        while try query.step() { records.append(Self.record(from: query)) }
+        return records
+    }
+
+    /// Calls `body` with every chunk row of a file, in order of `seq`.
+    public func forEachChunk(of fileID: Int64, _ body: (_ sequence: Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        let query = try database.statement("SELECT seq, data FROM chunks WHERE file_id = ? ORDER BY seq")
+        defer { query.reset() }
+        try query.bind(fileID, at: 1)
+        while try query.step() {
+            let sequence = query.int64(at: 0)
+            try query.withBlob(at: 1) { try body(sequence, $0) }
+        }
     }
 
     /// The disk filled up and the emergency reserve was used for deletes: until it is made
@@ -191,6 +227,41 @@ public final class FileStore {
         guard minimumFreeBytes > 0 else { return }
         let available = try availableBytes()
         guard available - bytes >= minimumFreeBytes else { throw FileStoreError.insufficientSpace }
+    }
+
+    /// Frees at most `maxChunks` chunk rows of deleted, aborted or expired files (the last
+    /// row of such a file goes once its chunks are gone), in one transaction; false when
+    /// nothing was left to free.
+    public func purgeRemovedStep(maxChunks: Int) throws -> Bool {
+        try withRoomToDelete {
+            try database.transaction {
+                let next = try database.statement("SELECT id FROM files WHERE complete = -1 LIMIT 1")
+                defer { next.reset() }
+                guard try next.step() else { return false }
+                let fileID = next.int64(at: 0)
+                next.reset()
+                let chunks = try database.statement(
+                    """
+                    DELETE FROM chunks WHERE file_id = ?1
+                    AND seq IN (SELECT seq FROM chunks WHERE file_id = ?1 ORDER BY seq DESC LIMIT ?2)
+                    """
+                )
+                try chunks.bind(fileID, at: 1)
+                try chunks.bind(maxChunks, at: 2)
+                try chunks.run()
+                if database.changes < maxChunks {
+                    let row = try database.statement("DELETE FROM files WHERE id = ? AND complete = -1")
+                    try row.bind(fileID, at: 1)
+                    try row.run()
+                }
+                return true
+            }
+        }
+    }
+
+    /// Whether deleted or aborted files still have rows to free.
+    public func hasRemovedFiles() throws -> Bool {
+        try database.scalarInt("SELECT EXISTS (SELECT 1 FROM files WHERE complete = -1)") == 1
     }
 
     static func record(from row: Statement) -> FileRecord {

@@ -75,4 +75,19 @@ public enum FileSystem {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
+
+    /// Writes the file's data at `path` to disk (`fdatasync`); best effort.
+    public static func syncData(of path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fdatasync(descriptor)
+        close(descriptor)
+    }
+
+    /// The size of the file at `path` in bytes (`stat`); 0 when it does not exist.
+    public static func size(of path: String) -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return 0 }
+        return Int64(info.st_size)
+    }
 }

@@ -9,6 +9,8 @@ import FileDropServer
 ///     app user remove NAME [--database PATH]
 ///     app user list [--database PATH]
 ///     app user quota NAME BYTES [--database PATH]
+///     app backup PATH [--force] [--database PATH]
+///     app check [--database PATH]
 ///     app --help | --version
 ///
 /// Options take their value as the next argument or after `=`. Parsing only: nothing here
@@ -31,6 +33,8 @@ enum CommandLineArguments {
     enum Command: Equatable {
         case serve([ServerConfiguration.Setting: String])
         case user(UserArguments)
+        case backup(destination: String, force: Bool, database: String?)
+        case check(database: String?)
         case help(String)
         case version
     }
@@ -49,6 +53,9 @@ enum CommandLineArguments {
         case "user":
             arguments.removeFirst()
             return parseUser(arguments)
+        case "backup", "check":
+            let command = arguments.removeFirst()
+            return parseOperation(command, arguments)
         case "serve":
             arguments.removeFirst()
             return parseServe(arguments)
@@ -66,6 +73,10 @@ enum CommandLineArguments {
                 let setting = ServerConfiguration.Setting.allCases.first(where: { $0.flag == flag })
             else {
                 return .failure(UsageError(message: "unknown argument '\(argument)'"))
+            }
+            if setting.isSwitch {
+                flags[setting] = inlineValue ?? "1"
+                continue
             }
             guard let value = inlineValue ?? reader.next() else {
                 return .failure(UsageError(message: "\(flag) needs a value"))
@@ -124,6 +135,34 @@ enum CommandLineArguments {
         return .success(.user(user))
     }
 
+    /// `backup PATH [--force]` and `check`, both with `--database`.
+    private static func parseOperation(_ command: String, _ arguments: ArraySlice<String>) -> Result<Command, UsageError> {
+        var reader = Reader(arguments)
+        var destination: String?
+        var force = false
+        var database: String?
+        while let argument = reader.next() {
+            if argument == "--help" || argument == "-h" { return .success(.help(HelpText.operations)) }
+            if argument == "--force", command == "backup" {
+                force = true
+            } else if let (flag, inlineValue) = splitOption(argument), flag == "--database" {
+                guard let value = inlineValue ?? reader.next(), !value.isEmpty else {
+                    return .failure(UsageError(message: "--database needs a value"))
+                }
+                database = value
+            } else if argument.hasPrefix("-") || destination != nil || command == "check" {
+                return .failure(UsageError(message: "unknown argument '\(argument)' for 'app \(command)'"))
+            } else {
+                destination = argument
+            }
+        }
+        guard command == "backup" else { return .success(.check(database: database)) }
+        guard let destination, !destination.isEmpty else {
+            return .failure(UsageError(message: "'app backup' needs the path of the copy to write"))
+        }
+        return .success(.backup(destination: destination, force: force, database: database))
+    }
+
     /// `--flag=value` → (`--flag`, `value`); `--flag` → (`--flag`, nil); not an option → nil.
     private static func splitOption(_ argument: String) -> (String, String?)? {
         guard argument.hasPrefix("--") else { return nil }
@@ -150,11 +189,31 @@ enum HelpText {
           app user remove NAME                        remove a user; its tokens stop working
           app user list                               one user per line, name first
           app user quota NAME BYTES                   bytes the user's files may take; 0 removes it
+          app backup PATH [--force]                   consistent online copy of the database
+          app check                                   integrity check and SHA-256 re-read of every file
           app --help | --version
 
         \(serveOptions)
 
-        The user commands take --database (or APP_DATABASE) too.
+        The user, backup and check commands take --database (or APP_DATABASE) too.
+        Under --litestream Litestream alone checkpoints: SIGTERM then leaves the -wal file
+        as it is (not emptied), for Litestream to ship and checkpoint.
+        """
+
+    static let operations = """
+        Usage:
+          app backup PATH [--force] [--database PATH]
+          app check [--database PATH]
+
+        backup writes a consistent copy of the database to PATH while the server may run
+        (SQLite's online backup API, one read snapshot): one self-contained file (no -wal
+        beside it), mode 0600, checked with integrity_check before it gets its name. An
+        existing PATH is only replaced with --force.
+
+        check runs SQLite's integrity_check, then re-reads every stored file and compares
+        its SHA-256 and size with its record, one file at a time, also while the server
+        runs. Each damaged file is one line naming its id and file name; the exit status
+        is 1 when anything is damaged, 0 otherwise.
         """
 
     static let serve = """
@@ -181,7 +240,7 @@ enum HelpText {
     /// One row per setting, in columns: flag and placeholder, variable, summary (default).
     static let serveOptions: String = {
         let settings = ServerConfiguration.Setting.allCases
-        let flags = settings.map { "\($0.flag) \($0.placeholder)" }
+        let flags = settings.map { $0.isSwitch ? $0.flag : "\($0.flag) \($0.placeholder)" }
         let flagWidth = flags.map(\.count).max()! + 2
         let variableWidth = settings.map(\.environmentVariable.count).max()! + 2
         let rows = zip(settings, flags).map { setting, flag in

@@ -59,14 +59,16 @@ enum UserCommands {
     private static func open(_ database: String?) -> Storage {
         var flags: [ServerConfiguration.Setting: String] = [:]
         flags[.database] = database
-        let path: String
+        let configuration: ServerConfiguration
         do {
-            path = try ServerConfiguration.resolve(flags: flags, environment: Environment.all()).databasePath
+            configuration = try ServerConfiguration.resolve(flags: flags, environment: Environment.all())
         } catch {
             Terminal.fail(error.description)
         }
+        let path = configuration.databasePath
         do {
-            return try Storage(path: path)
+            // A command never checkpoints itself; with APP_LITESTREAM not even at close.
+            return try Storage(path: path, checkpointOnClose: !configuration.litestream)
         } catch {
             Terminal.fail("cannot open database \(path): \(error)")
         }

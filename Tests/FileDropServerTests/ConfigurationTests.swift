@@ -34,6 +34,7 @@ import Testing
             names == [
                 "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
                 "APP_DEFAULT_FILE_TTL", "APP_MAX_FILE_TTL", "APP_MAX_STORAGE", "APP_MIN_FREE_SPACE",
+                "APP_LOG_FORMAT", "APP_METRICS_TOKEN", "APP_LITESTREAM",
                 "APP_TRUSTED_PROXIES",
             ])
     }
@@ -99,7 +100,8 @@ import Testing
     @Test func theHelpRowsComeFromTheSettingsWithTheirRealDefaults() throws {
         let defaults = try ServerConfiguration.resolve(flags: [:], environment: [:])
         for setting in ServerConfiguration.Setting.allCases {
-            #expect(!setting.placeholder.isEmpty && !setting.summary.isEmpty)
+            #expect(setting.placeholder.isEmpty == setting.isSwitch && !setting.summary.isEmpty)
+            guard setting != .metricsToken else { continue }  // unset by default: no value to give
             // The default shown is the value a run without flags gets.
             let resolved = try ServerConfiguration.resolve(flags: [setting: setting.defaultText], environment: [:])
             #expect(resolved == defaults, "\(setting.flag) \(setting.defaultText)")
@@ -126,5 +128,20 @@ import Testing
             #expect(error.description == "invalid value '7200' for --default-file-ttl: must not be longer than APP_MAX_FILE_TTL (3600)")
         }
         #expect((try? ServerConfiguration.resolve(flags: [.defaultFileTTL: "3600", .maxFileTTL: "3600"], environment: [:])) != nil)
+    }
+
+    @Test func operationsSettings() throws {
+        let environment = ["APP_LOG_FORMAT": "json", "APP_METRICS_TOKEN": "0123456789abcdef-metrics", "APP_LITESTREAM": "1"]
+        let resolved = try ServerConfiguration.resolve(flags: [:], environment: environment)
+        #expect(resolved.logFormat == .json && resolved.metricsToken == "0123456789abcdef-metrics" && resolved.litestream)
+        #expect(try !ServerConfiguration.resolve(flags: [.litestream: "0"], environment: environment).litestream)
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration.resolve(flags: [.logFormat: "xml"], environment: [:]) }
+        // A token too short to be a secret is refused, and not echoed back.
+        do {
+            _ = try ServerConfiguration.resolve(flags: [.metricsToken: "short-secret"], environment: [:])
+            Issue.record("accepted a short metrics token")
+        } catch {
+            #expect(!error.description.contains("short-secret"))
+        }
     }
 }

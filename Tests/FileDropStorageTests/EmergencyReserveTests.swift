@@ -44,7 +44,11 @@ import Testing
             _ = try files.beginUpload(filename: "y", contentType: "t", uploadedBy: "ann", chunkSize: 4, now: 1)
         }
         try files.abortUpload(fileID: id)
+        #expect(try storage.database.scalarInt("SELECT count(*) FROM files WHERE complete >= 0") == 0)
+        // Freeing what the abort left is a delete too; giving pages back waits for the room.
+        #expect(try storage.reclaimStep(ReclaimLimits(chunksPerStep: 16, pagesPerStep: 64)) == .freedChunks)
         #expect(try storage.database.scalarInt("SELECT count(*) FROM files") == 0)
+        #expect(try storage.reclaimStep(ReclaimLimits(chunksPerStep: 16, pagesPerStep: 64)) == .finished)
         #expect(try files.restoreReserve())
         #expect(!files.isOutOfRoom)
     }

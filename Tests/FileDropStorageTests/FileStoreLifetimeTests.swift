@@ -47,7 +47,7 @@ import Testing
         #expect(try files.record(id: record.id, now: 2000) == nil)
     }
 
-    @Test func theSweepRemovesExpiredFilesInBoundedSteps() throws {
+    @Test func theSweepTakesOutExpiredFilesInBoundedSteps() throws {
         let temporary = try TemporaryDatabase()
         for index in 0..<5 {
             try temporary.storeFile(description: "small \(index)", bytes: [1, 2, 3, 4, 5], now: 1000, expiresAt: 2000 + Int64(index))
@@ -57,22 +57,18 @@ import Testing
         let kept = try temporary.storeFile(description: "kept", bytes: [1], now: 1000, expiresAt: 9000)
         let files = temporary.storage.files
 
-        var sweep = try files.sweepExpired(now: 2050, maxFiles: 2, maxChunks: 100)
+        var sweep = try files.sweepExpired(now: 2050, maxFiles: 2)
         #expect(sweep.removed.map(\.description) == ["small 0", "small 1"] && sweep.moreRemain)
-        sweep = try files.sweepExpired(now: 2050, maxFiles: 10, maxChunks: 3)
-        // small 2 (2 chunks) fits, small 3 does not: the step stops inside its budget.
-        #expect(sweep.removed.map(\.description) == ["small 2"] && sweep.chunksDeleted == 3 && sweep.moreRemain)
-        sweep = try files.sweepExpired(now: 2050, maxFiles: 10, maxChunks: 100)
-        #expect(sweep.removed.map(\.description) == ["small 3", "small 4"] && !sweep.moreRemain)
-        // Not yet expired at 2050; at 2100 the big file takes several steps, last chunks first.
-        #expect(try files.sweepExpired(now: 2050, maxFiles: 10, maxChunks: 100) == ExpirySweep())
-        var steps = 0
-        repeat {
-            sweep = try files.sweepExpired(now: 2100, maxFiles: 10, maxChunks: 4)
-            steps += 1
-            #expect(sweep.chunksDeleted <= 4)
-        } while sweep.moreRemain
-        #expect(steps == 3 && sweep.removed.map(\.id) == [big.id])
+        sweep = try files.sweepExpired(now: 2050, maxFiles: 10)
+        #expect(sweep.removed.map(\.description) == ["small 2", "small 3", "small 4"] && !sweep.moreRemain)
+        // Not yet expired at 2050; at 2100 the big file is taken out in one small write...
+        #expect(try files.sweepExpired(now: 2050, maxFiles: 10) == ExpirySweep())
+        sweep = try files.sweepExpired(now: 2100, maxFiles: 10)
+        #expect(sweep.removed.map(\.id) == [big.id] && !sweep.moreRemain)
+        #expect(try temporary.count("files WHERE complete >= 0") == 1)
+        // ...and its chunks go in the reclaim task's bounded steps, as after a delete.
+        #expect(try temporary.count("chunks") > 1)
+        try temporary.reclaimAll(ReclaimLimits(chunksPerStep: 4, pagesPerStep: 64))
         #expect(try temporary.count("files") == 1 && temporary.count("chunks") == 1)
         #expect(try files.record(id: kept.id, now: 2100) != nil)
     }
@@ -84,7 +80,7 @@ import Testing
         try temporary.storeFile(description: "c", bytes: Array(repeating: 1, count: 7), uploadedBy: "bob")
         _ = try temporary.storage.files.beginUpload(filename: "x", contentType: "t", uploadedBy: "bob", chunkSize: 4, now: 1)
         #expect(try temporary.storage.files.bytesByUploader() == ["ann": 15, "bob": 7])
-        _ = try temporary.storage.files.sweepExpired(now: 1500, maxFiles: 10, maxChunks: 10)
+        _ = try temporary.storage.files.sweepExpired(now: 1500, maxFiles: 10)
         #expect(try temporary.storage.files.bytesByUploader() == ["ann": 10, "bob": 7])
     }
 

@@ -67,7 +67,8 @@ import Testing
         // An unfinished upload is never found, and a crash's leftovers leave the index sound.
         _ = try files.beginUpload(filename: "beach.bin", contentType: "t", uploadedBy: "ann", chunkSize: 4, now: 9)
         #expect(try search(temporary, "beach").isEmpty)
-        try files.removeIncompleteUploads()
+        try files.sweepIncompleteUploads(startedBefore: .max)
+        try temporary.reclaimAll()
         try temporary.storage.database.execute("INSERT INTO files_search (files_search) VALUES ('integrity-check')")
     }
 

@@ -46,10 +46,12 @@ final class HTTPHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        server.metrics.http.connectionOpened()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        server.metrics.http.connectionClosed()
     }
 
     // MARK: Inbound
@@ -59,6 +61,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         case .head(let head):
             begin(head, context: context)
         case .body(let buffer):
+            server.metrics.http.received(buffer.readableBytes)
             receive(buffer, context: context)
         case .end:
             end(context: context)
@@ -91,7 +94,9 @@ final class HTTPHandler: ChannelDuplexHandler {
         }
         exchange.endpoint = endpoint
 
-        if endpoint.requiresToken {
+        if endpoint == .metrics, server.metricsAccess.allows(request) {
+            // The metrics token: this route only, no user.
+        } else if endpoint.requiresToken {
             switch server.authenticator.authenticate(request, now: server.clock.unixSeconds) {
             case .failure(let failure):
                 if endpoint == .logout, failure == .invalid {
@@ -276,6 +281,10 @@ final class HTTPHandler: ChannelDuplexHandler {
         finished.assumeIsolated().whenComplete { result in
             let bytes = (try? result.get()) ?? -1
             AccessLog.record(exchange, status: response.status, bytes: bytes, logger: self.server.logger)
+            self.server.metrics.http.record(
+                route: exchange.endpoint?.metricName ?? "unmatched", status: Int(response.status.code), bytesSent: bytes,
+                seconds: exchange.request.elapsedSeconds
+            )
             if case .responding = self.state { self.state = .idle }
             if close || bytes < 0 {
                 if case .discarding = self.state, self.closeAfterBody { return }  // closed at the body's end

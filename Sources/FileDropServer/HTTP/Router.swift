@@ -4,6 +4,8 @@ import NIOHTTP1
 enum Endpoint: Equatable, Sendable {
     // Public.
     case health
+    /// Signed-in users, or the metrics token (`MetricsAccess`).
+    case metrics
     case loginWithBasic
     case loginWithForm
     case staticAsset(String)
@@ -21,7 +23,28 @@ enum Endpoint: Equatable, Sendable {
     var requiresToken: Bool {
         switch self {
         case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon: false
-        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .editFile, .deleteFile: true
+        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .editFile, .deleteFile, .metrics: true
+        }
+    }
+
+    /// The route's name in metrics: a fixed word per endpoint, never the raw path (which
+    /// would make a new series of every file id a client asks for).
+    var metricName: String {
+        switch self {
+        case .health: "healthz"
+        case .metrics: "metrics"
+        case .loginWithBasic: "login"
+        case .loginWithForm: "login_form"
+        case .staticAsset: "static"
+        case .favicon: "favicon"
+        case .logout: "logout"
+        case .index: "index"
+        case .upload: "upload"
+        case .listFiles: "list_files"
+        case .fileRecord: "file_record"
+        case .fileContent: "file_content"
+        case .editFile: "edit_file"
+        case .deleteFile: "delete_file"
         }
     }
 }
@@ -52,6 +75,7 @@ enum Router {
         switch Array(segments) {
         case [""]: return choose([(.GET, .index)])
         case ["healthz"]: return choose([(.GET, .health)])
+        case ["metrics"]: return choose([(.GET, .metrics)])
         case ["login"]: return choose([(.GET, .loginWithBasic), (.POST, .loginWithForm)])
         case ["logout"]: return choose([(.POST, .logout)])
         case ["upload"]: return choose([(.POST, .upload)])

@@ -19,6 +19,8 @@ struct FileRoutes {
     let lifetime: FileLifetime
     let space: SpaceGate
     let clock: WallClock
+    /// Told after a delete, so that the file's space comes back soon (in the background).
+    let maintenance: MaintenanceScheduler
 
     func list(_ request: Request) -> EventLoopFuture<Response> {
         var limit = Self.defaultLimit
@@ -76,11 +78,15 @@ struct FileRoutes {
         }
     }
 
+    /// Answers once the row is marked deleted (one small commit); the chunks are freed and
+    /// the space given back afterwards by the maintenance task, and a failure there is
+    /// retried later, never reported to this request.
     func delete(id: Int64) -> EventLoopFuture<Response> {
-        let now = clock.unixMilliseconds
+        let (now, maintenance) = (clock.unixMilliseconds, self.maintenance)
         return storage.run { storage in try storage.files.delete(id: id, now: now) }.assumeIsolated().map { deleted in
             guard let deleted else { return Response.message(.notFound, "No file with id \(id)") }
             self.space.removeStored([deleted])
+            maintenance.wake(StorageMaintenance.reclaimName)
             return Response(status: .noContent)
         }.nonisolated()
     }

@@ -21,6 +21,12 @@ final class ServerContext {
     let space: SpaceGate
     let clock: WallClock
     let logger: Logger
+    /// Background storage work in bounded steps; features register their own tasks.
+    let maintenance: MaintenanceScheduler
+    /// The incomplete uploads being written right now (kept from the periodic sweep).
+    let liveUploads = LiveUploads()
+    let metrics = ServerMetrics()
+    let metricsAccess: MetricsAccess
 
     init(
         configuration: ServerConfiguration, eventLoop: EventLoop, storage: any StorageAccess, passwords: any PasswordHashing,
@@ -31,6 +37,12 @@ final class ServerContext {
         self.clock = clock
         self.logger = logger
         trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
+        let maintenance = MaintenanceScheduler(eventLoop: eventLoop, storage: storage, logger: logger)
+        maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
+        maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
+        self.maintenance = maintenance
+        metricsAccess = MetricsAccess(token: configuration.metricsToken)
+        maintenance.onStep = { [metrics] task, duration in metrics.recordStep(task: task, duration: duration) }
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
         let space = SpaceGate(
@@ -46,7 +58,8 @@ final class ServerContext {
             eventLoop: eventLoop,
             storage: storage,
             files: FileRoutes(
-                eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock
+                eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock,
+                maintenance: maintenance
             ),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
@@ -56,7 +69,10 @@ final class ServerContext {
             pages: PageRoutes(storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock),
             uploads: FormUpload.Environment(
                 eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, lifetime: lifetime, space: space,
-                clock: clock, logger: logger
+                clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
+            ),
+            metrics: MetricsRoutes(
+                eventLoop: eventLoop, storage: storage, metrics: metrics, liveUploads: liveUploads, databasePath: configuration.databasePath
             )
         )
     }

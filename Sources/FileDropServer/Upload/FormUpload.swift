@@ -34,6 +34,10 @@ final class FormUpload: StreamedBody {
         let space: SpaceGate
         let clock: WallClock
         let logger: Logger
+        /// Where the file's row is listed while it is being written.
+        let liveUploads: LiveUploads
+        /// Told after an abort, so that the space comes back soon.
+        let maintenance: MaintenanceScheduler
     }
 
     /// `finish()` after the upload had failed and answered: a bug in the caller.
@@ -137,6 +141,8 @@ final class FormUpload: StreamedBody {
                 filename: filename, contentType: contentType, uploadedBy: user, chunkSize: ChunkWriter.chunkSize, now: now
             )
         }
+        let liveUploads = environment.liveUploads
+        id.assumeIsolated().whenSuccess { liveUploads.insert($0) }
         let writer = ChunkWriter(storage: environment.storage, fileID: id, expectedBytes: request.declaredBodyLength.map(Int64.init))
         writer.onPause = connection.pauseReading
         writer.onResume = connection.resumeReading
@@ -192,6 +198,7 @@ final class FormUpload: StreamedBody {
                 }.nonisolated()
             }.nonisolated()
         }.map { record in
+            self.environment.liveUploads.remove(record.id)
             self.machine.committed()
             return UploadAnswers.created(record, request: request)
         }.flatMapErrorThrowing { error in
@@ -207,18 +214,25 @@ final class FormUpload: StreamedBody {
         }.nonisolated()
     }
 
-    /// Forgets the upload: stops writing at once and deletes what was written.
+    /// Forgets the upload: stops writing at once and hands what was written to the reclaim
+    /// task. When even that fails (a full disk), the row stays incomplete and, no longer
+    /// live, is found by the periodic sweep.
     func abort() {
         guard !failed else { return }
         failed = true
         if let reservation { environment.space.release(reservation) }
         reservation = nil
         guard let file else { return }
-        let (storage, logger) = (environment.storage, environment.logger)
+        let (storage, logger, environment) = (environment.storage, environment.logger, environment)
         let id = file.id
         file.writer.abandon().flatMap { id }.assumeIsolated().whenSuccess { fileID in
-            storage.run { storage in try storage.files.abortUpload(fileID: fileID) }
-                .whenFailure { logger.error("could not remove an aborted upload: \($0)") }
+            storage.run { storage in try storage.files.abortUpload(fileID: fileID) }.assumeIsolated().whenComplete { result in
+                environment.liveUploads.remove(fileID)
+                switch result {
+                case .success: environment.maintenance.wake(StorageMaintenance.reclaimName)
+                case .failure(let error): logger.error("could not remove an aborted upload (the sweep will): \(error)")
+                }
+            }
         }
     }
 }

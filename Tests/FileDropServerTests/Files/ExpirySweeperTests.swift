@@ -4,8 +4,8 @@ import Testing
 
 @testable import FileDropServer
 
-/// The sweep on an embedded event loop with a real database: it runs every interval, removes
-/// expired files step after step, and the space ledger follows.
+/// The sweep on an embedded event loop with a real database: it runs every interval, takes
+/// expired files out, wakes the space reclaim, and the space ledger follows.
 @Suite struct ExpirySweeperTests {
     @Test func expiredFilesAreSweptAndTheirBytesLeaveTheLedger() throws {
         let clock = TestClock()
@@ -25,7 +25,8 @@ import Testing
         let loop = harness.channel.embeddedEventLoop
         let sweeper = ExpirySweeper(
             eventLoop: loop, storage: InlineStorageAccess(storage: harness.storage, eventLoop: loop), space: space,
-            clock: clock.wallClock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            maintenance: harness.context.maintenance, clock: clock.wallClock,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         sweeper.start()
         defer { sweeper.stop() }
@@ -34,7 +35,8 @@ import Testing
 
         clock.advance(by: 1)
         loop.advanceTime(by: ExpirySweeper.interval)
-        // Two files of 4 chunk rows, 4 rows a step: the steps follow each other at once.
+        // Both expired files are taken out in one step, and the reclaim task it wakes frees
+        // their chunk rows in steps of its own (inline here, so at once).
         #expect(try harness.count("files") == 1)
         #expect(try harness.count("chunks") == 4)
         #expect(space.ledger.used(by: "ann") == Int64(3 * ChunkWriter.chunkSize + 10))

@@ -27,18 +27,21 @@ final class PipelineHarness {
 
     /// - Parameters:
     ///   - clock: the server's wall clock; `now`, fixed, by default.
-    ///   - access: how routes reach the database; inline (at once) by default.
+    ///   - access: how requests reach the database; inline by default (a whole request
+    ///     completes within one write), or a stand-in for a busy or stepped storage thread.
     ///   - passwords: how passwords are checked; inline at the cheapest cost by default.
     init(
         configuration: ServerConfiguration = ServerConfiguration(),
         clock: WallClock = WallClock { PipelineHarness.now },
-        access: (Storage, EventLoop) -> any StorageAccess = { InlineStorageAccess(storage: $0, eventLoop: $1) },
+        access: ((Storage, EventLoop) -> any StorageAccess)? = nil,
         passwords: (EventLoop) -> any PasswordHashing = { InlinePasswordHashing(eventLoop: $0) }
     ) throws {
         var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         storage = try Storage(path: folder + "/app.db")
-        self.access = access(storage, channel.eventLoop)
+        var configuration = configuration
+        configuration.databasePath = folder + "/app.db"
+        self.access = access?(storage, channel.eventLoop) ?? InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop)
         self.passwords = passwords(channel.eventLoop)
         context = ServerContext(
             configuration: configuration, eventLoop: channel.eventLoop, storage: self.access, passwords: self.passwords,
