@@ -159,3 +159,20 @@ def test_the_per_address_cap_frees_that_address_s_own_idle_connections(make_serv
     assert is_closed(first), "the address's longest-idle connection should have made room"
     for sock in (first, second, third):
         sock.close()
+
+
+def test_a_trusted_proxy_is_held_only_to_the_overall_cap(make_server):
+    # Behind a reverse proxy every client shares the proxy's address.
+    server = make_server(args=["--max-connections", "20", "--max-connections-per-address", "2",
+                               "--trusted-proxy", "127.0.0.1/32"])
+    busy = []
+    for _ in range(5):
+        sock = connect(server)
+        sock.sendall(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        busy.append(sock)
+    settle()
+    newcomer = connect(server)
+    assert healthz(newcomer) == b"HTTP/1.1 200 OK"
+    for sock in busy + [newcomer]:
+        assert not is_closed(sock, 0.1)
+        sock.close()

@@ -5,6 +5,9 @@ import NIOCore
 /// be freed (`ConnectionAdmission` decides; nobody is left hanging in the backlog). At
 /// shutdown it asks every open connection to finish its request and close.
 ///
+/// A peer that is a trusted proxy (`--trusted-proxy`) carries many clients on its
+/// connections, so only the overall cap applies to it, not the per-address one.
+///
 /// Added to the server channel's pipeline; used on the event loop only (the server has one
 /// loop, shared by the listening channel and every connection).
 final class ConnectionTracker: ChannelInboundHandler {
@@ -13,13 +16,15 @@ final class ConnectionTracker: ChannelInboundHandler {
 
     private let maxConnections: Int
     private let maxPerAddress: Int
+    private let trustedProxies: TrustedProxies
     private var open: [ObjectIdentifier: (channel: Channel, activity: ConnectionActivity)] = [:]
     private var allClosed: EventLoopPromise<Void>?
     private var eventLoop: EventLoop?
 
-    init(maxConnections: Int, maxPerAddress: Int) {
+    init(maxConnections: Int, maxPerAddress: Int, trustedProxies: TrustedProxies = TrustedProxies(ranges: [])) {
         self.maxConnections = maxConnections
         self.maxPerAddress = maxPerAddress
+        self.trustedProxies = trustedProxies
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -38,11 +43,14 @@ final class ConnectionTracker: ChannelInboundHandler {
             return
         }
         let address = channel.remoteAddress?.ipAddress ?? "-"
+        let peer = channel.remoteAddress.flatMap(IPAddress.init(socketAddress:))
+        let isProxy = peer.map(trustedProxies.contains) ?? false
         let candidates = open.map { id, entry in
             ConnectionAdmission.Candidate(id: id, address: entry.activity.address, standing: entry.activity.standing)
         }
         switch ConnectionAdmission.decide(
-            address: address, open: candidates, maxConnections: maxConnections, maxPerAddress: maxPerAddress
+            address: address, open: candidates, maxConnections: maxConnections,
+            maxPerAddress: isProxy ? maxConnections : maxPerAddress
         ) {
         case .refuse:
             channel.close(mode: .all, promise: nil)
