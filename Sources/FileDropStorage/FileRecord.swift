@@ -12,10 +12,14 @@ public struct FileRecord: Sendable, Equatable {
     public var uploadedBy: String
     /// Every chunk but the last holds exactly this many bytes.
     public var chunkSize: Int
+    /// Downloads through share links: answers starting at byte 0 that went out.
+    public var downloads: Int64
+    /// The drop link the file came through, if any.
+    public var dropID: Int64?
 
     public init(
         id: Int64, description: String, filename: String, contentType: String, size: Int64,
-        sha256: String, createdAt: Int64, uploadedBy: String, chunkSize: Int
+        sha256: String, createdAt: Int64, uploadedBy: String, chunkSize: Int, downloads: Int64 = 0, dropID: Int64? = nil
     ) {
         self.id = id
         self.description = description
@@ -26,6 +30,8 @@ public struct FileRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.uploadedBy = uploadedBy
         self.chunkSize = chunkSize
+        self.downloads = downloads
+        self.dropID = dropID
     }
 
     /// The number of chunk rows holding the content.

@@ -12,8 +12,8 @@ public final class FileStore {
         self.database = database
     }
 
-    private static let columns =
-        "id, description, filename, content_type, size, sha256, created_at, uploaded_by, chunk_size"
+    static let columns =
+        "id, description, filename, content_type, size, sha256, created_at, uploaded_by, chunk_size, downloads, drop_id"
 
     // MARK: Writing an upload
 
@@ -64,10 +64,15 @@ public final class FileStore {
 
     /// Marks an upload complete, durably: when this returns, the file survives power loss.
     ///
+    /// `alongside` runs in the same transaction, after the file is marked complete: what it
+    /// throws undoes the completion (a drop link charges its budget there, and refuses past it).
+    ///
     /// - Throws: `FileStoreError.duplicateDescription` when another file has the description;
-    ///   the upload's chunks are then deleted.
+    ///   the upload's chunks are then deleted. Whatever `alongside` throws, with the upload
+    ///   left incomplete for the caller to abort.
     public func completeUpload(
-        fileID: Int64, description: String, size: Int64, sha256: String, now: Int64
+        fileID: Int64, description: String, size: Int64, sha256: String, now: Int64,
+        alongside: (() throws -> Void)? = nil
     ) throws -> FileRecord {
         do {
             try database.transaction(durable: true) {
@@ -84,6 +89,7 @@ public final class FileStore {
                 try update.bind(fileID, at: 5)
                 try update.run()
                 guard database.changes == 1 else { throw FileStoreError.notFound }
+                try alongside?()
             }
         } catch let error as DatabaseError where error.isUniqueConstraintViolation {
             try abortUpload(fileID: fileID)
@@ -172,7 +178,7 @@ public final class FileStore {
         return deleted
     }
 
-    private static func record(from row: Statement) -> FileRecord {
+    static func record(from row: Statement) -> FileRecord {
         FileRecord(
             id: row.int64(at: 0),
             description: row.string(at: 1),
@@ -182,7 +188,9 @@ public final class FileStore {
             sha256: row.string(at: 5),
             createdAt: row.int64(at: 6),
             uploadedBy: row.string(at: 7),
-            chunkSize: Int(row.int64(at: 8))
+            chunkSize: Int(row.int64(at: 8)),
+            downloads: row.int64(at: 9),
+            dropID: row.optionalInt64(at: 10)
         )
     }
 }

@@ -1,6 +1,6 @@
 import FileDropSystem
 
-/// The FileDrop database: one SQLite file holding users, revoked tokens and files.
+/// The FileDrop database: one SQLite file holding users, revoked tokens, files and links.
 ///
 /// Opening it creates the file when missing and brings the schema up to date. Like
 /// `Database`, it must be used from one thread only (the server keeps it on its storage
@@ -10,6 +10,8 @@ public final class Storage {
     let database: Database
     public let files: FileStore
     public let users: UserStore
+    public let shareLinks: ShareLinkStore
+    public let dropLinks: DropLinkStore
 
     public init(path: String) throws {
         database = try Database(path: path)
@@ -20,6 +22,8 @@ public final class Storage {
         FileSystem.syncParentDirectory(of: path)
         files = FileStore(database: database)
         users = UserStore(database: database)
+        shareLinks = ShareLinkStore(database: database)
+        dropLinks = DropLinkStore(database: database)
     }
 
     /// Runs a trivial query: proves the database answers (for the health check).
