@@ -22,6 +22,11 @@ public enum JSONText {
         return output + "\""
     }
 
+    /// `bytes` parsed strictly (see `JSONParser`) as one JSON value; nil when it is not one.
+    public static func value(_ bytes: [UInt8]) -> JSONValue? {
+        try? JSONParser.parse(bytes)
+    }
+
     /// The object's members whose values are strings; nil when `bytes` is not one JSON object.
     public static func stringFields(_ bytes: [UInt8]) -> [String: String]? {
         guard case .object(let members) = try? JSONParser.parse(bytes) else { return nil }
