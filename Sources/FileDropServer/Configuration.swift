@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The largest file accepted, in bytes.
     public var maxUploadSize: Int64 = 4_294_967_295
     public var logLevel: Logger.Level = .info
+    /// The longest life of a share or drop link, in seconds (30 days).
+    public var maxLinkTTL: Int64 = 2_592_000
     /// Connections past this many are closed as soon as they are accepted.
     public var maxConnections = 512
 
@@ -26,6 +28,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case tokenTTL = "token-ttl"
         case maxUploadSize = "max-upload-size"
         case logLevel = "log-level"
+        case maxLinkTTL = "max-link-ttl"
 
         public var flag: String { "--\(rawValue)" }
 
@@ -39,7 +42,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .host: "ADDR"
             case .port: "N"
             case .database, .secretKeyFile: "PATH"
-            case .tokenTTL: "SECONDS"
+            case .tokenTTL, .maxLinkTTL: "SECONDS"
             case .maxUploadSize: "BYTES"
             case .logLevel: "LEVEL"
             }
@@ -55,6 +58,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: "token lifetime"
             case .maxUploadSize: "largest file accepted"
             case .logLevel: "debug, info, warning or error"
+            case .maxLinkTTL: "longest life of a share or drop link"
             }
         }
 
@@ -69,6 +73,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: return String(defaults.tokenTTL)
             case .maxUploadSize: return String(defaults.maxUploadSize)
             case .logLevel: return "\(defaults.logLevel)"
+            case .maxLinkTTL: return String(defaults.maxLinkTTL)
             }
         }
     }
@@ -132,6 +137,11 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be one of debug, info, warning, error")
             }
             logLevel = level
+        case .maxLinkTTL:
+            guard let seconds = Int64(value), (1...315_360_000).contains(seconds) else {
+                throw .init("must be a whole number of seconds from 1 to 315360000 (ten years)")
+            }
+            maxLinkTTL = seconds
         }
     }
 }

@@ -13,6 +13,7 @@ import Testing
         #expect(configuration.tokenTTL == 1200)
         #expect(configuration.maxUploadSize == 4_294_967_295)
         #expect(configuration.logLevel == .info)
+        #expect(configuration.maxLinkTTL == 2_592_000)
     }
 
     @Test func flagsOverrideEnvironmentWhichOverridesDefaults() throws {
@@ -33,12 +34,14 @@ import Testing
         #expect(
             names == [
                 "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
+                "APP_MAX_LINK_TTL",
             ])
     }
 
     @Test(arguments: [
         (ServerConfiguration.Setting.port, "70000"), (.port, "-1"), (.port, "http"), (.tokenTTL, "abc"),
         (.tokenTTL, "0"), (.maxUploadSize, "-5"), (.maxUploadSize, "1e9"), (.logLevel, "verbose"), (.host, ""),
+        (.maxLinkTTL, "0"), (.maxLinkTTL, "-1"), (.maxLinkTTL, "1.5"), (.maxLinkTTL, "315360001"),
     ])
     func invalidValuesNameTheSettingInOneLine(setting: ServerConfiguration.Setting, value: String) {
         do {
