@@ -92,7 +92,9 @@ import Testing
     }
 
     /// Stores a file of `size` bytes through drop link `dropID`, as `FormUpload` does.
-    private func receive(_ temporary: TemporaryDatabase, dropID: Int64, description: String, size: Int, now: Int64 = 200) throws -> FileRecord {
+    private func receive(
+        _ temporary: TemporaryDatabase, dropID: Int64, description: String, size: Int, now: Int64 = 200
+    ) throws -> FileRecord {
         let storage = temporary.storage
         let id = try storage.files.beginUpload(filename: "g.bin", contentType: "t", uploadedBy: "drop:Tax papers", chunkSize: 4, now: 1)
         return try storage.files.completeUpload(fileID: id, description: description, size: Int64(size), sha256: "00", now: now) {

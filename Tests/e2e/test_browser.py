@@ -509,7 +509,7 @@ def test_templates_follow_the_csp_and_the_placeholder_contract():
                           "{{size}}", "{{size_human}}", "{{created_at}}", "{{created_display}}",
                           "{{uploaded_by}}"},
         "pager.html": {"{{cursor}}"},
-        "result.html": {"{{title}}", "{{message}}", "{{kind}}"},
+        "result.html": {"{{title}}", "{{message}}", "{{kind}}", "{{back_href}}", "{{back_text}}"},
     }
     pages = {"login.html", "index.html", "result.html"}
     for name, placeholders in expected.items():

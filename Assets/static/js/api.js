@@ -1,6 +1,7 @@
 /* The server's JSON API as the page uses it:
  *   GET    /files?limit=N[&cursor=C]  -> {"files": [...], "next_cursor": "..." | null}
  *   POST   /upload (multipart: description, inputFile) -> 201 + the JSON record
+ *          (a guest on a drop link's page posts the same form to /d/TOKEN/upload)
  *   DELETE /files/ID -> 204
  * Errors are JSON {"message": "..."}.
  *
@@ -42,11 +43,12 @@ export async function deleteFile(id) {
 }
 
 /**
- * Sends one file through the tutorial's endpoint, POST /upload. XMLHttpRequest rather than
- * fetch: only it reports upload progress. onProgress(loaded, total) is called as the body goes
- * out. Returns {abort, done}; done resolves to {status, body, aborted} (status 0: no answer).
+ * Sends one file through the tutorial's endpoint, POST /upload (or `url`: a drop link's
+ * /d/TOKEN/upload). XMLHttpRequest rather than fetch: only it reports upload progress.
+ * onProgress(loaded, total) is called as the body goes out. Returns {abort, done}; done
+ * resolves to {status, body, aborted} (status 0: no answer).
  */
-export function sendUpload(file, description, onProgress) {
+export function sendUpload(file, description, onProgress, url = '/upload') {
   const xhr = new XMLHttpRequest();
   const release = holdPage();
   const done = new Promise((resolve) => {
@@ -54,7 +56,7 @@ export function sendUpload(file, description, onProgress) {
       release();
       resolve(result);
     };
-    xhr.open('POST', '/upload');
+    xhr.open('POST', url);
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable) onProgress(e.loaded, e.total);
@@ -76,7 +78,7 @@ export function sendUpload(file, description, onProgress) {
 export function parseRecord(text) {
   try {
     const data = JSON.parse(text);
-    return data && typeof data === 'object' && 'id' in data ? data : null;
+    return data && typeof data === 'object' && 'filename' in data ? data : null;
   } catch (_) {
     return null;
   }

@@ -83,7 +83,7 @@ export function setupUploadForm({descriptionMax, onUploaded}) {
     active = sendUpload(file, description, (loaded, total) => {
       progressBar.value = percent(loaded, total);
       progressMeta.textContent = progressText(loaded, total, meter(loaded, total));
-    });
+    }, form.getAttribute('action') || '/upload');
     announce(`Uploading ${file.name}.`);
     const outcome = await active.done;
     active = null;
@@ -98,7 +98,7 @@ export function setupUploadForm({descriptionMax, onUploaded}) {
       showResult('success', message);
       announce(message);
       form.reset();
-      onUploaded(record ? [String(record.id)] : []);
+      onUploaded(record && record.id !== undefined ? [String(record.id)] : []);
       return;
     }
     progressBlock.hidden = true;

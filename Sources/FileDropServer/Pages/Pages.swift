@@ -52,10 +52,14 @@ enum Pages {
         )
     }
 
-    /// What a plain (script-less) form post to /upload answers with.
-    static func result(status: HTTPResponseStatus, title: String, message: String) -> Response {
+    /// What a plain (script-less) form post to /upload answers with; `back` is the page its
+    /// button leads back to (the upload page, or a guest's drop page).
+    static func result(status: HTTPResponseStatus, title: String, message: String, back: String = "/") -> Response {
         let kind = status.code < 400 ? "success" : "error"
-        return .page(status, resultTemplate.render(["title": title, "message": message, "kind": kind]))
+        let backText = back == "/" ? "Back to FileDrop" : "Send more files"
+        return .page(
+            status, resultTemplate.render(["title": title, "message": message, "kind": kind, "back_href": back, "back_text": backText])
+        )
     }
 
     /// `1536` → `1.5 KB` (powers of 1000, as file managers show). The page script formats

@@ -30,6 +30,11 @@ final class ServerContext {
         self.authenticator = authenticator
         // Signs listing cursors, so that only cursors this server issued are accepted.
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
+        let uploads = FormUpload.Environment(
+            eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+        )
+        let shareTokens = LinkTokens(serverKey: key, kind: .share)
+        let dropTokens = LinkTokens(serverKey: key, kind: .drop)
         routes = Routes(
             eventLoop: eventLoop,
             storage: storage,
@@ -39,8 +44,20 @@ final class ServerContext {
                 limiter: .makeBoxSendingValue(LoginRateLimiter(), eventLoop: eventLoop), clock: clock, logger: logger
             ),
             pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL),
-            uploads: FormUpload.Environment(
-                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+            uploads: uploads,
+            shareLinks: ShareLinkRoutes(
+                eventLoop: eventLoop, storage: storage, passwords: passwords, tokens: shareTokens, clock: clock,
+                maxLinkTTL: configuration.maxLinkTTL
+            ),
+            dropLinks: DropLinkRoutes(
+                eventLoop: eventLoop, storage: storage, tokens: dropTokens, clock: clock, maxLinkTTL: configuration.maxLinkTTL
+            ),
+            sharedFiles: SharedFileRoutes(
+                eventLoop: eventLoop, storage: storage, tokens: shareTokens,
+                gate: PassphraseGate(eventLoop: eventLoop, passwords: passwords, serverKey: key, clock: clock), clock: clock
+            ),
+            drops: DropPageRoutes(
+                eventLoop: eventLoop, storage: storage, tokens: dropTokens, clock: clock, uploads: uploads, running: DropUploads()
             )
         )
     }

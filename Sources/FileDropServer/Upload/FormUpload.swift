@@ -4,8 +4,8 @@ import FileDropStorage
 import Logging
 import NIOCore
 
-/// One `POST /upload`, from the first body byte to the durable commit, in one pass: the
-/// multipart front door of the upload pipeline.
+/// One `POST /upload` (or a guest's `POST /d/TOKEN/upload`), from the first body byte to the
+/// durable commit, in one pass: the multipart front door of the upload pipeline.
 ///
 /// The body is parsed as it arrives (`MultipartParser`); each event goes to the
 /// `UploadStateMachine`, and this class carries out the action it returns: open the file,
@@ -14,6 +14,10 @@ import NIOCore
 /// or after the file. At the end the file is committed with a full sync; only then does the
 /// client get its 201. Anything that goes wrong before that leaves an incomplete row, deleted
 /// at once (or at the next start after a crash).
+///
+/// The `UploadOwner` says whose file it is: a signed-in user's, or a guest's through a drop
+/// link, whose budget the file draws on as it streams (`UploadAllowance`) and is charged to in
+/// the commit's own transaction (so a refused charge stores nothing).
 ///
 /// It reaches its connection only through the closures of `StreamedBodyConnection` (pause and resume
 /// reading, answer now), never through the handler itself.
@@ -32,17 +36,23 @@ final class FormUpload: StreamedBody {
     struct AlreadyFailed: Error {}
 
     private let request: Request
-    private let user: String
+    private let owner: UploadOwner
+    private let allowance: UploadAllowance?
     private let environment: Environment
     private let connection: StreamedBodyConnection
     private var parser: MultipartParser
     private var machine: UploadStateMachine
     private var file: (id: EventLoopFuture<Int64>, writer: ChunkWriter)?
     private var failed = false
+    private var released = false
 
-    private init(request: Request, user: String, boundary: String, environment: Environment, connection: StreamedBodyConnection) {
+    private init(
+        request: Request, owner: UploadOwner, allowance: UploadAllowance?, boundary: String, environment: Environment,
+        connection: StreamedBodyConnection
+    ) {
         self.request = request
-        self.user = user
+        self.owner = owner
+        self.allowance = allowance
         self.environment = environment
         self.connection = connection
         self.parser = MultipartParser(boundary: boundary)
@@ -50,8 +60,11 @@ final class FormUpload: StreamedBody {
     }
 
     /// Checks what can be checked from the head alone (media type, boundary, declared size).
+    /// What the owner may still store (a drop link's budget) was checked by the caller, which
+    /// passes the `allowance` the upload then draws on; it is released however the upload ends.
     static func start(
-        _ request: Request, user: String, environment: Environment, connection: StreamedBodyConnection
+        _ request: Request, owner: UploadOwner, allowance: UploadAllowance? = nil, environment: Environment,
+        connection: StreamedBodyConnection
     ) -> StreamedBodyStart {
         let decision = UploadStateMachine.decide(
             contentType: request.headers.first(name: "content-type"), declaredBodyLength: request.declaredBodyLength,
@@ -59,9 +72,15 @@ final class FormUpload: StreamedBody {
         )
         switch decision {
         case .refuse(let status, let message):
-            return .refused(UploadAnswers.error(status, message, request: request))
+            allowance?.release()
+            return .refused(UploadAnswers.error(status, message, request: request, owner: owner))
         case .accept(let boundary):
-            return .accepted(FormUpload(request: request, user: user, boundary: boundary, environment: environment, connection: connection))
+            return .accepted(
+                FormUpload(
+                    request: request, owner: owner, allowance: allowance, boundary: boundary, environment: environment,
+                    connection: connection
+                )
+            )
         }
     }
 
@@ -88,19 +107,22 @@ final class FormUpload: StreamedBody {
         case .openFile(let filename, let contentType):
             openFile(filename: filename, contentType: contentType)
         case .appendToFile(let bytes):
+            if let refusal = allowance?.fileGrew(by: bytes.readableBytes) {
+                return perform(machine.limitPassed(refusal.status, refusal.message))
+            }
             file?.writer.append(bytes)
         case .fail(let status, let message):
             guard !failed else { return }
             abort()
-            connection.answerNow(UploadAnswers.error(status, message, request: request))
+            connection.answerNow(UploadAnswers.error(status, message, request: request, owner: owner))
         }
     }
 
     private func openFile(filename: String, contentType: String) {
-        let (user, now) = (user, environment.clock.unixMilliseconds)
+        let (uploadedBy, now) = (owner.uploadedBy, environment.clock.unixMilliseconds)
         let id = environment.storage.run { storage in
             try storage.files.beginUpload(
-                filename: filename, contentType: contentType, uploadedBy: user, chunkSize: ChunkWriter.chunkSize, now: now
+                filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: ChunkWriter.chunkSize, now: now
             )
         }
         let writer = ChunkWriter(storage: environment.storage, fileID: id, expectedBytes: request.declaredBodyLength.map(Int64.init))
@@ -132,31 +154,44 @@ final class FormUpload: StreamedBody {
             guard case .fail(let status, let message) = action else {
                 return environment.eventLoop.makeFailedFuture(AlreadyFailed())
             }
-            return environment.eventLoop.makeSucceededFuture(UploadAnswers.error(status, message, request: request))
+            return environment.eventLoop.makeSucceededFuture(UploadAnswers.error(status, message, request: request, owner: owner))
         }
-        let (storage, now, request) = (environment.storage, environment.clock.unixMilliseconds, request)
+        let (storage, now, request, owner) = (environment.storage, environment.clock.unixMilliseconds, request, owner)
+        let dropID = owner.dropLink?.id
         return file.writer.flush().assumeIsolated().flatMap { progress in
             file.id.assumeIsolated().flatMap { fileID in
                 storage.run { storage in
                     var digest = progress.digest
                     let sha256 = Crypto.hex(digest.finalize())
-                    return try storage.files.completeUpload(fileID: fileID, description: description, size: size, sha256: sha256, now: now)
+                    // A guest's file is charged to its drop link in the same transaction.
+                    let charge = dropID.map { dropID in
+                        { try storage.dropLinks.receive(fileID: fileID, size: size, dropID: dropID, now: now) }
+                    }
+                    return try storage.files.completeUpload(
+                        fileID: fileID, description: description, size: size, sha256: sha256, now: now, alongside: charge
+                    )
                 }
             }.nonisolated()
         }.map { record in
             self.machine.committed()
-            return UploadAnswers.created(record, request: request)
+            self.releaseAllowance()
+            return UploadAnswers.created(record, request: request, owner: owner)
         }.flatMapErrorThrowing { error in
             self.abort()  // the store deleted the row already on a duplicate; this is for the rest
-            if error as? FileStoreError == .duplicateDescription, case .fail(let status, let message) = self.machine.descriptionTaken() {
-                return UploadAnswers.error(status, message, request: request)
+            let refusal: UploadStateMachine.Action
+            switch error {
+            case FileStoreError.duplicateDescription: refusal = self.machine.descriptionTaken()
+            case let link as LinkRefusal: refusal = self.machine.commitRefused(link.status, link.message)
+            default: throw error
             }
-            throw error
+            guard case .fail(let status, let message) = refusal else { throw error }
+            return UploadAnswers.error(status, message, request: request, owner: owner)
         }.nonisolated()
     }
 
     /// Forgets the upload: stops writing at once and deletes what was written.
     func abort() {
+        releaseAllowance()
         guard !failed else { return }
         failed = true
         guard let file else { return }
@@ -166,6 +201,12 @@ final class FormUpload: StreamedBody {
             storage.run { storage in try storage.files.abortUpload(fileID: fileID) }
                 .whenFailure { logger.error("could not remove an aborted upload: \($0)") }
         }
+    }
+
+    private func releaseAllowance() {
+        guard !released else { return }
+        released = true
+        allowance?.release()
     }
 }
 

@@ -1,5 +1,6 @@
 import FileDropAuth
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 
@@ -20,6 +21,8 @@ final class PipelineHarness {
     let context: ServerContext
     let storage: Storage
     private let folder: String
+    /// The server's wall clock: `now` until a test moves it (`advance`).
+    private let time = NIOLockedValueBox(PipelineHarness.now)
 
     init(configuration: ServerConfiguration = ServerConfiguration()) throws {
         var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
@@ -29,7 +32,8 @@ final class PipelineHarness {
             configuration: configuration, eventLoop: channel.eventLoop,
             storage: InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
             passwords: InlinePasswordHashing(eventLoop: channel.eventLoop), key: Array(repeating: 0x61, count: 32),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: WallClock { Self.now }
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            clock: WallClock { [time] in time.withLockedValue { $0 } }
         )
         try Server.configure(channel, context: context).wait()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
@@ -76,6 +80,11 @@ final class PipelineHarness {
     }
 
     var isOpen: Bool { channel.isActive }
+
+    /// Moves the server's wall clock forward.
+    func advance(seconds: Double) {
+        time.withLockedValue { $0 += seconds }
+    }
 
     /// Ends the test: nothing left unread on either side.
     func finishIsClean() throws -> Bool {
