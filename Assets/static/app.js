@@ -7,10 +7,12 @@
  * from the page's <template> elements (js/templates.js).
  */
 import {$} from './js/dom.js';
+import {setupDropLinks} from './js/drop-links.js';
 import {setupDropZone} from './js/drop-zone.js';
 import {setupFileDelete} from './js/file-delete.js';
 import {createFileList} from './js/file-list.js';
 import {readSettings} from './js/settings.js';
+import {setupSharePanels} from './js/share-panel.js';
 import {setupUploadForm} from './js/upload-form.js';
 import {createUploadQueue} from './js/upload-queue.js';
 
@@ -18,10 +20,19 @@ document.documentElement.classList.add('js');
 
 const settings = readSettings();
 const list = createFileList(settings);
+const dropLinks = setupDropLinks(settings);
 const refreshList = (ids) => {
   if (list) list.refresh(ids);
 };
-if (list) setupFileDelete(list);
+// Guests send files through drop links while the page waits in another tab: coming back to it
+// shows what each drop link has received.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && dropLinks) dropLinks.refresh();
+});
+if (list) {
+  setupFileDelete(list);
+  setupSharePanels(list, settings);
+}
 
 setupUploadForm({descriptionMax: settings.descriptionMax, onUploaded: refreshList});
 

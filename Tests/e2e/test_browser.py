@@ -504,7 +504,9 @@ def test_templates_follow_the_csp_and_the_placeholder_contract():
     expected = {
         "login.html": {"{{error}}", "{{username}}"},
         "index.html": {"{{username}}", "{{page_size}}", "{{description_max}}", "{{{file_rows}}}",
-                       "{{{pager}}}", "{{{file_row_template}}}", "{{{pager_template}}}"},
+                       "{{{pager}}}", "{{{file_row_template}}}", "{{{pager_template}}}",
+                       "{{max_link_ttl}}", "{{{share_panel_template}}}", "{{{share_link_template}}}",
+                       "{{{drop_link_template}}}"},
         "file-row.html": {"{{id}}", "{{description}}", "{{filename}}", "{{content_type}}",
                           "{{size}}", "{{size_human}}", "{{created_at}}", "{{created_display}}",
                           "{{uploaded_by}}"},

@@ -14,7 +14,7 @@ import {holdPage} from './leave-guard.js';
 const ACCEPT_JSON = {Accept: 'application/json'};
 
 /** fetch() on this origin; a network failure becomes HttpError(0), any non-2xx HttpError(status). */
-async function call(path, init = {}) {
+export async function call(path, init = {}) {
   let response;
   try {
     response = await fetch(path, {credentials: 'same-origin', ...init, headers: {...ACCEPT_JSON, ...init.headers}});

@@ -2,6 +2,7 @@
  * (Pages.index writes them), so none of them is also written down here:
  *   data-page-size        files per page of the list (PageRoutes.pageSize)
  *   data-description-max  longest description in Unicode scalars (UploadDescription.maxScalars)
+ *   data-max-link-ttl     longest life of a share or drop link in seconds (--max-link-ttl)
  */
 
 function positiveInteger(element, name) {
@@ -18,5 +19,6 @@ export function readSettings(element = document.body) {
   return Object.freeze({
     pageSize: positiveInteger(element, 'page-size'),
     descriptionMax: positiveInteger(element, 'description-max'),
+    maxLinkTTL: positiveInteger(element, 'max-link-ttl'),
   });
 }

@@ -15,15 +15,18 @@ enum Pages {
     /// adds has the same markup as a row rendered here and the markup lives in one file.
     private static let rowTemplateSource = StaticAssets.template("file-row.html")
     private static let pagerTemplateSource = StaticAssets.template("pager.html")
+    private static let sharePanelTemplateSource = StaticAssets.template("share-panel.html")
+    private static let shareLinkTemplateSource = StaticAssets.template("share-link.html")
+    private static let dropLinkTemplateSource = StaticAssets.template("drop-link.html")
 
     static func login(status: HTTPResponseStatus, error: String, username: String = "") -> Response {
         .page(status, loginTemplate.render(["error": error, "username": username]))
     }
 
-    /// The upload page: the form, the drop zone and one page of the file list. The numbers
-    /// the page script needs (page size, description limit) go into `data-` attributes, so
-    /// they are written down once, here on the server.
-    static func index(user: String, files: [FileRecord], nextCursor: String?, pageSize: Int) -> Response {
+    /// The upload page: the form, the drop zone, one page of the file list and the drop links.
+    /// The numbers the page script needs (page size, description limit, longest link life) go
+    /// into `data-` attributes, so they are written down once, here on the server.
+    static func index(user: String, files: [FileRecord], nextCursor: String?, pageSize: Int, maxLinkTTL: Int64) -> Response {
         let rows = files.map { file in
             rowTemplate.render([
                 "id": String(file.id),
@@ -44,10 +47,14 @@ enum Pages {
                 "username": user,
                 "page_size": String(pageSize),
                 "description_max": String(UploadDescription.maxScalars),
+                "max_link_ttl": String(maxLinkTTL),
                 "file_rows": rows.joined(separator: "\n"),
                 "pager": pager,
                 "file_row_template": rowTemplateSource,
                 "pager_template": pagerTemplateSource,
+                "share_panel_template": sharePanelTemplateSource,
+                "share_link_template": shareLinkTemplateSource,
+                "drop_link_template": dropLinkTemplateSource,
             ])
         )
     }

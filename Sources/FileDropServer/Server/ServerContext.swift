@@ -43,7 +43,9 @@ final class ServerContext {
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
                 limiter: .makeBoxSendingValue(LoginRateLimiter(), eventLoop: eventLoop), clock: clock, logger: logger
             ),
-            pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL),
+            pages: PageRoutes(
+                storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL, maxLinkTTL: configuration.maxLinkTTL
+            ),
             uploads: uploads,
             shareLinks: ShareLinkRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, tokens: shareTokens, clock: clock,
