@@ -52,13 +52,15 @@ extension Pages {
         let filesLeft = link.maxFiles.map { max(0, $0 - link.files) }
         let bytesLeft = link.maxBytes.map { max(0, $0 - link.bytes) }
         let full = filesLeft == 0 || bytesLeft == 0
+        let fresh = link.files == 0
         let filesText: String
         switch filesLeft {
         case nil: filesText = "Any number of files"
-        case 1?: filesText = "1 more file"
-        case let count?: filesText = "\(count) more files"
+        case 1?: filesText = fresh ? "1 file" : "1 more file"
+        case let count?: filesText = fresh ? "Up to \(count) files" : "\(count) more files"
         }
-        let sizeText = bytesLeft.map { "\(humanSize($0)) in all" } ?? "Up to \(humanSize(maxUploadSize)) each"
+        let sizeText =
+            bytesLeft.map { fresh ? "\(humanSize($0)) in all" : "\(humanSize($0)) left" } ?? "Up to \(humanSize(maxUploadSize)) each"
         let uploadArea =
             full
             ? "<div class=\"notice notice-error drop-full\" role=\"status\"><p>"
