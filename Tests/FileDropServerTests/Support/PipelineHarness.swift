@@ -24,13 +24,18 @@ final class PipelineHarness {
     /// The server's wall clock: `now` until a test moves it (`advance`).
     private let time = NIOLockedValueBox(PipelineHarness.now)
 
-    init(configuration: ServerConfiguration = ServerConfiguration()) throws {
+    /// With `deferStorage`, database work waits in `deferred` until a test runs it, as it
+    /// waits for the storage thread in production; otherwise it runs at once.
+    let deferred: DeferredStorageAccess?
+
+    init(configuration: ServerConfiguration = ServerConfiguration(), deferStorage: Bool = false) throws {
         var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         storage = try Storage(path: folder + "/app.db")
+        deferred = deferStorage ? DeferredStorageAccess(storage: storage, eventLoop: channel.eventLoop) : nil
         context = ServerContext(
             configuration: configuration, eventLoop: channel.eventLoop,
-            storage: InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
+            storage: deferred ?? InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
             passwords: InlinePasswordHashing(eventLoop: channel.eventLoop), key: Array(repeating: 0x61, count: 32),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             clock: WallClock { [time] in time.withLockedValue { $0 } }
