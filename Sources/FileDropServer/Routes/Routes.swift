@@ -28,7 +28,7 @@ struct Routes {
         switch exchange.endpoint {
         case .upload?:
             let user = exchange.principal?.user ?? ""
-            return FormUpload.start(exchange.request, owner: .user(user), environment: uploads, connection: connection)
+            return FormUpload.start(exchange.request, uploader: .user(user), environment: uploads, connection: connection)
         case .dropUpload(let token)?:
             return drops.startUpload(token: token, request: exchange.request, connection: connection)
         default:

@@ -4,7 +4,7 @@ import NIOCore
 
 /// The public side of drop links: `GET /d/TOKEN` (the page with the drop zone) and
 /// `POST /d/TOKEN/upload` (a guest's multipart upload: `FormUpload`, every rule of `/upload`,
-/// with the drop link as the owner).
+/// with the drop link as the uploader).
 ///
 /// An upload finds its link before its body is read (unknown or revoked → 404, expired → 410,
 /// no file left → 403, a declared length that cannot fit → 413), then streams like any
@@ -37,12 +37,12 @@ struct DropPageRoutes {
             case .failure(let refusal): return .refused(Self.refusal(refusal, request: request))
             case .success(let found): link = found
             }
-            let owner = UploadOwner.drop(link, token: token)
+            let uploader = Uploader.guest(link, token: token)
             switch running.admit(link, declaredBodyLength: request.declaredBodyLength) {
             case .failure(let refusal):
-                return .refused(UploadAnswers.error(refusal.status, refusal.message, request: request, owner: owner))
+                return .refused(UploadAnswers.error(refusal.status, refusal.message, request: request, uploader: uploader))
             case .success(let allowance):
-                return FormUpload.start(request, owner: owner, allowance: allowance, environment: environment, connection: connection)
+                return FormUpload.start(request, uploader: uploader, allowance: allowance, environment: environment, connection: connection)
             }
         }
         return .pending(decision.nonisolated())

@@ -15,7 +15,7 @@ import NIOCore
 /// client get its 201. Anything that goes wrong before that leaves an incomplete row, deleted
 /// at once (or at the next start after a crash).
 ///
-/// The `UploadOwner` says whose file it is: a signed-in user's, or a guest's through a drop
+/// The `Uploader` says whose file it is: a signed-in user's, or a guest's through a drop
 /// link, whose budget the file draws on as it streams (`UploadAllowance`) and is charged to in
 /// the commit's own transaction (so a refused charge stores nothing).
 ///
@@ -36,7 +36,7 @@ final class FormUpload: StreamedBody {
     struct AlreadyFailed: Error {}
 
     private let request: Request
-    private let owner: UploadOwner
+    private let uploader: Uploader
     private let allowance: UploadAllowance?
     private let environment: Environment
     private let connection: StreamedBodyConnection
@@ -47,11 +47,11 @@ final class FormUpload: StreamedBody {
     private var released = false
 
     private init(
-        request: Request, owner: UploadOwner, allowance: UploadAllowance?, boundary: String, environment: Environment,
+        request: Request, uploader: Uploader, allowance: UploadAllowance?, boundary: String, environment: Environment,
         connection: StreamedBodyConnection
     ) {
         self.request = request
-        self.owner = owner
+        self.uploader = uploader
         self.allowance = allowance
         self.environment = environment
         self.connection = connection
@@ -60,10 +60,10 @@ final class FormUpload: StreamedBody {
     }
 
     /// Checks what can be checked from the head alone (media type, boundary, declared size).
-    /// What the owner may still store (a drop link's budget) was checked by the caller, which
+    /// What the uploader may still store (a drop link's budget) was checked by the caller, which
     /// passes the `allowance` the upload then draws on; it is released however the upload ends.
     static func start(
-        _ request: Request, owner: UploadOwner, allowance: UploadAllowance? = nil, environment: Environment,
+        _ request: Request, uploader: Uploader, allowance: UploadAllowance? = nil, environment: Environment,
         connection: StreamedBodyConnection
     ) -> StreamedBodyStart {
         let decision = UploadStateMachine.decide(
@@ -73,11 +73,11 @@ final class FormUpload: StreamedBody {
         switch decision {
         case .refuse(let status, let message):
             allowance?.release()
-            return .refused(UploadAnswers.error(status, message, request: request, owner: owner))
+            return .refused(UploadAnswers.error(status, message, request: request, uploader: uploader))
         case .accept(let boundary):
             return .accepted(
                 FormUpload(
-                    request: request, owner: owner, allowance: allowance, boundary: boundary, environment: environment,
+                    request: request, uploader: uploader, allowance: allowance, boundary: boundary, environment: environment,
                     connection: connection
                 )
             )
@@ -114,12 +114,12 @@ final class FormUpload: StreamedBody {
         case .fail(let status, let message):
             guard !failed else { return }
             abort()
-            connection.answerNow(UploadAnswers.error(status, message, request: request, owner: owner))
+            connection.answerNow(UploadAnswers.error(status, message, request: request, uploader: uploader))
         }
     }
 
     private func openFile(filename: String, contentType: String) {
-        let (uploadedBy, now) = (owner.uploadedBy, environment.clock.unixMilliseconds)
+        let (uploadedBy, now) = (uploader.uploadedBy, environment.clock.unixMilliseconds)
         let id = environment.storage.run { storage in
             try storage.files.beginUpload(
                 filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: ChunkWriter.chunkSize, now: now
@@ -154,10 +154,10 @@ final class FormUpload: StreamedBody {
             guard case .fail(let status, let message) = action else {
                 return environment.eventLoop.makeFailedFuture(AlreadyFailed())
             }
-            return environment.eventLoop.makeSucceededFuture(UploadAnswers.error(status, message, request: request, owner: owner))
+            return environment.eventLoop.makeSucceededFuture(UploadAnswers.error(status, message, request: request, uploader: uploader))
         }
-        let (storage, now, request, owner) = (environment.storage, environment.clock.unixMilliseconds, request, owner)
-        let dropID = owner.dropLink?.id
+        let (storage, now, request, uploader) = (environment.storage, environment.clock.unixMilliseconds, request, uploader)
+        let dropID = uploader.dropLink?.id
         return file.writer.flush().assumeIsolated().flatMap { progress in
             file.id.assumeIsolated().flatMap { fileID in
                 storage.run { storage in
@@ -175,7 +175,7 @@ final class FormUpload: StreamedBody {
         }.map { record in
             self.machine.committed()
             self.releaseAllowance()
-            return UploadAnswers.created(record, request: request, owner: owner)
+            return UploadAnswers.created(record, request: request, uploader: uploader)
         }.flatMapErrorThrowing { error in
             self.abort()  // the store deleted the row already on a duplicate; this is for the rest
             let refusal: UploadStateMachine.Action
@@ -185,7 +185,7 @@ final class FormUpload: StreamedBody {
             default: throw error
             }
             guard case .fail(let status, let message) = refusal else { throw error }
-            return UploadAnswers.error(status, message, request: request, owner: owner)
+            return UploadAnswers.error(status, message, request: request, uploader: uploader)
         }.nonisolated()
     }
 

@@ -9,14 +9,14 @@ import NIOHTTP1
 /// fields that describe the store rather than the file it sent (`GuestFileJSON`), and its
 /// pages lead back to the drop page.
 enum UploadAnswers {
-    static func created(_ record: FileRecord, request: Request, owner: UploadOwner) -> Response {
-        let isGuest = owner.dropLink != nil
+    static func created(_ record: FileRecord, request: Request, uploader: Uploader) -> Response {
+        let isGuest = uploader.dropLink != nil
         var response: Response
         if request.accept.prefersJSON {
             response = .json(.created, isGuest ? GuestFileJSON.record(record) : FileJSON.record(record))
         } else if request.accept.prefersHTML {
             response = Pages.result(
-                status: .created, title: "Uploaded", message: "file \(record.filename) uploaded successfully", back: owner.homePath
+                status: .created, title: "Uploaded", message: "file \(record.filename) uploaded successfully", back: uploader.homePath
             )
         } else {
             response = .text(.created, "file \(record.filename) uploaded successfully")
@@ -27,9 +27,9 @@ enum UploadAnswers {
         return response
     }
 
-    static func error(_ status: HTTPResponseStatus, _ message: String, request: Request, owner: UploadOwner) -> Response {
+    static func error(_ status: HTTPResponseStatus, _ message: String, request: Request, uploader: Uploader) -> Response {
         if request.accept.prefersHTML && !request.accept.prefersJSON {
-            return Pages.result(status: status, title: "Upload failed", message: message, back: owner.homePath)
+            return Pages.result(status: status, title: "Upload failed", message: message, back: uploader.homePath)
         }
         return .message(status, message)
     }

@@ -2,23 +2,23 @@ import FileDropStorage
 import NIOHTTP1
 
 /// Whose upload this is: a signed-in user, or a guest sending through a drop link. The
-/// upload pipeline is the same for both; the owner decides the stored file's `uploaded_by`,
+/// upload pipeline is the same for both; the uploader decides the stored file's `uploaded_by`,
 /// whether a drop link is charged at the commit, and where an answer page leads back to.
-enum UploadOwner: Sendable, Equatable {
+enum Uploader: Sendable, Equatable {
     case user(String)
     /// A guest, through this drop link, reached with this token.
-    case drop(DropLinkRecord, token: String)
+    case guest(DropLinkRecord, token: String)
 
     /// The stored file's `uploaded_by`: the user's name, or `drop:LABEL`.
     var uploadedBy: String {
         switch self {
         case .user(let name): name
-        case .drop(let link, _): link.uploaderName
+        case .guest(let link, _): link.uploaderName
         }
     }
 
     var dropLink: DropLinkRecord? {
-        if case .drop(let link, _) = self { return link }
+        if case .guest(let link, _) = self { return link }
         return nil
     }
 
@@ -26,7 +26,7 @@ enum UploadOwner: Sendable, Equatable {
     var homePath: String {
         switch self {
         case .user: "/"
-        case .drop(_, let token): "/d/" + token
+        case .guest(_, let token): "/d/" + token
         }
     }
 }
