@@ -72,6 +72,10 @@ import Testing
         let sharing = try SharingHarness(storeFile: false)
         let url = try #require(try sharing.make("/drops", json: "{\"label\": \"one\", \"max_files\": 1}").string("url"))
         #expect(try upload(sharing, url, description: "first", bytes: [1]).hasPrefix("HTTP/1.1 201 "))
+        // The page says so instead of offering a form that would be refused.
+        let page = try sharing.guest("GET", url)
+        #expect(page.hasPrefix("HTTP/1.1 200 ") && page.contains("received all the files it accepts"))
+        #expect(!page.contains("name=\"inputFile\""))
         let refused = try sharing.harness.exchange(
             "POST \(url)/upload HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 500\r\n"
                 + "Content-Type: multipart/form-data; boundary=\(FormBody.boundary)\r\n\r\n"
