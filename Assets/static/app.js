@@ -10,6 +10,8 @@ import {$} from './js/dom.js';
 import {setupDropLinks} from './js/drop-links.js';
 import {setupDropZone} from './js/drop-zone.js';
 import {setupFileDelete} from './js/file-delete.js';
+import {setupFileEdit} from './js/file-edit.js';
+import {setupSearch} from './js/file-search.js';
 import {createFileList} from './js/file-list.js';
 import {readSettings} from './js/settings.js';
 import {setupSharePanels} from './js/share-panel.js';
@@ -19,7 +21,8 @@ import {createUploadQueue} from './js/upload-queue.js';
 document.documentElement.classList.add('js');
 
 const settings = readSettings();
-const list = createFileList(settings);
+const searchInput = $('#search-input');
+const list = createFileList({...settings, q: searchInput ? searchInput.value.trim() : ''});
 const dropLinks = setupDropLinks(settings);
 const refreshList = (ids) => {
   if (list) list.refresh(ids);
@@ -31,6 +34,8 @@ document.addEventListener('visibilitychange', () => {
 });
 if (list) {
   setupFileDelete(list);
+  setupFileEdit(list, settings);
+  setupSearch(list);
   setupSharePanels(list, settings);
 }
 

@@ -1,5 +1,6 @@
 /// Drop links: made by a user, found by the SHA-256 of their token, charged for every file
-/// they receive, revoked by id. Revoking keeps the files received.
+/// they receive, revoked by id. Revoking keeps the files received, and the link's row (marked
+/// revoked, never found again), so that those files still count against its creator's quota.
 public final class DropLinkStore {
     private let database: Database
 
@@ -35,7 +36,7 @@ public final class DropLinkStore {
 
     /// Every drop link, newest first (all users share one space).
     public func all() throws -> [DropLinkRecord] {
-        let query = try database.statement("SELECT \(Self.columns) FROM drop_links ORDER BY id DESC")
+        let query = try database.statement("SELECT \(Self.columns) FROM drop_links WHERE revoked_at IS NULL ORDER BY id DESC")
         defer { query.reset() }
         var links: [DropLinkRecord] = []
         while try query.step() {
@@ -45,7 +46,7 @@ public final class DropLinkStore {
     }
 
     public func link(id: Int64) throws -> DropLinkRecord? {
-        let query = try database.statement("SELECT \(Self.columns) FROM drop_links WHERE id = ?")
+        let query = try database.statement("SELECT \(Self.columns) FROM drop_links WHERE id = ? AND revoked_at IS NULL")
         defer { query.reset() }
         try query.bind(id, at: 1)
         return try query.step() ? Self.record(from: query) : nil
@@ -53,7 +54,7 @@ public final class DropLinkStore {
 
     /// The link whose token has this SHA-256; nil when unknown or revoked.
     public func link(tokenHash: [UInt8]) throws -> DropLinkRecord? {
-        let query = try database.statement("SELECT \(Self.columns) FROM drop_links WHERE token_hash = ?")
+        let query = try database.statement("SELECT \(Self.columns) FROM drop_links WHERE token_hash = ? AND revoked_at IS NULL")
         defer { query.reset() }
         try query.bind(tokenHash, at: 1)
         return try query.step() ? Self.record(from: query) : nil
@@ -79,11 +80,13 @@ public final class DropLinkStore {
         try mark.run()
     }
 
-    /// Revokes link `id`; false when there was no such link. The files it received stay.
-    public func revoke(id: Int64) throws -> Bool {
-        let delete = try database.statement("DELETE FROM drop_links WHERE id = ?")
-        try delete.bind(id, at: 1)
-        try delete.run()
+    /// Revokes link `id` at `now`; false when there was no such link (or it was revoked
+    /// already). The files it received stay.
+    public func revoke(id: Int64, now: Int64) throws -> Bool {
+        let revoke = try database.statement("UPDATE drop_links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+        try revoke.bind(now, at: 1)
+        try revoke.bind(id, at: 2)
+        try revoke.run()
         return database.changes == 1
     }
 

@@ -40,13 +40,50 @@ enum Migrations {
             PRIMARY KEY (file_id, seq)
         );
         """,
-        // 2: links for people without an account (SPEC "Sharing"). Share links give one file's
+        // 2: what a file record says of its share and drop links: how many link downloads
+        // were answered, and the drop link that received the file (NULL for none).
+        """
+        ALTER TABLE files ADD COLUMN downloads INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE files ADD COLUMN drop_id INTEGER;
+        """,
+        // 3: file lifetimes, per-user quotas, and search over descriptions and file names.
+        """
+        -- Unix milliseconds (whole seconds); NULL: the file never expires.
+        ALTER TABLE files ADD COLUMN expires_at INTEGER;
+        CREATE INDEX files_expiry ON files (expires_at) WHERE complete = 1 AND expires_at IS NOT NULL;
+        -- Bytes a quota sums per user: a covering index, so the sum reads no table rows.
+        CREATE INDEX files_usage ON files (uploaded_by, size);
+        -- Bytes the user's stored files may take; NULL: no quota of its own.
+        ALTER TABLE users ADD COLUMN quota INTEGER;
+        -- Words of descriptions and file names: split at anything that is not a letter or a
+        -- digit, case-folded, Latin diacritics removed ("Über" is indexed as "uber"). An
+        -- external-content table: the text stays in `files`; the triggers keep the index in
+        -- step with every insert, change and delete, whoever makes it. Prefix indexes for
+        -- one- and two-character words keep short prefix searches from scanning every term.
+        CREATE VIRTUAL TABLE files_search USING fts5(
+            description, filename,
+            content = 'files', content_rowid = 'id',
+            tokenize = "unicode61 remove_diacritics 2", prefix = '1 2'
+        );
+        CREATE TRIGGER files_search_insert AFTER INSERT ON files BEGIN
+            INSERT INTO files_search (rowid, description, filename) VALUES (new.id, new.description, new.filename);
+        END;
+        CREATE TRIGGER files_search_delete AFTER DELETE ON files BEGIN
+            INSERT INTO files_search (files_search, rowid, description, filename)
+            VALUES ('delete', old.id, old.description, old.filename);
+        END;
+        CREATE TRIGGER files_search_update AFTER UPDATE OF description, filename ON files BEGIN
+            INSERT INTO files_search (files_search, rowid, description, filename)
+            VALUES ('delete', old.id, old.description, old.filename);
+            INSERT INTO files_search (rowid, description, filename) VALUES (new.id, new.description, new.filename);
+        END;
+        INSERT INTO files_search (files_search) VALUES ('rebuild');
+        """,
+        // 4: links for people without an account (SPEC "Sharing"). Share links give one file's
         // bytes; drop links take uploads. A link is found by the SHA-256 of its token; the token
         // itself is not stored but derived again from `seed` and the server key (see
-        // `LinkToken`), so a copy of the database alone opens no link. Link times are Unix
-        // milliseconds. `files.downloads` counts downloads through share links; `files.drop_id`
-        // names the drop link a file came through (kept when the link is revoked; AUTOINCREMENT
-        // never gives a revoked link's id to another).
+        // `LinkTokens`), so a copy of the database alone opens no link. Link times are Unix
+        // milliseconds. (`files.downloads` and `files.drop_id` came with migration 2.)
         """
         CREATE TABLE share_links (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -75,10 +112,11 @@ enum Migrations {
             files INTEGER NOT NULL DEFAULT 0,
             bytes INTEGER NOT NULL DEFAULT 0,
             created_by TEXT NOT NULL,
-            created_at INTEGER NOT NULL
+            created_at INTEGER NOT NULL,
+            -- Unix milliseconds; NULL while the link works. A revoked link's row stays: its
+            -- files still count against its creator's quota.
+            revoked_at INTEGER
         );
-        ALTER TABLE files ADD COLUMN downloads INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE files ADD COLUMN drop_id INTEGER;
         """,
     ]
 

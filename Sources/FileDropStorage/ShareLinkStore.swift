@@ -10,7 +10,7 @@ public final class ShareLinkStore {
     private static let columns =
         "id, file_id, seed, expires_at, max_downloads, downloads, passphrase_hash, created_by, created_at"
 
-    /// A new link for the stored file `fileID`; nil when there is no such file.
+    /// A new link for the stored file `fileID`; nil when there is no such file (or it expired).
     public func create(
         fileID: Int64, tokenHash: [UInt8], seed: [UInt8], expiresAt: Int64, maxDownloads: Int64?, passphraseHash: String?,
         createdBy: String, now: Int64
@@ -18,7 +18,7 @@ public final class ShareLinkStore {
         let insert = try database.statement(
             """
             INSERT INTO share_links (file_id, token_hash, seed, expires_at, max_downloads, passphrase_hash, created_by, created_at)
-            SELECT id, ?, ?, ?, ?, ?, ?, ? FROM files WHERE id = ? AND complete = 1
+            SELECT id, ?, ?, ?, ?, ?, ?, ? FROM files WHERE id = ? AND complete = 1 AND (expires_at IS NULL OR expires_at > ?)
             """
         )
         try insert.bind(tokenHash, at: 1)
@@ -29,17 +29,16 @@ public final class ShareLinkStore {
         try insert.bind(createdBy, at: 6)
         try insert.bind(now, at: 7)
         try insert.bind(fileID, at: 8)
+        try insert.bind(now, at: 9)
         try insert.run()
         guard database.changes == 1 else { return nil }
         return try link(id: database.lastInsertRowID)
     }
 
-    /// The links of the stored file `fileID`, newest first; nil when there is no such file.
-    public func links(fileID: Int64) throws -> [ShareLinkRecord]? {
-        let exists = try database.statement("SELECT 1 FROM files WHERE id = ? AND complete = 1")
-        defer { exists.reset() }
-        try exists.bind(fileID, at: 1)
-        guard try exists.step() else { return nil }
+    /// The links of the stored file `fileID`, newest first; nil when there is no such file
+    /// (or it expired at `now`).
+    public func links(fileID: Int64, now: Int64) throws -> [ShareLinkRecord]? {
+        guard try fileRecord(id: fileID, now: now) != nil else { return nil }
         let query = try database.statement("SELECT \(Self.columns) FROM share_links WHERE file_id = ? ORDER BY id DESC")
         defer { query.reset() }
         try query.bind(fileID, at: 1)
@@ -58,14 +57,15 @@ public final class ShareLinkStore {
     }
 
     /// The link whose token has this SHA-256, with its stored file; nil when unknown, revoked,
-    /// or the file is gone. (The index lookup compares hashes, whose bytes a guesser cannot steer.)
-    public func link(tokenHash: [UInt8]) throws -> (link: ShareLinkRecord, file: FileRecord)? {
+    /// or the file is gone (deleted, or expired at `now`). (The index lookup compares hashes,
+    /// whose bytes a guesser cannot steer.)
+    public func link(tokenHash: [UInt8], now: Int64) throws -> (link: ShareLinkRecord, file: FileRecord)? {
         let query = try database.statement("SELECT \(Self.columns) FROM share_links WHERE token_hash = ?")
         defer { query.reset() }
         try query.bind(tokenHash, at: 1)
         guard try query.step() else { return nil }
         let link = Self.record(from: query)
-        return try fileRecord(id: link.fileID).map { (link, $0) }
+        return try fileRecord(id: link.fileID, now: now).map { (link, $0) }
     }
 
     /// Counts one download of link `id`, atomically: refused once the link is spent, so that
@@ -76,7 +76,7 @@ public final class ShareLinkStore {
     public func countDownload(linkID: Int64, now: Int64) throws -> Result<(link: ShareLinkRecord, file: FileRecord), LinkRefusal> {
         guard let before = try link(id: linkID) else { return .failure(.gone) }
         return try database.transaction(durable: before.maxDownloads != nil) {
-            guard let link = try link(id: linkID), let file = try fileRecord(id: link.fileID) else { return .failure(.gone) }
+            guard let link = try link(id: linkID), let file = try fileRecord(id: link.fileID, now: now) else { return .failure(.gone) }
             if now >= link.expiresAt { return .failure(.expired) }
             if link.isSpent(now: now) { return .failure(.usedUp) }
             let counted = try database.statement("UPDATE share_links SET downloads = downloads + 1 WHERE id = ?")
@@ -97,10 +97,15 @@ public final class ShareLinkStore {
         return database.changes == 1
     }
 
-    private func fileRecord(id: Int64) throws -> FileRecord? {
-        let query = try database.statement("SELECT \(FileStore.columns) FROM files WHERE id = ? AND complete = 1")
+    /// A stored file that has not expired at `now`: an expired file's links are 404, as its
+    /// record and content are.
+    private func fileRecord(id: Int64, now: Int64) throws -> FileRecord? {
+        let query = try database.statement(
+            "SELECT \(FileStore.columns) FROM files WHERE id = ? AND complete = 1 AND (expires_at IS NULL OR expires_at > ?)"
+        )
         defer { query.reset() }
         try query.bind(id, at: 1)
+        try query.bind(now, at: 2)
         return try query.step() ? FileStore.record(from: query) : nil
     }
 

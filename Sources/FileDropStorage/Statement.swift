@@ -39,7 +39,7 @@ public final class Statement {
         try bind(Int64(value), at: index)
     }
 
-    /// Binds NULL for nil.
+    /// Binds an integer, or NULL for nil.
     public func bind(_ value: Int64?, at index: Int32) throws(DatabaseError) {
         guard let value else { return try check(sqlite3_bind_null(handle, index)) }
         try bind(value, at: index)
@@ -111,7 +111,7 @@ public final class Statement {
         sqlite3_column_int64(handle, column)
     }
 
-    /// nil for SQL NULL.
+    /// An integer column that may be NULL.
     public func optionalInt64(at column: Int32) -> Int64? {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
     }

@@ -68,7 +68,7 @@ import Testing
         // Sent to another link by hand, it opens nothing there.
         #expect(try sharing.guest("GET", other + "/content", headers: ["Cookie: \(cookie)"]).hasPrefix("HTTP/1.1 401 "))
         // It stops working after an hour, whatever the browser keeps.
-        sharing.harness.advance(seconds: 3600)
+        sharing.advance(seconds: 3600)
         #expect(try sharing.guest("GET", url + "/content", headers: ["Cookie: \(cookie)"]).hasPrefix("HTTP/1.1 401 "))
     }
 
@@ -91,7 +91,7 @@ import Testing
         // Failed logins are counted apart: the same address may still sign in.
         let login = try sharing.guest("GET", "/login", headers: [Self.loginHeader])
         #expect(login.hasPrefix("HTTP/1.1 200 "))
-        sharing.harness.advance(seconds: 60)
+        sharing.advance(seconds: 60)
         #expect(try sharing.guest("GET", url + "/content", headers: [basic("pw")]).hasPrefix("HTTP/1.1 200 "))
     }
 

@@ -26,16 +26,16 @@ import Testing
         let file = try storedFile(temporary)
         let link = try #require(try shareLink(temporary, fileID: file.id, maxDownloads: 2))
         #expect(link.fileID == file.id && link.seed == [9, 9] && link.maxDownloads == 2 && link.downloads == 0)
-        let found = try #require(try temporary.storage.shareLinks.link(tokenHash: Array(repeating: 1, count: 32)))
+        let found = try #require(try temporary.storage.shareLinks.link(tokenHash: Array(repeating: 1, count: 32), now: 200))
         #expect(found.link == link)
         #expect(found.file == file)
-        #expect(try temporary.storage.shareLinks.link(tokenHash: Array(repeating: 2, count: 32)) == nil)
+        #expect(try temporary.storage.shareLinks.link(tokenHash: Array(repeating: 2, count: 32), now: 200) == nil)
     }
 
     @Test func noLinkForAFileThatIsNotStored() throws {
         let temporary = try TemporaryDatabase()
         #expect(try shareLink(temporary, fileID: 42) == nil)
-        #expect(try temporary.storage.shareLinks.links(fileID: 42) == nil)
+        #expect(try temporary.storage.shareLinks.links(fileID: 42, now: 200) == nil)
     }
 
     @Test func downloadsAreCountedUpToTheLimitOnTheLinkAndTheFile() throws {
@@ -47,7 +47,7 @@ import Testing
         #expect(try links.countDownload(linkID: link.id, now: 200).map { $0.link.downloads } == .success(1))
         #expect(try links.countDownload(linkID: link.id, now: 200).map { _ in 0 } == .failure(.usedUp))
         #expect(try links.link(id: link.id)?.downloads == 2)
-        #expect(try temporary.storage.files.record(id: file.id)?.downloads == 2)
+        #expect(try temporary.storage.files.record(id: file.id, now: 200)?.downloads == 2)
     }
 
     @Test func anExpiredLinkCountsNothing() throws {
@@ -55,7 +55,7 @@ import Testing
         let file = try storedFile(temporary)
         let link = try #require(try shareLink(temporary, fileID: file.id, expiresAt: 500))
         #expect(try temporary.storage.shareLinks.countDownload(linkID: link.id, now: 500).map { _ in 0 } == .failure(.expired))
-        #expect(try temporary.storage.files.record(id: file.id)?.downloads == 0)
+        #expect(try temporary.storage.files.record(id: file.id, now: 200)?.downloads == 0)
     }
 
     @Test func deletingTheFileTakesItsLinks() throws {
@@ -63,11 +63,16 @@ import Testing
         let file = try storedFile(temporary)
         let link = try #require(try shareLink(temporary, fileID: file.id))
         _ = try shareLink(temporary, fileID: file.id, hash: 3)
-        #expect(try temporary.storage.shareLinks.links(fileID: file.id)?.count == 2)
-        #expect(try temporary.storage.files.delete(id: file.id))
+        #expect(try temporary.storage.shareLinks.links(fileID: file.id, now: 200)?.count == 2)
+        #expect(try temporary.storage.files.delete(id: file.id, now: 200) != nil)
+        // At once, no link of the file opens anything...
+        #expect(try temporary.storage.shareLinks.link(tokenHash: Array(repeating: 1, count: 32), now: 200) == nil)
+        #expect(try temporary.storage.shareLinks.links(fileID: file.id, now: 200) == nil)
+        #expect(try temporary.storage.shareLinks.countDownload(linkID: link.id, now: 200).map { _ in 0 } == .failure(.gone))
+        // ... and once the file's row is purged in the background, its links go with it.
+        _ = try temporary.reclaimAll()
         #expect(try temporary.storage.shareLinks.link(id: link.id) == nil)
         #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM share_links") == 0)
-        #expect(try temporary.storage.shareLinks.countDownload(linkID: link.id, now: 200).map { _ in 0 } == .failure(.gone))
     }
 
     @Test func revokingALinkLeavesTheOthers() throws {
@@ -77,7 +82,7 @@ import Testing
         let second = try #require(try shareLink(temporary, fileID: file.id, hash: 3))
         #expect(try temporary.storage.shareLinks.revoke(id: first.id))
         #expect(try !temporary.storage.shareLinks.revoke(id: first.id))
-        #expect(try temporary.storage.shareLinks.links(fileID: file.id) == [second])
+        #expect(try temporary.storage.shareLinks.links(fileID: file.id, now: 200) == [second])
     }
 
     // MARK: Drop links
@@ -119,8 +124,8 @@ import Testing
         #expect(throws: LinkRefusal.noBytesLeft) { try receive(temporary, dropID: drop.id, description: "two", size: 5) }
         _ = try receive(temporary, dropID: drop.id, description: "exactly full", size: 4)
         #expect(throws: LinkRefusal.noFilesLeft) { try receive(temporary, dropID: drop.id, description: "three", size: 0) }
-        // The refused uploads were left incomplete (for the caller to abort), never listed.
-        #expect(try temporary.storage.files.list(limit: 10).map(\.description) == ["exactly full", "one"])
+        // The refused uploads were aborted with their transaction, never listed.
+        #expect(try temporary.storage.files.list(limit: 10, now: 200).map(\.description) == ["exactly full", "one"])
         #expect(try temporary.storage.dropLinks.link(id: drop.id).map { [$0.files, $0.bytes] } == [2, 10])
     }
 
@@ -128,12 +133,12 @@ import Testing
         let temporary = try TemporaryDatabase()
         let drop = try dropLink(temporary, maxFiles: 1)
         let file = try receive(temporary, dropID: drop.id, description: "one", size: 1)
-        #expect(try temporary.storage.files.delete(id: file.id))
+        #expect(try temporary.storage.files.delete(id: file.id, now: 200) != nil)
         #expect(throws: LinkRefusal.noFilesLeft) { try receive(temporary, dropID: drop.id, description: "two", size: 1) }
         let other = try dropLink(temporary, hash: 6)
         let kept = try receive(temporary, dropID: other.id, description: "kept", size: 1)
-        #expect(try temporary.storage.dropLinks.revoke(id: other.id))
-        #expect(try temporary.storage.files.record(id: kept.id)?.dropID == other.id)
+        #expect(try temporary.storage.dropLinks.revoke(id: other.id, now: 300))
+        #expect(try temporary.storage.files.record(id: kept.id, now: 200)?.dropID == other.id)
         #expect(throws: LinkRefusal.gone) { try receive(temporary, dropID: other.id, description: "late", size: 1) }
         #expect(try temporary.storage.dropLinks.all().map(\.id) == [drop.id])
     }
@@ -142,5 +147,20 @@ import Testing
         let temporary = try TemporaryDatabase()
         let drop = try dropLink(temporary)
         #expect(throws: LinkRefusal.expired) { try receive(temporary, dropID: drop.id, description: "late", size: 1, now: 10_000) }
+    }
+
+    /// Quotas sum stored bytes per owner: a guest's file counts for the drop link's creator,
+    /// also once the link is revoked.
+    @Test func aGuestsFileCountsForTheLinksCreator() throws {
+        let temporary = try TemporaryDatabase()
+        _ = try storedFile(temporary, size: 3)
+        let drop = try temporary.storage.dropLinks.create(
+            tokenHash: Array(repeating: 9, count: 32), seed: [1], label: "Tax papers", expiresAt: 10_000, maxFiles: nil,
+            maxBytes: nil, createdBy: "bob", now: 100
+        )
+        _ = try receive(temporary, dropID: drop.id, description: "guest", size: 5)
+        #expect(try temporary.storage.files.bytesByUploader() == ["ann": 3, "bob": 5])
+        #expect(try temporary.storage.dropLinks.revoke(id: drop.id, now: 300))
+        #expect(try temporary.storage.files.bytesByUploader() == ["ann": 3, "bob": 5])
     }
 }

@@ -526,3 +526,37 @@ def test_the_access_log_never_shows_a_links_token(srv, sauth):
     assert "/s/REDACTED/content" in log and "/d/REDACTED/upload" in log
     for url in (share["url"], drop["url"]):
         assert url.split("/")[2] not in log
+
+
+# MARK: With file lifetimes and quotas
+
+
+def test_an_expired_file_takes_its_links_with_it(srv, sauth):
+    r = requests.post(srv.url + "/upload", files={"inputFile": ("brief.txt", b"short-lived")},
+                      data={"description": unique("brief"), "expires_in": "2"},
+                      headers={**sauth, "Accept": "application/json"}, timeout=30)
+    assert r.status_code == 201, r.text
+    f = r.json()
+    link = make_link(srv, sauth, f["id"])
+    assert requests.get(srv.url + link["url"] + "/content", timeout=30).status_code == 200
+    time.sleep(max(0, epoch(f["expires_at"]) - time.time()) + 1.1)
+    assert requests.get(srv.url + link["url"] + "/content", timeout=30).status_code == 404
+    assert requests.get(srv.url + link["url"], timeout=30).status_code == 404
+    assert requests.get(f"{srv.url}/files/{f['id']}/links", headers=sauth, timeout=30).status_code == 404
+
+
+def test_a_guests_file_counts_against_the_drop_creators_quota(server, auth):
+    drop = make_drop(server, auth)
+    result = server.run_cli("user", "quota", "admin", "100000")
+    assert result.returncode == 0, result.stderr
+    time.sleep(1.5)  # a running server takes a quota set from the CLI within a second
+    listed, state = list_all(server, auth), settled_state(server)
+    r = guest_upload(server, drop["url"], b"q" * 150_000)
+    assert r.status_code == 507, r.text
+    assert_nothing_left(server, auth, listed, state)
+    assert guest_upload(server, drop["url"], b"q" * 60_000).status_code == 201
+    # The guest's file is counted in the creator's use: 40 KB are left, not 100.
+    assert guest_upload(server, drop["url"], b"q" * 50_000).status_code == 507
+    assert upload_json(server, auth, b"u" * 30_000)["uploaded_by"] == "admin"
+    page = requests.get(server.url + "/", headers=auth, timeout=30).text
+    assert "90 KB" in page

@@ -22,6 +22,7 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome, 
   const list = form.querySelector('#pending-list');
   const uploadButton = form.querySelector('#upload-all');
   const clearButton = form.querySelector('#clear-pending');
+  const expirySelect = form.querySelector('select[name="expires_in"]');
   const items = [];
   let batchRunning = false;
 
@@ -82,7 +83,7 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome, 
     const meter = makeMeter();
     item.upload = sendUpload(item.file, item.description, (loaded, total) => {
       item.setProgress(percent(loaded, total), progressText(loaded, total, meter(loaded, total)));
-    }, uploadUrl);
+    }, expirySelect ? expirySelect.value : '', uploadUrl);
     const outcome = await item.upload.done;
     item.upload = null;
     if (outcome.status === 201 || outcome.status === 200) {

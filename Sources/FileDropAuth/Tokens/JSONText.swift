@@ -22,8 +22,9 @@ public enum JSONText {
         return output + "\""
     }
 
-    /// `bytes` parsed strictly (see `JSONParser`) as one JSON value; nil when it is not one.
-    public static func value(_ bytes: [UInt8]) -> JSONValue? {
+    /// One JSON value, parsed strictly (see `JSONParser`: duplicate member names, trailing
+    /// commas, invalid UTF-8 and the like are refused); nil when `bytes` is not one.
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
         try? JSONParser.parse(bytes)
     }
 

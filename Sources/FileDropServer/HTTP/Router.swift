@@ -5,6 +5,8 @@ import NIOHTTP1
 enum Endpoint: Equatable, Sendable {
     // Public.
     case health
+    /// Signed-in users, or the metrics token (`MetricsAccess`).
+    case metrics
     case loginWithBasic
     case loginWithForm
     case staticAsset(String)
@@ -22,6 +24,7 @@ enum Endpoint: Equatable, Sendable {
     case listFiles
     case fileRecord(Int64)
     case fileContent(Int64)
+    case editFile(Int64)
     case deleteFile(Int64)
     case createShareLink(fileID: Int64)
     case listShareLinks(fileID: Int64)
@@ -34,7 +37,7 @@ enum Endpoint: Equatable, Sendable {
         switch self {
         case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon: false
         case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload: false
-        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .deleteFile: true
+        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .editFile, .deleteFile, .metrics: true
         case .createShareLink, .listShareLinks, .revokeShareLink, .createDropLink, .listDropLinks, .revokeDropLink: true
         }
     }
@@ -45,6 +48,38 @@ enum Endpoint: Equatable, Sendable {
         switch self {
         case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload: true
         default: false
+        }
+    }
+
+    /// The route's name in metrics: a fixed word per endpoint, never the raw path (which
+    /// would make a new series of every file id a client asks for, or show a link's token).
+    var metricName: String {
+        switch self {
+        case .health: "healthz"
+        case .metrics: "metrics"
+        case .loginWithBasic: "login"
+        case .loginWithForm: "login_form"
+        case .staticAsset: "static"
+        case .favicon: "favicon"
+        case .logout: "logout"
+        case .index: "index"
+        case .upload: "upload"
+        case .listFiles: "list_files"
+        case .fileRecord: "file_record"
+        case .fileContent: "file_content"
+        case .editFile: "edit_file"
+        case .deleteFile: "delete_file"
+        case .createShareLink: "create_share_link"
+        case .listShareLinks: "list_share_links"
+        case .revokeShareLink: "revoke_share_link"
+        case .createDropLink: "create_drop_link"
+        case .listDropLinks: "list_drop_links"
+        case .revokeDropLink: "revoke_drop_link"
+        case .sharePage: "share_page"
+        case .unlockShare: "share_unlock"
+        case .sharedContent: "share_content"
+        case .dropPage: "drop_page"
+        case .dropUpload: "drop_upload"
         }
     }
 }
@@ -75,6 +110,7 @@ enum Router {
         switch Array(segments) {
         case [""]: return choose([(.GET, .index)])
         case ["healthz"]: return choose([(.GET, .health)])
+        case ["metrics"]: return choose([(.GET, .metrics)])
         case ["login"]: return choose([(.GET, .loginWithBasic), (.POST, .loginWithForm)])
         case ["logout"]: return choose([(.POST, .logout)])
         case ["upload"]: return choose([(.POST, .upload)])
@@ -82,7 +118,7 @@ enum Router {
         case ["favicon.ico"]: return choose([(.GET, .favicon)])
         case let parts where parts.count == 2 && parts[0] == "files":
             guard let id = fileID(parts[1]) else { return .notFound }
-            return choose([(.GET, .fileRecord(id)), (.DELETE, .deleteFile(id))])
+            return choose([(.GET, .fileRecord(id)), (.PATCH, .editFile(id)), (.DELETE, .deleteFile(id))])
         case let parts where parts.count == 3 && parts[0] == "files" && parts[2] == "content":
             guard let id = fileID(parts[1]) else { return .notFound }
             return choose([(.GET, .fileContent(id))])

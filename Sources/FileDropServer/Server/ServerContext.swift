@@ -15,8 +15,16 @@ final class ServerContext {
     let storage: any StorageAccess
     let authenticator: Authenticator
     let routes: Routes
+    /// Quotas, the storage limit and the free-space reserve, for every way in.
+    let space: SpaceGate
     let clock: WallClock
     let logger: Logger
+    /// Background storage work in bounded steps; features register their own tasks.
+    let maintenance: MaintenanceScheduler
+    /// The incomplete uploads being written right now (kept from the periodic sweep).
+    let liveUploads = LiveUploads()
+    let metrics = ServerMetrics()
+    let metricsAccess: MetricsAccess
 
     init(
         configuration: ServerConfiguration, eventLoop: EventLoop, storage: any StorageAccess, passwords: any PasswordHashing,
@@ -26,25 +34,43 @@ final class ServerContext {
         self.storage = storage
         self.clock = clock
         self.logger = logger
+        let maintenance = MaintenanceScheduler(eventLoop: eventLoop, storage: storage, logger: logger)
+        maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
+        maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
+        self.maintenance = maintenance
+        metricsAccess = MetricsAccess(token: configuration.metricsToken)
+        maintenance.onStep = { [metrics] task, duration in metrics.recordStep(task: task, duration: duration) }
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
+        let space = SpaceGate(
+            limits: SpaceLedger.Limits(maxStorage: configuration.maxStorage, minFreeSpace: configuration.minFreeSpace),
+            eventLoop: eventLoop, storage: storage, logger: logger,
+            quotaOf: { name in authenticator.snapshot.quotas[name] }
+        )
+        self.space = space
+        let lifetime = FileLifetime(defaultSeconds: configuration.defaultFileTTL, maxSeconds: configuration.maxFileTTL)
         // Signs listing cursors, so that only cursors this server issued are accepted.
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
         let uploads = FormUpload.Environment(
-            eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+            eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, lifetime: lifetime, space: space,
+            clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
         )
         let shareTokens = LinkTokens(serverKey: key, kind: .share)
         let dropTokens = LinkTokens(serverKey: key, kind: .drop)
         routes = Routes(
             eventLoop: eventLoop,
             storage: storage,
-            files: FileRoutes(eventLoop: eventLoop, storage: storage, cursorKey: cursorKey),
+            files: FileRoutes(
+                eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock,
+                maintenance: maintenance
+            ),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
                 limiter: .makeBoxSendingValue(LoginRateLimiter(), eventLoop: eventLoop), clock: clock, logger: logger
             ),
             pages: PageRoutes(
-                storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL, maxLinkTTL: configuration.maxLinkTTL
+                storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL, lifetime: lifetime, space: space, clock: clock,
+                maxLinkTTL: configuration.maxLinkTTL
             ),
             uploads: uploads,
             shareLinks: ShareLinkRoutes(
@@ -60,6 +86,9 @@ final class ServerContext {
             ),
             drops: DropPageRoutes(
                 eventLoop: eventLoop, storage: storage, tokens: dropTokens, clock: clock, uploads: uploads, running: DropUploads()
+            ),
+            metrics: MetricsRoutes(
+                eventLoop: eventLoop, storage: storage, metrics: metrics, liveUploads: liveUploads, databasePath: configuration.databasePath
             )
         )
     }

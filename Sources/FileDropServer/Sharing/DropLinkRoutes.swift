@@ -42,7 +42,8 @@ struct DropLinkRoutes {
     }
 
     func revoke(id: Int64) -> EventLoopFuture<Response> {
-        storage.run { storage in try storage.dropLinks.revoke(id: id) }.map { revoked in
+        let now = clock.unixMilliseconds
+        return storage.run { storage in try storage.dropLinks.revoke(id: id, now: now) }.map { revoked in
             revoked ? Response(status: .noContent) : .message(.notFound, "No drop link with id \(id)")
         }
     }

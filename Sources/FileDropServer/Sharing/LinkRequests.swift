@@ -59,7 +59,7 @@ enum LinkRequests {
 
     private static func object(_ body: [UInt8], known: Set<String>) throws(Problem) -> [String: JSONValue] {
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return [:] }
-        guard case .object(let members)? = JSONText.value(body) else {
+        guard case .object(let members)? = JSONText.parse(body) else {
             throw Problem(message: "The body must be a JSON object")
         }
         if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {

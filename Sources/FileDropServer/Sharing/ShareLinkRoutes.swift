@@ -40,8 +40,8 @@ struct ShareLinkRoutes {
     }
 
     func list(fileID: Int64) -> EventLoopFuture<Response> {
-        let tokens = self.tokens
-        return storage.run { storage in try storage.shareLinks.links(fileID: fileID) }.map { links in
+        let (tokens, now) = (tokens, clock.unixMilliseconds)
+        return storage.run { storage in try storage.shareLinks.links(fileID: fileID, now: now) }.map { links in
             guard let links else { return .message(.notFound, "No file with id \(fileID)") }
             let items = links.map { LinkJSON.shareLink($0, token: tokens.token(seed: $0.seed)) }
             return .json(.ok, "{\"links\":[\(items.joined(separator: ","))]}")

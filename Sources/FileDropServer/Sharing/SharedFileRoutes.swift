@@ -97,7 +97,7 @@ struct SharedFileRoutes {
     /// The link of `token` with its file, if it may be used at all now.
     private func find(_ token: String) -> EventLoopFuture<Result<(ShareLinkRecord, FileRecord), LinkRefusal>> {
         let (tokens, hash, now) = (tokens, LinkTokens.hash(token), clock.unixMilliseconds)
-        return storage.run { storage in try storage.shareLinks.link(tokenHash: hash) }.map { found in
+        return storage.run { storage in try storage.shareLinks.link(tokenHash: hash, now: now) }.map { found in
             guard let (link, file) = found, tokens.matches(Substring(token), seed: link.seed) else { return .failure(.gone) }
             if now >= link.expiresAt { return .failure(.expired) }
             if link.isSpent(now: now) { return .failure(.usedUp) }

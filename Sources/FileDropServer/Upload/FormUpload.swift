@@ -17,7 +17,12 @@ import NIOCore
 ///
 /// The `Uploader` says whose file it is: a signed-in user's, or a guest's through a drop
 /// link, whose budget the file draws on as it streams (`UploadAllowance`) and is charged to in
-/// the commit's own transaction (so a refused charge stores nothing).
+/// the commit's own transaction (so a refused charge stores nothing). A guest's file counts
+/// against the quota of the user who made the drop link.
+///
+/// Space is claimed from the `SpaceGate` before the body is read (as much as the declared
+/// length guarantees) and as the file's bytes arrive; past a quota, the storage limit or the
+/// free-space reserve the answer is 507 at once, and so it is when the disk fills anyway.
 ///
 /// It reaches its connection only through the closures of `StreamedBodyConnection` (pause and resume
 /// reading, answer now), never through the handler itself.
@@ -28,8 +33,16 @@ final class FormUpload: StreamedBody {
         let storage: any StorageAccess
         /// The largest file accepted, in bytes (`--max-upload-size`).
         let maxFileSize: Int64
+        /// `--default-file-ttl` and `--max-file-ttl`.
+        let lifetime: FileLifetime
+        /// Quotas, the storage limit and the free-space reserve.
+        let space: SpaceGate
         let clock: WallClock
         let logger: Logger
+        /// Where the file's row is listed while it is being written.
+        let liveUploads: LiveUploads
+        /// Told after an abort, so that the space comes back soon.
+        let maintenance: MaintenanceScheduler
     }
 
     /// `finish()` after the upload had failed and answered: a bug in the caller.
@@ -45,23 +58,28 @@ final class FormUpload: StreamedBody {
     private var file: (id: EventLoopFuture<Int64>, writer: ChunkWriter)?
     private var failed = false
     private var released = false
+    /// The space this upload holds until it is stored (then counted as stored) or fails.
+    private var reservation: SpaceLedger.Reservation?
 
     private init(
         request: Request, uploader: Uploader, allowance: UploadAllowance?, boundary: String, environment: Environment,
-        connection: StreamedBodyConnection
+        connection: StreamedBodyConnection, reservation: SpaceLedger.Reservation
     ) {
         self.request = request
         self.uploader = uploader
         self.allowance = allowance
         self.environment = environment
         self.connection = connection
+        self.reservation = reservation
         self.parser = MultipartParser(boundary: boundary)
-        self.machine = UploadStateMachine(maxFileSize: environment.maxFileSize)
+        self.machine = UploadStateMachine(maxFileSize: environment.maxFileSize, lifetime: environment.lifetime)
     }
 
-    /// Checks what can be checked from the head alone (media type, boundary, declared size).
-    /// What the uploader may still store (a drop link's budget) was checked by the caller, which
-    /// passes the `allowance` the upload then draws on; it is released however the upload ends.
+    /// Checks what can be checked from the head alone (media type, boundary, declared size),
+    /// and reserves the bytes a declared length guarantees: 507 before the body when they
+    /// cannot fit. What the uploader may still store of a drop link's budget was checked by the
+    /// caller, which passes the `allowance` the upload then draws on; it is released however
+    /// the upload ends.
     static func start(
         _ request: Request, uploader: Uploader, allowance: UploadAllowance? = nil, environment: Environment,
         connection: StreamedBodyConnection
@@ -75,12 +93,20 @@ final class FormUpload: StreamedBody {
             allowance?.release()
             return .refused(UploadAnswers.error(status, message, request: request, uploader: uploader))
         case .accept(let boundary):
-            return .accepted(
-                FormUpload(
-                    request: request, uploader: uploader, allowance: allowance, boundary: boundary, environment: environment,
-                    connection: connection
+            // The file is at least the body less what else a form may carry.
+            let atLeast = request.declaredBodyLength.map { Int64($0) - UploadStateMachine.bodyOverheadAllowance } ?? 0
+            switch environment.space.reserve(owner: uploader.quotaOwner, bytes: atLeast) {
+            case .failure(let refusal):
+                allowance?.release()
+                return .refused(UploadAnswers.error(.insufficientStorage, refusal.message, request: request, uploader: uploader))
+            case .success(let reservation):
+                return .accepted(
+                    FormUpload(
+                        request: request, uploader: uploader, allowance: allowance, boundary: boundary, environment: environment,
+                        connection: connection, reservation: reservation
+                    )
                 )
-            )
+            }
         }
     }
 
@@ -107,10 +133,17 @@ final class FormUpload: StreamedBody {
         case .openFile(let filename, let contentType):
             openFile(filename: filename, contentType: contentType)
         case .appendToFile(let bytes):
+            guard let writer = file?.writer else { return }
+            // A guest's bytes draw on the drop link's budget: past it, 413 at once.
             if let refusal = allowance?.fileGrew(by: bytes.readableBytes) {
                 return perform(machine.limitPassed(refusal.status, refusal.message))
             }
-            file?.writer.append(bytes)
+            // Claim the bytes before storing them: past a quota or the limit, 507 at once.
+            let fileBytes = writer.receivedBytes + Int64(bytes.readableBytes)
+            if let reservation, let refusal = environment.space.grow(reservation, to: fileBytes, owner: uploader.quotaOwner) {
+                return perform(machine.spaceRefused(refusal.message))
+            }
+            writer.append(bytes)
         case .fail(let status, let message):
             guard !failed else { return }
             abort()
@@ -125,6 +158,8 @@ final class FormUpload: StreamedBody {
                 filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: ChunkWriter.chunkSize, now: now
             )
         }
+        let liveUploads = environment.liveUploads
+        id.assumeIsolated().whenSuccess { liveUploads.insert($0) }
         let writer = ChunkWriter(storage: environment.storage, fileID: id, expectedBytes: request.declaredBodyLength.map(Int64.init))
         writer.onPause = connection.pauseReading
         writer.onResume = connection.resumeReading
@@ -132,8 +167,12 @@ final class FormUpload: StreamedBody {
             guard let self else { return }
             // A database step failed (disk full, I/O error): answer now rather than read the
             // rest of the body for nothing.
-            self.environment.logger.error("upload failed in storage: \(error)")
-            self.perform(self.machine.storageFailed())
+            if error.isOutOfSpace {
+                self.environment.logger.warning("upload refused: no room on the disk (\(error))")
+            } else {
+                self.environment.logger.error("upload failed in storage: \(error)")
+            }
+            self.perform(self.machine.storageFailed(outOfSpace: error.isOutOfSpace))
         }
         file = (id, writer)
     }
@@ -149,18 +188,21 @@ final class FormUpload: StreamedBody {
         } catch {
             action = machine.multipartFailed(error)
         }
-        guard case .commit(let description, let size) = action, let file else {
+        guard case .commit(let description, let size, let expiresIn) = action, let file else {
             abort()
             guard case .fail(let status, let message) = action else {
                 return environment.eventLoop.makeFailedFuture(AlreadyFailed())
             }
             return environment.eventLoop.makeSucceededFuture(UploadAnswers.error(status, message, request: request, uploader: uploader))
         }
-        let (storage, now, request, uploader) = (environment.storage, environment.clock.unixMilliseconds, request, uploader)
+        let (storage, request, uploader) = (environment.storage, request, uploader)
         let dropID = uploader.dropLink?.id
         return file.writer.flush().assumeIsolated().flatMap { progress in
             file.id.assumeIsolated().flatMap { fileID in
-                storage.run { storage in
+                // The time is read when the last byte is in: the file's life starts at its commit.
+                let now = self.environment.clock.unixMilliseconds
+                let expiresAt = self.environment.lifetime.expiresAt(expiresIn: expiresIn, completedAt: now)
+                return storage.run { storage in
                     var digest = progress.digest
                     let sha256 = Crypto.hex(digest.finalize())
                     // A guest's file is charged to its drop link in the same transaction.
@@ -168,38 +210,58 @@ final class FormUpload: StreamedBody {
                         { try storage.dropLinks.receive(fileID: fileID, size: size, dropID: dropID, now: now) }
                     }
                     return try storage.files.completeUpload(
-                        fileID: fileID, description: description, size: size, sha256: sha256, now: now, alongside: charge
+                        fileID: fileID, description: description, size: size, sha256: sha256, now: now, expiresAt: expiresAt,
+                        alongside: charge
                     )
-                }
+                }.assumeIsolated().map { record in
+                    // In the turn the commit arrives: the bytes move from reserved to stored.
+                    if let reservation = self.reservation { self.environment.space.commit(reservation, storedBytes: record.size) }
+                    self.reservation = nil
+                    return record
+                }.nonisolated()
             }.nonisolated()
         }.map { record in
+            self.environment.liveUploads.remove(record.id)
             self.machine.committed()
             self.releaseAllowance()
             return UploadAnswers.created(record, request: request, uploader: uploader)
         }.flatMapErrorThrowing { error in
-            self.abort()  // the store deleted the row already on a duplicate; this is for the rest
-            let refusal: UploadStateMachine.Action
-            switch error {
-            case FileStoreError.duplicateDescription: refusal = self.machine.descriptionTaken()
-            case let link as LinkRefusal: refusal = self.machine.commitRefused(link.status, link.message)
-            default: throw error
+            self.abort()  // the store aborted the row already; this is for the rest
+            if error as? FileStoreError == .duplicateDescription, case .fail(let status, let message) = self.machine.descriptionTaken() {
+                return UploadAnswers.error(status, message, request: request, uploader: uploader)
             }
-            guard case .fail(let status, let message) = refusal else { throw error }
-            return UploadAnswers.error(status, message, request: request, uploader: uploader)
+            if let link = error as? LinkRefusal, case .fail(let status, let message) = self.machine.commitRefused(link.status, link.message)
+            {
+                return UploadAnswers.error(status, message, request: request, uploader: uploader)
+            }
+            if error.isOutOfSpace, case .fail(let status, let message) = self.machine.commitFoundNoSpace() {
+                self.environment.logger.warning("upload refused at its commit: no room on the disk (\(error))")
+                return UploadAnswers.error(status, message, request: request, uploader: uploader)
+            }
+            throw error
         }.nonisolated()
     }
 
-    /// Forgets the upload: stops writing at once and deletes what was written.
+    /// Forgets the upload: stops writing at once and hands what was written to the reclaim
+    /// task. When even that fails (a full disk), the row stays incomplete and, no longer
+    /// live, is found by the periodic sweep.
     func abort() {
         releaseAllowance()
         guard !failed else { return }
         failed = true
+        if let reservation { environment.space.release(reservation) }
+        reservation = nil
         guard let file else { return }
-        let (storage, logger) = (environment.storage, environment.logger)
+        let (storage, logger, environment) = (environment.storage, environment.logger, environment)
         let id = file.id
         file.writer.abandon().flatMap { id }.assumeIsolated().whenSuccess { fileID in
-            storage.run { storage in try storage.files.abortUpload(fileID: fileID) }
-                .whenFailure { logger.error("could not remove an aborted upload: \($0)") }
+            storage.run { storage in try storage.files.abortUpload(fileID: fileID) }.assumeIsolated().whenComplete { result in
+                environment.liveUploads.remove(fileID)
+                switch result {
+                case .success: environment.maintenance.wake(StorageMaintenance.reclaimName)
+                case .failure(let error): logger.error("could not remove an aborted upload (the sweep will): \(error)")
+                }
+            }
         }
     }
 

@@ -17,6 +17,15 @@ enum Uploader: Sendable, Equatable {
         }
     }
 
+    /// Whose quota the file counts against: the user's own, or for a guest the quota of the
+    /// user who made the drop link (SPEC "File lifetime, editing, search and quotas").
+    var quotaOwner: String {
+        switch self {
+        case .user(let name): name
+        case .guest(let link, _): link.createdBy
+        }
+    }
+
     var dropLink: DropLinkRecord? {
         if case .guest(let link, _) = self { return link }
         return nil

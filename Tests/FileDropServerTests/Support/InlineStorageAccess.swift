@@ -26,36 +26,6 @@ final class InlineStorageAccess: StorageAccess {
     }
 }
 
-/// `StorageAccess` for channel tests that must see what happens while the database has not
-/// answered yet: closures wait in order until `runAll()` runs them (and whatever they lead to)
-/// on the calling thread, as the storage thread would have.
-final class DeferredStorageAccess: StorageAccess {
-    private let storage: Storage
-    private let eventLoop: EventLoop
-    private var waiting: [() -> Void] = []
-
-    init(storage: Storage, eventLoop: EventLoop) {
-        self.storage = storage
-        self.eventLoop = eventLoop
-    }
-
-    var pending: Int { waiting.count }
-
-    func run<T: Sendable>(_ body: @escaping @Sendable (Storage) throws -> T) -> EventLoopFuture<T> {
-        let promise = eventLoop.makePromise(of: T.self)
-        let storage = self.storage
-        waiting.append { promise.completeWith(Result { try body(storage) }) }
-        return promise.futureResult
-    }
-
-    /// Runs every waiting closure, and those their results lead to, until none waits.
-    func runAll() {
-        while !waiting.isEmpty {
-            waiting.removeFirst()()
-        }
-    }
-}
-
 /// `PasswordHashing` for channel tests: hashes inline, at the cheapest scrypt cost so a login
 /// takes microseconds (verifying reads the cost from the hash, as in production).
 final class InlinePasswordHashing: PasswordHashing {

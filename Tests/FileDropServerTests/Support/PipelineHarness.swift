@@ -1,6 +1,5 @@
 import FileDropAuth
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 
@@ -21,24 +20,24 @@ final class PipelineHarness {
     let context: ServerContext
     let storage: Storage
     private let folder: String
-    /// The server's wall clock: `now` until a test moves it (`advance`).
-    private let time = NIOLockedValueBox(PipelineHarness.now)
 
-    /// With `deferStorage`, database work waits in `deferred` until a test runs it, as it
-    /// waits for the storage thread in production; otherwise it runs at once.
-    let deferred: DeferredStorageAccess?
-
-    init(configuration: ServerConfiguration = ServerConfiguration(), deferStorage: Bool = false) throws {
+    /// - Parameter access: how requests reach the database; inline by default (a whole
+    ///   request completes within one write), or a stand-in for a busy storage thread.
+    init(
+        configuration: ServerConfiguration = ServerConfiguration(), clock: WallClock = WallClock { PipelineHarness.now },
+        access: ((Storage, EventLoop) -> any StorageAccess)? = nil
+    ) throws {
         var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         storage = try Storage(path: folder + "/app.db")
-        deferred = deferStorage ? DeferredStorageAccess(storage: storage, eventLoop: channel.eventLoop) : nil
+        var configuration = configuration
+        configuration.databasePath = folder + "/app.db"
+        let eventLoop = channel.eventLoop
         context = ServerContext(
             configuration: configuration, eventLoop: channel.eventLoop,
-            storage: deferred ?? InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
+            storage: access?(storage, eventLoop) ?? InlineStorageAccess(storage: storage, eventLoop: eventLoop),
             passwords: InlinePasswordHashing(eventLoop: channel.eventLoop), key: Array(repeating: 0x61, count: 32),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            clock: WallClock { [time] in time.withLockedValue { $0 } }
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: clock
         )
         try Server.configure(channel, context: context).wait()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
@@ -86,19 +85,15 @@ final class PipelineHarness {
 
     var isOpen: Bool { channel.isActive }
 
-    /// Moves the server's wall clock forward.
-    func advance(seconds: Double) {
-        time.withLockedValue { $0 += seconds }
-    }
-
     /// Ends the test: nothing left unread on either side.
     func finishIsClean() throws -> Bool {
         try channel.finish(acceptAlreadyClosed: true).isClean
     }
 
     /// Adds a user to the database, as `app user add` does, and lets the server load it.
-    func addUser(_ name: String, password: String) throws {
-        try storage.users.add(name: name, passwordHash: InlinePasswordHashing.cheap.hash(password), now: Int64(Self.now) - 60)
+    func addUser(_ name: String, password: String, quota: Int64? = nil) throws {
+        try storage.users.add(
+            name: name, passwordHash: InlinePasswordHashing.cheap.hash(password), now: Int64(Self.now) - 60, quota: quota)
         let refresher = AccountRefresher(
             eventLoop: channel.eventLoop, storage: InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
             authenticator: context.authenticator, clock: context.clock, logger: context.logger

@@ -9,9 +9,11 @@ struct SharingHarness {
 
     let harness: PipelineHarness
     let token: String
+    /// The server's wall clock, moved by `advance`.
+    let clock = TestClock()
 
     init(configuration: ServerConfiguration = ServerConfiguration(), storeFile: Bool = true) throws {
-        harness = try PipelineHarness(configuration: configuration)
+        harness = try PipelineHarness(configuration: configuration, clock: clock.wallClock)
         try harness.addUser("ann", password: "secret")
         token = harness.token(for: "ann")
         if storeFile {
@@ -21,6 +23,11 @@ struct SharingHarness {
             let answer = try harness.exchange(FormBody.request(token: token, body: body))
             precondition(answer.hasPrefix("HTTP/1.1 201 "), answer)
         }
+    }
+
+    /// Moves the server's wall clock forward.
+    func advance(seconds: Double) {
+        clock.advance(by: seconds)
     }
 
     /// A signed-in request with a JSON body (Bearer token unless `cookie`).
@@ -46,7 +53,7 @@ struct SharingHarness {
     }
 
     static func object(_ text: String) throws -> [String: JSONValue] {
-        guard case .object(let members)? = JSONText.value(Array(text.utf8)) else { throw NotAnObject(text: text) }
+        guard case .object(let members)? = JSONText.parse(Array(text.utf8)) else { throw NotAnObject(text: text) }
         return members
     }
 
