@@ -30,6 +30,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var metricsToken: String?
     /// Running under `litestream replicate`: FileDrop never checkpoints (Litestream does).
     public var litestream = false
+    /// Reverse proxies whose forwarding headers are believed (`--trusted-proxy`).
+    public var trustedProxies: [AddressRange] = []
 
     /// How stderr lines are written.
     public enum LogFormat: String, Sendable, Equatable {
@@ -54,6 +56,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case metricsToken = "metrics-token"
         case litestream
         case maxLinkTTL = "max-link-ttl"
+        case trustedProxy = "trusted-proxy"
 
         public var flag: String { "--\(rawValue)" }
 
@@ -62,8 +65,12 @@ public struct ServerConfiguration: Sendable, Equatable {
         public var isSwitch: Bool { self == .litestream }
 
         public var environmentVariable: String {
-            "APP_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
+            if self == .trustedProxy { return "APP_TRUSTED_PROXIES" }  // a list, comma-separated
+            return "APP_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
         }
+
+        /// The flag may be given more than once; its values add up (as a comma-separated list).
+        public var isRepeatable: Bool { self == .trustedProxy }
 
         /// The value's placeholder in the help text (`--port N`).
         public var placeholder: String {
@@ -77,6 +84,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .logFormat: "FORMAT"
             case .metricsToken: "TOKEN"
             case .litestream: ""
+            case .trustedProxy: "CIDR"
             }
         }
 
@@ -98,6 +106,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .metricsToken: "Bearer token that may read /metrics and nothing else"
             case .litestream: "under litestream replicate: only Litestream checkpoints (see below)"
             case .maxLinkTTL: "longest life of a share or drop link"
+            case .trustedProxy: "reverse proxy whose X-Forwarded-For/-Proto are believed; repeatable"
             }
         }
 
@@ -120,6 +129,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .metricsToken: return "unset: signed-in users only"
             case .litestream: return "off"
             case .maxLinkTTL: return String(defaults.maxLinkTTL)
+            case .trustedProxy: return "none"
             }
         }
     }
@@ -225,6 +235,23 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be a whole number of seconds from 1 to 315360000 (ten years)")
             }
             maxLinkTTL = seconds
+        case .trustedProxy:
+            // `none` (or nothing, as an empty environment variable) trusts no proxy.
+            guard value.trimmed != "none" && !value.trimmed.isEmpty else {
+                trustedProxies = []
+                return
+            }
+            var ranges: [AddressRange] = []
+            for item in value.split(separator: ",", omittingEmptySubsequences: false) {
+                let text = String(item.trimmed)
+                guard !text.isEmpty else { throw .init("an empty item; give CIDR ranges or addresses, separated by commas") }
+                do {
+                    ranges.append(try AddressRange(parsing: text))
+                } catch {
+                    throw .init(error.description)
+                }
+            }
+            trustedProxies = ranges
         }
     }
 }

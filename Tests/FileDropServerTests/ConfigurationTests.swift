@@ -37,6 +37,7 @@ import Testing
                 "APP_DEFAULT_FILE_TTL", "APP_MAX_FILE_TTL", "APP_MAX_STORAGE", "APP_MIN_FREE_SPACE",
                 "APP_LOG_FORMAT", "APP_METRICS_TOKEN", "APP_LITESTREAM",
                 "APP_MAX_LINK_TTL",
+                "APP_TRUSTED_PROXIES",
             ])
     }
 
@@ -46,6 +47,8 @@ import Testing
         (.defaultFileTTL, "-1"), (.defaultFileTTL, "1h"), (.maxFileTTL, "3153600001"), (.maxStorage, "-1"),
         (.maxStorage, "10G"), (.minFreeSpace, "lots"),
         (.maxLinkTTL, "0"), (.maxLinkTTL, "-1"), (.maxLinkTTL, "1.5"), (.maxLinkTTL, "315360001"),
+        (.trustedProxy, "10.0.0.1/8"), (.trustedProxy, "proxy.example"), (.trustedProxy, "10.0.0.0/8,,::1"),
+        (.trustedProxy, "192.168.1.0/33"), (.trustedProxy, "fe80::1%eth0"), (.trustedProxy, "10.0.0.0/8 192.168.0.0/16"),
     ])
     func invalidValuesNameTheSettingInOneLine(setting: ServerConfiguration.Setting, value: String) {
         do {
@@ -66,6 +69,34 @@ import Testing
             _ = try ServerConfiguration.resolve(flags: [:], environment: ["APP_TOKEN_TTL": "abc"])
         } catch {
             #expect(error.description == "invalid value 'abc' for APP_TOKEN_TTL: must be a whole number of seconds from 1 to 31536000")
+        }
+    }
+
+    @Test func trustedProxiesAreAListOfRanges() throws {
+        let resolved = try ServerConfiguration.resolve(
+            flags: [:], environment: ["APP_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7 ,2001:db8::/32"]
+        )
+        #expect(resolved.trustedProxies.map(\.description) == ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"])
+        // Flags win over the environment as a whole; `none` or nothing trusts no proxy.
+        let flagged = try ServerConfiguration.resolve(
+            flags: [.trustedProxy: "127.0.0.1"], environment: ["APP_TRUSTED_PROXIES": "10.0.0.0/8"]
+        )
+        #expect(flagged.trustedProxies.map(\.description) == ["127.0.0.1/32"])
+        for nothing in ["none", "", " "] {
+            #expect(try ServerConfiguration.resolve(flags: [:], environment: ["APP_TRUSTED_PROXIES": nothing]).trustedProxies == [])
+        }
+    }
+
+    @Test func aBadRangeIsNamedWithWhatIsWrong() {
+        do {
+            _ = try ServerConfiguration.resolve(flags: [.trustedProxy: "10.0.0.0/8,10.1.2.3/16"], environment: [:])
+            Issue.record("accepted a range with host bits")
+        } catch {
+            #expect(
+                error.description
+                    == "invalid value '10.0.0.0/8,10.1.2.3/16' for --trusted-proxy: '10.1.2.3/16' has bits set past the prefix; "
+                    + "did you mean 10.1.0.0/16?"
+            )
         }
     }
 

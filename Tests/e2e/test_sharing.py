@@ -560,3 +560,23 @@ def test_a_guests_file_counts_against_the_drop_creators_quota(server, auth):
     assert upload_json(server, auth, b"u" * 30_000)["uploaded_by"] == "admin"
     page = requests.get(server.url + "/", headers=auth, timeout=30).text
     assert "90 KB" in page
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_limited_and_the_cookie_secure(make_server):
+    server = make_server(args=["--trusted-proxy", "127.0.0.1"])
+    auth = bearer(server.login())
+    f = stored_file(server, auth)
+    link = make_link(server, auth, f["id"], passphrase="pw")
+    url = server.url + link["url"]
+
+    def attempt(client, passphrase):
+        return requests.post(url, data={"passphrase": passphrase}, allow_redirects=False, timeout=30,
+                             headers={"X-Forwarded-For": client, "X-Forwarded-Proto": "https"})
+
+    for n in range(5):
+        assert attempt("203.0.113.5", f"bad {n}").status_code == 401
+    assert attempt("203.0.113.5", "pw").status_code == 429
+    # Another client behind the same proxy is not locked out, and over https its cookie is Secure.
+    opened = attempt("198.51.100.7", "pw")
+    assert opened.status_code == 303
+    assert "Secure" in [a.strip() for a in opened.headers["Set-Cookie"].split(";")]

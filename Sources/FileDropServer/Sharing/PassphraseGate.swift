@@ -79,10 +79,12 @@ final class PassphraseGate {
     }
 
     /// The `Set-Cookie` value that opens `link` (reached at `/s/TOKEN`) for an hour: for that
-    /// link's path exactly, never sent cross-site, out of reach of scripts.
-    func cookie(for link: ShareLinkRecord, token: String) -> String {
+    /// link's path exactly, never sent cross-site, out of reach of scripts; `Secure` when the
+    /// client reached us over https (a trusted proxy said so), as the session cookie is.
+    func cookie(for link: ShareLinkRecord, token: String, secure: Bool) -> String {
         let value = cookies.value(linkID: link.id, now: clock.unixSeconds)
         return "\(Self.cookieName)=\(value); Path=/s/\(token); HttpOnly; SameSite=Strict; Max-Age=\(PassphraseCookie.lifetime)"
+            + (secure ? "; Secure" : "")
     }
 
     private func hasCookie(_ request: Request, for link: ShareLinkRecord) -> Bool {

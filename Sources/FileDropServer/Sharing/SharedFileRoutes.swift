@@ -60,7 +60,7 @@ struct SharedFileRoutes {
                 return gate.attempt(passphrase, link: link, address: request.clientAddress).assumeIsolated().map { outcome in
                     guard outcome == .open else { return Self.passphraseRefusal(outcome, token: token, page: true) }
                     var response = Response.redirect(to: "/s/" + token)
-                    response.headers.add(name: "Set-Cookie", value: gate.cookie(for: link, token: token))
+                    response.headers.add(name: "Set-Cookie", value: gate.cookie(for: link, token: token, secure: request.viaHTTPS))
                     return response
                 }.nonisolated()
             }
