@@ -26,6 +26,9 @@ final class HTTPHandler: ChannelDuplexHandler {
         case idle
         case collecting(Exchange, ByteBuffer)
         case streaming(Exchange, any StreamedBody)
+        /// A streaming endpoint is still deciding (`StreamedBodyStart.pending`): reading is
+        /// paused; body pieces already decoded wait here, and whether the body ended.
+        case deciding(Exchange, [ByteBuffer], ended: Bool)
         /// Answered before the body was read; drop the body, then close.
         case discarding
         /// The request is complete and its answer is being made or written.
@@ -122,6 +125,11 @@ final class HTTPHandler: ChannelDuplexHandler {
                 return answerEarly(exchange, response, context: context)
             case .accepted(let body):
                 state = .streaming(exchange, body)
+            case .pending(let decision):
+                state = .deciding(exchange, [], ended: false)
+                pauseReading()
+                decision.assumeIsolated().whenComplete { result in self.decided(exchange, result) }
+                return  // `100 Continue`, if asked for, waits for the decision
             }
         } else {
             if let declared = request.declaredBodyLength, declared > Self.smallBodyLimit {
@@ -146,8 +154,47 @@ final class HTTPHandler: ChannelDuplexHandler {
             state = .collecting(exchange, body)
         case .streaming(_, let body):
             body.receive(buffer)
+        case .deciding(let exchange, var pieces, _):
+            pieces.append(buffer)
+            state = .deciding(exchange, pieces, ended: false)
         case .idle, .discarding, .responding:
             break
+        }
+    }
+
+    /// A streaming endpoint decided: stream what arrived meanwhile into the accepted body, or
+    /// answer the refusal.
+    private func decided(_ exchange: Exchange, _ result: Result<StreamedBodyStart, Error>) {
+        guard case .deciding(_, let pieces, let ended) = state, let context else {
+            // The connection went away while deciding: an accepted body is forgotten at once.
+            if case .success(.accepted(let body)) = result { body.abort() }
+            return
+        }
+        let start: StreamedBodyStart
+        switch result {
+        case .success(let decision): start = decision
+        case .failure(let error): start = .refused(Result<Response, Error>.failure(error).orInternalError(server.logger))
+        }
+        switch start {
+        case .accepted(let body):
+            state = .streaming(exchange, body)
+            if exchange.request.expectsContinue {
+                let head = HTTPResponseHead(version: exchange.request.head.version, status: .continue)
+                context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+            }
+            for piece in pieces { receive(piece, context: context) }
+            if ended { end(context: context) }
+            resumeReading()
+        case .refused(let response):
+            resumeReading()
+            if ended {
+                state = .responding  // the whole body is in: the connection may stay open
+                send(response, for: exchange)
+            } else {
+                answerEarly(exchange, response, context: context)
+            }
+        case .pending:
+            preconditionFailure("a pending start must decide with .accepted or .refused")
         }
     }
 
@@ -163,6 +210,8 @@ final class HTTPHandler: ChannelDuplexHandler {
             body.finish().assumeIsolated().whenComplete { result in
                 self.send(result.orInternalError(self.server.logger), for: exchange)
             }
+        case .deciding(let exchange, let pieces, _):
+            state = .deciding(exchange, pieces, ended: true)
         case .discarding:
             state = .idle
             if closeAfterBody { context.close(promise: nil) }
@@ -247,6 +296,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         guard let context else { return }
         var response = response
         let request = exchange.request
+        if exchange.endpoint?.isPublicLink == true { response.applyPublicLinkPolicy() }
         let close = response.closeConnection || !request.head.isKeepAlive
         if response.status != .noContent && response.status != .notModified {
             // 204 must not carry a length, and a 304's would have to be the full entity's.

@@ -76,8 +76,16 @@ struct Request: Sendable {
         }
     }
 
-    /// The path with any `token` query parameter redacted, for the access log.
+    /// The path with any `token` query parameter redacted, and the token of a share or drop
+    /// link (`/s/TOKEN`, `/d/TOKEN/...`), for the access log.
     var redactedURI: String {
+        var path = self.path
+        if path.hasPrefix("/s/") || path.hasPrefix("/d/") {
+            let parts = path.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+            if parts.count >= 3 {
+                path = "/\(parts[1])/REDACTED" + (parts.count > 3 ? "/" + parts[3] : "")
+            }
+        }
         guard !query.isEmpty else { return path }
         let pairs = query.map {
             $0.name == "token" ? "token=REDACTED" : "\(Escaping.percentEncode($0.name))=\(Escaping.percentEncode($0.value))"
