@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The largest file accepted, in bytes.
     public var maxUploadSize: Int64 = 4_294_967_295
     public var logLevel: Logger.Level = .info
+    /// The longest life of a share or drop link, in seconds (30 days).
+    public var maxLinkTTL: Int64 = 2_592_000
     /// Open connections at most; a newcomer past it takes the slot of an idle or slow one,
     /// or is closed at once when none can be freed (`ConnectionAdmission`).
     public var maxConnections = 512
@@ -62,6 +64,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case logFormat = "log-format"
         case metricsToken = "metrics-token"
         case litestream
+        case maxLinkTTL = "max-link-ttl"
         case trustedProxy = "trusted-proxy"
         case maxConnections = "max-connections"
         case maxConnectionsPerAddress = "max-connections-per-address"
@@ -87,7 +90,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .host: "ADDR"
             case .port: "N"
             case .database, .secretKeyFile: "PATH"
-            case .tokenTTL, .defaultFileTTL, .maxFileTTL: "SECONDS"
+            case .tokenTTL, .defaultFileTTL, .maxFileTTL, .maxLinkTTL: "SECONDS"
             case .maxUploadSize, .maxStorage, .minFreeSpace: "BYTES"
             case .logLevel: "LEVEL"
             case .logFormat: "FORMAT"
@@ -116,6 +119,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .logFormat: "stderr lines as text or json (one object per line)"
             case .metricsToken: "Bearer token that may read /metrics and nothing else"
             case .litestream: "under litestream replicate: only Litestream checkpoints (see below)"
+            case .maxLinkTTL: "longest life of a share or drop link"
             case .trustedProxy: "reverse proxy whose X-Forwarded-For/-Proto are believed; repeatable"
             case .maxConnections: "open connections at most; idle and slow ones make room"
             case .maxConnectionsPerAddress: "open connections from one client address at most"
@@ -141,6 +145,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .logFormat: return defaults.logFormat.rawValue
             case .metricsToken: return "unset: signed-in users only"
             case .litestream: return "off"
+            case .maxLinkTTL: return String(defaults.maxLinkTTL)
             case .trustedProxy: return "none"
             case .maxConnections: return String(defaults.maxConnections)
             case .maxConnectionsPerAddress: return String(defaults.maxConnectionsPerAddress)
@@ -252,6 +257,11 @@ public struct ServerConfiguration: Sendable, Equatable {
             case "0", "false", "no", "off": litestream = false
             default: throw .init("must be 1 or 0 (true or false)")
             }
+        case .maxLinkTTL:
+            guard let seconds = Int64(value), (1...315_360_000).contains(seconds) else {
+                throw .init("must be a whole number of seconds from 1 to 315360000 (ten years)")
+            }
+            maxLinkTTL = seconds
         case .trustedProxy:
             // `none` (or nothing, as an empty environment variable) trusts no proxy.
             guard value.trimmed != "none" && !value.trimmed.isEmpty else {

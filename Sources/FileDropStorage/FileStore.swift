@@ -90,11 +90,16 @@ public final class FileStore {
     /// Marks an upload complete, durably: when this returns, the file survives power loss.
     /// `expiresAt` (Unix milliseconds) is when the file goes; nil: never.
     ///
+    /// `alongside` runs in the same transaction, after the file is marked complete: what it
+    /// throws undoes the completion (a drop link charges its budget there, and refuses past it).
+    ///
     /// - Throws: `FileStoreError.duplicateDescription` when another file has the description,
-    ///   or whatever SQLite reported (a full disk, an I/O error). On any failure the upload is
-    ///   aborted here and now, so that its chunks never outlive a failed commit.
+    ///   whatever `alongside` throws, or whatever SQLite reported (a full disk, an I/O error).
+    ///   On any failure the upload is aborted here and now, so that its chunks never outlive a
+    ///   failed commit.
     public func completeUpload(
-        fileID: Int64, description: String, size: Int64, sha256: String, now: Int64, expiresAt: Int64? = nil
+        fileID: Int64, description: String, size: Int64, sha256: String, now: Int64, expiresAt: Int64? = nil,
+        alongside: (() throws -> Void)? = nil
     ) throws -> FileRecord {
         do {
             try database.transaction(durable: true) {
@@ -112,6 +117,7 @@ public final class FileStore {
                 try update.bind(fileID, at: 6)
                 try update.run()
                 guard database.changes == 1 else { throw FileStoreError.notFound }
+                try alongside?()
             }
         } catch {
             // Best effort: when even this fails (the disk is full), the periodic sweep

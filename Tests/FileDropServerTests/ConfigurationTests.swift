@@ -13,6 +13,7 @@ import Testing
         #expect(configuration.tokenTTL == 1200)
         #expect(configuration.maxUploadSize == 4_294_967_295)
         #expect(configuration.logLevel == .info)
+        #expect(configuration.maxLinkTTL == 2_592_000)
         #expect(configuration.maxConnections == 512)
         #expect(configuration.memoryBudget == 64 << 20)
         #expect(configuration.limits == ConnectionLimits())
@@ -53,6 +54,7 @@ import Testing
                 "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
                 "APP_DEFAULT_FILE_TTL", "APP_MAX_FILE_TTL", "APP_MAX_STORAGE", "APP_MIN_FREE_SPACE",
                 "APP_LOG_FORMAT", "APP_METRICS_TOKEN", "APP_LITESTREAM",
+                "APP_MAX_LINK_TTL",
                 "APP_TRUSTED_PROXIES",
                 "APP_MAX_CONNECTIONS", "APP_MAX_CONNECTIONS_PER_ADDRESS", "APP_MEMORY_BUDGET",
             ])
@@ -63,6 +65,7 @@ import Testing
         (.tokenTTL, "0"), (.maxUploadSize, "-5"), (.maxUploadSize, "1e9"), (.logLevel, "verbose"), (.host, ""),
         (.defaultFileTTL, "-1"), (.defaultFileTTL, "1h"), (.maxFileTTL, "3153600001"), (.maxStorage, "-1"),
         (.maxStorage, "10G"), (.minFreeSpace, "lots"),
+        (.maxLinkTTL, "0"), (.maxLinkTTL, "-1"), (.maxLinkTTL, "1.5"), (.maxLinkTTL, "315360001"),
         (.trustedProxy, "10.0.0.1/8"), (.trustedProxy, "proxy.example"), (.trustedProxy, "10.0.0.0/8,,::1"),
         (.trustedProxy, "192.168.1.0/33"), (.trustedProxy, "fe80::1%eth0"), (.trustedProxy, "10.0.0.0/8 192.168.0.0/16"),
         (.maxConnections, "0"), (.maxConnectionsPerAddress, "many"), (.memoryBudget, "1024"),

@@ -15,9 +15,10 @@ const CONCURRENCY = 2;
  * form: the pending-list form (with #pending-list, #upload-all, #clear-pending);
  * descriptionMax: the server's limit (data-description-max);
  * onUploaded(ids): after a batch that stored files; focusHome(): where the focus goes when the
- * list empties. Returns {add(files, viaPicker)}.
+ * list empties; uploadUrl: where the files go (a drop link's page sends to its own
+ * /d/TOKEN/upload). Returns {add(files, viaPicker)}.
  */
-export function createUploadQueue({form, descriptionMax, onUploaded, focusHome}) {
+export function createUploadQueue({form, descriptionMax, onUploaded, focusHome, uploadUrl = '/upload'}) {
   const list = form.querySelector('#pending-list');
   const uploadButton = form.querySelector('#upload-all');
   const clearButton = form.querySelector('#clear-pending');
@@ -82,7 +83,7 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome})
     const meter = makeMeter();
     item.upload = sendUpload(item.file, item.description, (loaded, total) => {
       item.setProgress(percent(loaded, total), progressText(loaded, total, meter(loaded, total)));
-    }, expirySelect ? expirySelect.value : '');
+    }, expirySelect ? expirySelect.value : '', uploadUrl);
     const outcome = await item.upload.done;
     item.upload = null;
     if (outcome.status === 201 || outcome.status === 200) {
@@ -157,7 +158,8 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome})
     batchRunning = false;
     updateControls();
 
-    const ids = items.filter((it) => it.state === 'done' && it.record).map((it) => String(it.record.id));
+    const ids = items.filter((it) => it.state === 'done' && it.record && it.record.id !== undefined)
+      .map((it) => String(it.record.id));
     if (succeeded) onUploaded(ids);
     const parts = [];
     if (succeeded) parts.push(`${plural(succeeded, 'file', 'files')} uploaded`);

@@ -36,6 +36,7 @@ extension HTTPHandler {
         guard let context else { return }  // closed meanwhile: `channelInactive` logged it
         var response = response
         let request = exchange.request
+        if exchange.endpoint?.isPublicLink == true { response.applyPublicLinkPolicy() }
         let close = response.closeConnection || !request.head.isKeepAlive
         if response.status != .noContent && response.status != .notModified {
             // 204 must not carry a length, and a 304's would have to be the full entity's.

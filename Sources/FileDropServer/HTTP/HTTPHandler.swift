@@ -32,6 +32,9 @@ final class HTTPHandler: ChannelDuplexHandler {
         case idle
         case collecting(Exchange, ByteBuffer)
         case streaming(Exchange, any StreamedBody)
+        /// A streaming endpoint is still deciding (`StreamedBodyStart.pending`): reading is
+        /// paused; body pieces already decoded wait here, and whether the body ended.
+        case deciding(Exchange, [ByteBuffer], ended: Bool)
         /// Answered before the body was read; drop the body, then close.
         case discarding
         /// The request is complete and its answer is being made or written.
@@ -48,6 +51,8 @@ final class HTTPHandler: ChannelDuplexHandler {
 
     /// The streamed body asked to stop reading.
     private var bodyPaused = false
+    /// A streaming endpoint is deciding whether to take the body.
+    private var deciding = false
     /// The collected body waits for its share of the memory budget.
     private var budgetTicket: MemoryBudget.Ticket?
     private var readsPaused = false
@@ -138,6 +143,12 @@ final class HTTPHandler: ChannelDuplexHandler {
                 return answerEarly(exchange, response, context: context)
             case .accepted(let body):
                 state = .streaming(exchange, body)
+            case .pending(let decision):
+                state = .deciding(exchange, [], ended: false)
+                deciding = true
+                updateReading()
+                decision.assumeIsolated().whenComplete { result in self.decided(exchange, result) }
+                return  // `100 Continue`, if asked for, waits for the decision
             }
         } else {
             let declared = request.declaredBodyLength
@@ -164,8 +175,48 @@ final class HTTPHandler: ChannelDuplexHandler {
             state = .collecting(exchange, body)
         case .streaming(_, let body):
             body.receive(buffer)
+        case .deciding(let exchange, var pieces, _):
+            pieces.append(buffer)
+            state = .deciding(exchange, pieces, ended: false)
         case .idle, .discarding, .responding:
             break
+        }
+    }
+
+    /// A streaming endpoint decided: stream what arrived meanwhile into the accepted body, or
+    /// answer the refusal.
+    private func decided(_ exchange: Exchange, _ result: Result<StreamedBodyStart, Error>) {
+        deciding = false
+        guard case .deciding(_, let pieces, let ended) = state, let context else {
+            // The connection went away while deciding: an accepted body is forgotten at once.
+            if case .success(.accepted(let body)) = result { body.abort() }
+            return
+        }
+        let start: StreamedBodyStart
+        switch result {
+        case .success(let decision): start = decision
+        case .failure(let error): start = .refused(Result<Response, Error>.failure(error).orInternalError(server.logger))
+        }
+        switch start {
+        case .accepted(let body):
+            state = .streaming(exchange, body)
+            if exchange.request.expectsContinue {
+                let head = HTTPResponseHead(version: exchange.request.head.version, status: .continue)
+                context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+            }
+            for piece in pieces { receive(piece, context: context) }
+            if ended { end(context: context) }
+            updateReading()
+        case .refused(let response):
+            updateReading()
+            if ended {
+                state = .responding  // the whole body is in: the connection may stay open
+                send(response, for: exchange)
+            } else {
+                answerEarly(exchange, response, context: context)
+            }
+        case .pending:
+            preconditionFailure("a pending start must decide with .accepted or .refused")
         }
     }
 
@@ -182,6 +233,8 @@ final class HTTPHandler: ChannelDuplexHandler {
             body.finish().assumeIsolated().whenComplete { result in
                 self.send(result.orInternalError(self.server.logger), for: exchange)
             }
+        case .deciding(let exchange, let pieces, _):
+            state = .deciding(exchange, pieces, ended: true)
         case .discarding:
             state = .idle
             if closeAfterBody { context.close(promise: nil) }
@@ -222,7 +275,7 @@ final class HTTPHandler: ChannelDuplexHandler {
             let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "-")
             exchange = Exchange(request: Request(head: head, clientAddress: "-", receivedAt: .now))
             current = CurrentRequest(exchange: exchange)
-        case .collecting(let collected, _):
+        case .collecting(let collected, _), .deciding(let collected, _, _):
             exchange = collected
         case .streaming(let streamed, let body):
             body.abort()
@@ -255,7 +308,7 @@ final class HTTPHandler: ChannelDuplexHandler {
     /// Stops reading from the socket while the streamed body or the budget asks it, and tells
     /// `TimeoutHandler` (the wait is the server's doing, not the client's).
     private func updateReading() {
-        let paused = bodyPaused || budgetTicket != nil
+        let paused = bodyPaused || deciding || budgetTicket != nil
         guard paused != readsPaused, let context else { return }
         readsPaused = paused
         context.triggerUserOutboundEvent(paused ? TimeoutHandler.ReadingHeld.held : .resumed, promise: nil)

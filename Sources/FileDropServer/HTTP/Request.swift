@@ -78,9 +78,17 @@ struct Request: Sendable {
     /// Query parameters whose values the access log may show: the listing's own.
     static let loggableParameters: Set<String> = ["limit", "cursor", "q"]
 
-    /// The path and query for the access log: every query value but those of
-    /// `loggableParameters` redacted (tokens, passwords, keys, whatever a client put there).
+    /// The path and query for the access log: the token of a share or drop link (`/s/TOKEN`,
+    /// `/d/TOKEN/...`) redacted, and every query value but those of `loggableParameters`
+    /// (tokens, passwords, keys, whatever a client put there).
     var redactedURI: String {
+        var path = self.path
+        if path.hasPrefix("/s/") || path.hasPrefix("/d/") {
+            let parts = path.split(ascii: "/", maxSplits: 3, omittingEmptySubsequences: false)
+            if parts.count >= 3 {
+                path = "/\(parts[1])/REDACTED" + (parts.count > 3 ? "/" + parts[3] : "")
+            }
+        }
         guard !query.isEmpty else { return path }
         let pairs = query.map {
             let value = Self.loggableParameters.contains($0.name) ? Escaping.percentEncode($0.value) : "REDACTED"

@@ -16,6 +16,10 @@ struct Routes {
     let login: LoginRoutes
     let pages: PageRoutes
     let uploads: FormUpload.Environment
+    let shareLinks: ShareLinkRoutes
+    let dropLinks: DropLinkRoutes
+    let sharedFiles: SharedFileRoutes
+    let drops: DropPageRoutes
     let metrics: MetricsRoutes
 
     /// For an endpoint whose body is consumed as it arrives (uploads), decides from the head
@@ -25,7 +29,9 @@ struct Routes {
         switch exchange.endpoint {
         case .upload?:
             let user = exchange.principal?.user ?? ""
-            return FormUpload.start(exchange.request, user: user, environment: uploads, connection: connection)
+            return FormUpload.start(exchange.request, uploader: .user(user), environment: uploads, connection: connection)
+        case .dropUpload(let token)?:
+            return drops.startUpload(token: token, request: exchange.request, connection: connection)
         default:
             return nil
         }
@@ -60,7 +66,27 @@ struct Routes {
             return files.edit(id: id, request: request, body: body)
         case .deleteFile(let id)?:
             return files.delete(id: id)
-        case .upload?, nil:
+        case .createShareLink(let fileID)?:
+            return shareLinks.create(fileID: fileID, exchange: exchange, body: body)
+        case .listShareLinks(let fileID)?:
+            return shareLinks.list(fileID: fileID)
+        case .revokeShareLink(let id)?:
+            return shareLinks.revoke(id: id)
+        case .createDropLink?:
+            return dropLinks.create(exchange: exchange, body: body)
+        case .listDropLinks?:
+            return dropLinks.list()
+        case .revokeDropLink(let id)?:
+            return dropLinks.revoke(id: id)
+        case .sharePage(let token)?:
+            return sharedFiles.page(token: token, request: request)
+        case .unlockShare(let token)?:
+            return sharedFiles.unlock(token: token, request: request, body: body)
+        case .sharedContent(let token)?:
+            return sharedFiles.content(token: token, request: request)
+        case .dropPage(let token)?:
+            return drops.page(token: token)
+        case .upload?, .dropUpload?, nil:
             return eventLoop.makeSucceededFuture(.message(.notFound, "Not found"))
         }
     }

@@ -61,6 +61,12 @@ final class ServerContext {
         let lifetime = FileLifetime(defaultSeconds: configuration.defaultFileTTL, maxSeconds: configuration.maxFileTTL)
         // Signs listing cursors, so that only cursors this server issued are accepted.
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
+        let uploads = FormUpload.Environment(
+            eventLoop: eventLoop, storage: storage, budget: budget, maxFileSize: configuration.maxUploadSize, lifetime: lifetime,
+            space: space, clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
+        )
+        let shareTokens = LinkTokens(serverKey: key, kind: .share)
+        let dropTokens = LinkTokens(serverKey: key, kind: .drop)
         routes = Routes(
             eventLoop: eventLoop,
             storage: storage,
@@ -73,10 +79,23 @@ final class ServerContext {
                 gate: .makeBoxSendingValue(LoginGate(eventLoop: eventLoop, clock: clock), eventLoop: eventLoop), clock: clock,
                 logger: logger
             ),
-            pages: PageRoutes(storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock),
-            uploads: FormUpload.Environment(
-                eventLoop: eventLoop, storage: storage, budget: budget, maxFileSize: configuration.maxUploadSize,
-                lifetime: lifetime, space: space, clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
+            pages: PageRoutes(
+                storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock, maxLinkTTL: configuration.maxLinkTTL
+            ),
+            uploads: uploads,
+            shareLinks: ShareLinkRoutes(
+                eventLoop: eventLoop, storage: storage, passwords: passwords, tokens: shareTokens, clock: clock,
+                maxLinkTTL: configuration.maxLinkTTL
+            ),
+            dropLinks: DropLinkRoutes(
+                eventLoop: eventLoop, storage: storage, tokens: dropTokens, clock: clock, maxLinkTTL: configuration.maxLinkTTL
+            ),
+            sharedFiles: SharedFileRoutes(
+                eventLoop: eventLoop, storage: storage, tokens: shareTokens,
+                gate: PassphraseGate(eventLoop: eventLoop, passwords: passwords, serverKey: key, clock: clock), clock: clock
+            ),
+            drops: DropPageRoutes(
+                eventLoop: eventLoop, storage: storage, tokens: dropTokens, clock: clock, uploads: uploads, running: DropUploads()
             ),
             metrics: MetricsRoutes(
                 eventLoop: eventLoop, storage: storage, metrics: metrics, liveUploads: liveUploads, databasePath: configuration.databasePath

@@ -161,6 +161,20 @@ struct UploadStateMachine {
         return fail(.conflict, "A file with this description already exists")
     }
 
+    /// A limit outside this machine (a drop link's budget, shared with other uploads) was
+    /// passed while the file streamed in.
+    mutating func limitPassed(_ status: HTTPResponseStatus, _ message: String) -> Action {
+        guard case .receiving = state else { return .none }
+        return fail(status, message)
+    }
+
+    /// The commit was refused for another reason than the description (a drop link's budget,
+    /// checked again in the commit's transaction, or the link gone meanwhile).
+    mutating func commitRefused(_ status: HTTPResponseStatus, _ message: String) -> Action {
+        guard case .committing = state else { return .none }
+        return fail(status, message)
+    }
+
     /// The commit succeeded; nothing follows.
     mutating func committed() {
         state = .finished
