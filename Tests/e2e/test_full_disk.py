@@ -65,10 +65,11 @@ def test_a_full_disk_is_507_and_loses_nothing(small_disk, make_server):
         elif statuses.count(507) >= 3:
             break
     assert len(acknowledged) >= 3 and 507 in statuses, statuses
-    # The disk filled: the server gave up its emergency reserve (app.db-reserve) to remove the
-    # refused upload's rows, and keeps what the reserve left for deletes.
+    # The disk filled: the server gave up its emergency reserve (app.db-reserve), removed the
+    # refused upload's rows, and keeps what the reserve left for deletes (nothing else wrote
+    # into it: the removal rewrites one small row, often within -wal space already on disk).
     assert not (small_disk / "app.db-reserve").exists(), "the disk never filled"
-    assert free_bytes(small_disk) < 8 * MiB
+    assert free_bytes(small_disk) <= 8 * MiB
 
     # Nothing of the refused uploads is left; the database is intact.
     (incomplete,), = db_query(server.database, "SELECT count(*) FROM files WHERE complete = 0")
