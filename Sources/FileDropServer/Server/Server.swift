@@ -138,8 +138,6 @@ public final class Server {
                     guard let outcome else { return metrics.recordCheckpoint("failed") }
                     metrics.recordCheckpoint(outcome.truncated ? "truncated" : outcome.copy.busy ? "busy" : "partial")
                 }
-                let space = parts.context.space
-                checkpoints.isOutOfRoom = { space.ledger.diskFull }
                 maintenance.onTick = { checkpoints.tick(tasksWaitingForWAL: maintenance.hasWaitingTasks) }
             }
             maintenance.start()
