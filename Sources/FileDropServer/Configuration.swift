@@ -15,7 +15,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// The longest life of a share or drop link, in seconds (30 days).
     public var maxLinkTTL: Int64 = 2_592_000
-    /// Connections past this many are closed as soon as they are accepted.
+    /// Open connections at most; a newcomer past it takes the slot of an idle or slow one,
+    /// or is closed at once when none can be freed (`ConnectionAdmission`).
     public var maxConnections = 512
     /// Seconds a file uploaded without `expires_in` lives; 0: forever (or `maxFileTTL`).
     public var defaultFileTTL: Int64 = 0
@@ -37,6 +38,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     public enum LogFormat: String, Sendable, Equatable {
         case text, json
     }
+    /// Open connections from one client address at most. Half the default cap: one host (or
+    /// one NAT) cannot take every slot, yet 200 parallel uploads, a benchmark's 64 connections
+    /// or a reverse proxy on the same box (all from 127.0.0.1) fit.
+    public var maxConnectionsPerAddress = 256
+    /// Bytes of request and response data buffered at once, over all connections.
+    public var memoryBudget = 64 << 20
+    /// Slow-client limits (test-only overrides: `ConnectionLimits.environmentVariable`).
+    public var limits = ConnectionLimits()
 
     public init() {}
 
@@ -57,6 +66,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         case litestream
         case maxLinkTTL = "max-link-ttl"
         case trustedProxy = "trusted-proxy"
+        case maxConnections = "max-connections"
+        case maxConnectionsPerAddress = "max-connections-per-address"
+        case memoryBudget = "memory-budget"
 
         public var flag: String { "--\(rawValue)" }
 
@@ -85,6 +97,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .metricsToken: "TOKEN"
             case .litestream: ""
             case .trustedProxy: "CIDR"
+            case .maxConnections, .maxConnectionsPerAddress: "N"
+            case .memoryBudget: "BYTES"
             }
         }
 
@@ -107,6 +121,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .litestream: "under litestream replicate: only Litestream checkpoints (see below)"
             case .maxLinkTTL: "longest life of a share or drop link"
             case .trustedProxy: "reverse proxy whose X-Forwarded-For/-Proto are believed; repeatable"
+            case .maxConnections: "open connections at most; idle and slow ones make room"
+            case .maxConnectionsPerAddress: "open connections from one client address at most"
+            case .memoryBudget: "request and response bytes buffered at once"
             }
         }
 
@@ -130,6 +147,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .litestream: return "off"
             case .maxLinkTTL: return String(defaults.maxLinkTTL)
             case .trustedProxy: return "none"
+            case .maxConnections: return String(defaults.maxConnections)
+            case .maxConnectionsPerAddress: return String(defaults.maxConnectionsPerAddress)
+            case .memoryBudget: return String(defaults.memoryBudget)
             }
         }
     }
@@ -167,6 +187,13 @@ public struct ServerConfiguration: Sendable, Equatable {
             throw ConfigurationError(
                 source: source, value: value, reason: .init("must not be longer than \(cap) (\(configuration.maxFileTTL))")
             )
+        }
+        if let text = environment[ConnectionLimits.environmentVariable] {
+            do throws(ConfigurationError.Reason) {
+                configuration.limits = try ConnectionLimits.parse(text)
+            } catch {
+                throw ConfigurationError(source: ConnectionLimits.environmentVariable, value: text, reason: error)
+            }
         }
         return configuration
     }
@@ -252,6 +279,22 @@ public struct ServerConfiguration: Sendable, Equatable {
                 }
             }
             trustedProxies = ranges
+        case .maxConnections:
+            guard let count = Int(value), (1...1_000_000).contains(count) else {
+                throw .init("must be a whole number from 1 to 1000000")
+            }
+            maxConnections = count
+        case .maxConnectionsPerAddress:
+            guard let count = Int(value), (1...1_000_000).contains(count) else {
+                throw .init("must be a whole number from 1 to 1000000")
+            }
+            maxConnectionsPerAddress = count
+        case .memoryBudget:
+            // At least 4 MiB: a few chunk buffers (1 MiB each) must fit for uploads to move.
+            guard let bytes = Int(value), bytes >= 4 << 20 else {
+                throw .init("must be a whole number of bytes, 4194304 (4 MiB) or more")
+            }
+            memoryBudget = bytes
         }
     }
 }

@@ -14,6 +14,24 @@ import Testing
         #expect(configuration.maxUploadSize == 4_294_967_295)
         #expect(configuration.logLevel == .info)
         #expect(configuration.maxLinkTTL == 2_592_000)
+        #expect(configuration.maxConnections == 512)
+        #expect(configuration.memoryBudget == 64 << 20)
+        #expect(configuration.limits == ConnectionLimits())
+    }
+
+    @Test func testLimitsComeFromTheirEnvironmentVariable() throws {
+        let environment = ["FILEDROP_TEST_LIMITS": "write-idle=2, body-idle=0.5,discard-bytes=1000,body-min-rate=10"]
+        let limits = try ServerConfiguration.resolve(flags: [:], environment: environment).limits
+        #expect(limits.writeIdle == .seconds(2))
+        #expect(limits.bodyIdle == .milliseconds(500))
+        #expect(limits.discardBytes == 1000)
+        #expect(limits.bodyMinimumRate == 10)
+        #expect(limits.head == .seconds(10))
+        for bad in ["write-idle", "write-idle=0", "nap=3", "head=-1"] {
+            #expect(throws: ConfigurationError.self) {
+                _ = try ServerConfiguration.resolve(flags: [:], environment: ["FILEDROP_TEST_LIMITS": bad])
+            }
+        }
     }
 
     @Test func flagsOverrideEnvironmentWhichOverridesDefaults() throws {
@@ -38,6 +56,7 @@ import Testing
                 "APP_LOG_FORMAT", "APP_METRICS_TOKEN", "APP_LITESTREAM",
                 "APP_MAX_LINK_TTL",
                 "APP_TRUSTED_PROXIES",
+                "APP_MAX_CONNECTIONS", "APP_MAX_CONNECTIONS_PER_ADDRESS", "APP_MEMORY_BUDGET",
             ])
     }
 
@@ -49,6 +68,7 @@ import Testing
         (.maxLinkTTL, "0"), (.maxLinkTTL, "-1"), (.maxLinkTTL, "1.5"), (.maxLinkTTL, "315360001"),
         (.trustedProxy, "10.0.0.1/8"), (.trustedProxy, "proxy.example"), (.trustedProxy, "10.0.0.0/8,,::1"),
         (.trustedProxy, "192.168.1.0/33"), (.trustedProxy, "fe80::1%eth0"), (.trustedProxy, "10.0.0.0/8 192.168.0.0/16"),
+        (.maxConnections, "0"), (.maxConnectionsPerAddress, "many"), (.memoryBudget, "1024"),
     ])
     func invalidValuesNameTheSettingInOneLine(setting: ServerConfiguration.Setting, value: String) {
         do {

@@ -95,7 +95,7 @@ enum Router {
     }
 
     static func match(method: HTTPMethod, path: String) -> Match {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let segments = path.split(ascii: "/", omittingEmptySubsequences: false).dropFirst()
         let get = method == .GET || method == .HEAD
 
         func choose(_ table: [(HTTPMethod, Endpoint)]) -> Match {
@@ -156,7 +156,7 @@ enum Router {
 
     /// A file (or link) id: decimal digits only (no sign, no leading zero), fitting in Int64.
     private static func fileID(_ text: Substring) -> Int64? {
-        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }),
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
             text == "0" || !text.hasPrefix("0")
         else { return nil }
         return Int64(text)

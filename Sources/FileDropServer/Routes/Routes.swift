@@ -154,7 +154,7 @@ enum Conditional {
     static func matches(ifNoneMatch: String?, etag: String) -> Bool {
         guard let ifNoneMatch else { return false }
         let wanted = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
-        for candidate in ifNoneMatch.split(separator: ",") {
+        for candidate in ifNoneMatch.split(ascii: ",") {
             var tag = candidate.trimmed
             if tag == "*" { return true }
             if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }

@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 
 /// What the connections' handlers share: the routes, the authenticator, what uploads and
-/// downloads need, the clock and the log. Built once per server.
+/// downloads need, the memory budget and slow-client limits, the clock and the log. Built
+/// once per server.
 ///
 /// It lives on the server's one event loop and is not `Sendable`: the mutable state it holds
 /// (the authenticator's snapshot, the login gate) is only ever touched on that loop,
@@ -21,6 +22,9 @@ final class ServerContext {
     let space: SpaceGate
     let clock: WallClock
     let logger: Logger
+    /// The one budget for buffered request and response bytes.
+    let budget: MemoryBudget
+    let limits: ConnectionLimits
     /// Background storage work in bounded steps; features register their own tasks.
     let maintenance: MaintenanceScheduler
     /// The incomplete uploads being written right now (kept from the periodic sweep).
@@ -37,6 +41,9 @@ final class ServerContext {
         self.clock = clock
         self.logger = logger
         trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
+        let budget = MemoryBudget(capacity: configuration.memoryBudget, eventLoop: eventLoop)
+        self.budget = budget
+        self.limits = configuration.limits
         let maintenance = MaintenanceScheduler(eventLoop: eventLoop, storage: storage, logger: logger)
         maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
         maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
@@ -55,8 +62,8 @@ final class ServerContext {
         // Signs listing cursors, so that only cursors this server issued are accepted.
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
         let uploads = FormUpload.Environment(
-            eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, lifetime: lifetime, space: space,
-            clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
+            eventLoop: eventLoop, storage: storage, budget: budget, maxFileSize: configuration.maxUploadSize, lifetime: lifetime,
+            space: space, clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
         )
         let shareTokens = LinkTokens(serverKey: key, kind: .share)
         let dropTokens = LinkTokens(serverKey: key, kind: .drop)

@@ -31,6 +31,7 @@ final class FormUpload: StreamedBody {
     struct Environment {
         let eventLoop: EventLoop
         let storage: any StorageAccess
+        let budget: MemoryBudget
         /// The largest file accepted, in bytes (`--max-upload-size`).
         let maxFileSize: Int64
         /// `--default-file-ttl` and `--max-file-ttl`.
@@ -48,6 +49,9 @@ final class FormUpload: StreamedBody {
     /// `finish()` after the upload had failed and answered: a bug in the caller.
     struct AlreadyFailed: Error {}
 
+    /// The upload ended before its file part began: there is no file to write to.
+    struct NoFile: Error {}
+
     private let request: Request
     private let uploader: Uploader
     private let allowance: UploadAllowance?
@@ -55,7 +59,12 @@ final class FormUpload: StreamedBody {
     private let connection: StreamedBodyConnection
     private var parser: MultipartParser
     private var machine: UploadStateMachine
-    private var file: (id: EventLoopFuture<Int64>, writer: ChunkWriter)?
+    /// The file's id, once its part began and its row was made.
+    private let fileID: EventLoopPromise<Int64>
+    private var fileOpened = false
+    /// Made with the upload, before the file's id is known, so that it can take its first
+    /// buffer's share of the memory budget before any body byte is read.
+    private let writer: ChunkWriter
     private var failed = false
     private var released = false
     /// The space this upload holds until it is stored (then counted as stored) or fails.
@@ -73,6 +82,24 @@ final class FormUpload: StreamedBody {
         self.reservation = reservation
         self.parser = MultipartParser(boundary: boundary)
         self.machine = UploadStateMachine(maxFileSize: environment.maxFileSize, lifetime: environment.lifetime)
+        fileID = environment.eventLoop.makePromise()
+        writer = ChunkWriter(
+            storage: environment.storage, budget: environment.budget, fileID: fileID.futureResult,
+            expectedBytes: request.declaredBodyLength.map(Int64.init)
+        )
+        writer.onPause = connection.pauseReading
+        writer.onResume = connection.resumeReading
+        writer.onFailure = { [weak self] error in
+            guard let self else { return }
+            // A database step failed (disk full, I/O error): answer now rather than read the
+            // rest of the body for nothing.
+            if error.isOutOfSpace {
+                self.environment.logger.warning("upload refused: no room on the disk (\(error))")
+            } else {
+                self.environment.logger.error("upload failed in storage: \(error)")
+            }
+            self.perform(self.machine.storageFailed(outOfSpace: error.isOutOfSpace))
+        }
     }
 
     /// Checks what can be checked from the head alone (media type, boundary, declared size),
@@ -100,12 +127,12 @@ final class FormUpload: StreamedBody {
                 allowance?.release()
                 return .refused(UploadAnswers.error(.insufficientStorage, refusal.message, request: request, uploader: uploader))
             case .success(let reservation):
-                return .accepted(
-                    FormUpload(
-                        request: request, uploader: uploader, allowance: allowance, boundary: boundary, environment: environment,
-                        connection: connection, reservation: reservation
-                    )
+                let upload = FormUpload(
+                    request: request, uploader: uploader, allowance: allowance, boundary: boundary, environment: environment,
+                    connection: connection, reservation: reservation
                 )
+                upload.writer.reserveFirstBuffer()
+                return .accepted(upload)
             }
         }
     }
@@ -133,7 +160,7 @@ final class FormUpload: StreamedBody {
         case .openFile(let filename, let contentType):
             openFile(filename: filename, contentType: contentType)
         case .appendToFile(let bytes):
-            guard let writer = file?.writer else { return }
+            guard fileOpened else { return }
             // A guest's bytes draw on the drop link's budget: past it, 413 at once.
             if let refusal = allowance?.fileGrew(by: bytes.readableBytes) {
                 return perform(machine.limitPassed(refusal.status, refusal.message))
@@ -153,28 +180,14 @@ final class FormUpload: StreamedBody {
 
     private func openFile(filename: String, contentType: String) {
         let (uploadedBy, now) = (uploader.uploadedBy, environment.clock.unixMilliseconds)
-        let id = environment.storage.run { storage in
+        environment.storage.run { storage in
             try storage.files.beginUpload(
                 filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: ChunkWriter.chunkSize, now: now
             )
-        }
+        }.cascade(to: fileID)
         let liveUploads = environment.liveUploads
-        id.assumeIsolated().whenSuccess { liveUploads.insert($0) }
-        let writer = ChunkWriter(storage: environment.storage, fileID: id, expectedBytes: request.declaredBodyLength.map(Int64.init))
-        writer.onPause = connection.pauseReading
-        writer.onResume = connection.resumeReading
-        writer.onFailure = { [weak self] error in
-            guard let self else { return }
-            // A database step failed (disk full, I/O error): answer now rather than read the
-            // rest of the body for nothing.
-            if error.isOutOfSpace {
-                self.environment.logger.warning("upload refused: no room on the disk (\(error))")
-            } else {
-                self.environment.logger.error("upload failed in storage: \(error)")
-            }
-            self.perform(self.machine.storageFailed(outOfSpace: error.isOutOfSpace))
-        }
-        file = (id, writer)
+        fileID.futureResult.assumeIsolated().whenSuccess { liveUploads.insert($0) }
+        fileOpened = true
     }
 
     // MARK: The end
@@ -188,7 +201,7 @@ final class FormUpload: StreamedBody {
         } catch {
             action = machine.multipartFailed(error)
         }
-        guard case .commit(let description, let size, let expiresIn) = action, let file else {
+        guard case .commit(let description, let size, let expiresIn) = action, fileOpened else {
             abort()
             guard case .fail(let status, let message) = action else {
                 return environment.eventLoop.makeFailedFuture(AlreadyFailed())
@@ -197,8 +210,9 @@ final class FormUpload: StreamedBody {
         }
         let (storage, request, uploader) = (environment.storage, request, uploader)
         let dropID = uploader.dropLink?.id
-        return file.writer.flush().assumeIsolated().flatMap { progress in
-            file.id.assumeIsolated().flatMap { fileID in
+        let fileID = self.fileID.futureResult
+        return writer.flush().assumeIsolated().flatMap { progress in
+            fileID.assumeIsolated().flatMap { fileID in
                 // The time is read when the last byte is in: the file's life starts at its commit.
                 let now = self.environment.clock.unixMilliseconds
                 let expiresAt = self.environment.lifetime.expiresAt(expiresIn: expiresIn, completedAt: now)
@@ -251,10 +265,14 @@ final class FormUpload: StreamedBody {
         failed = true
         if let reservation { environment.space.release(reservation) }
         reservation = nil
-        guard let file else { return }
+        let abandoned = writer.abandon()
+        guard fileOpened else {
+            fileID.fail(NoFile())
+            return
+        }
         let (storage, logger, environment) = (environment.storage, environment.logger, environment)
-        let id = file.id
-        file.writer.abandon().flatMap { id }.assumeIsolated().whenSuccess { fileID in
+        let id = fileID.futureResult
+        abandoned.flatMap { id }.assumeIsolated().whenSuccess { fileID in
             storage.run { storage in try storage.files.abortUpload(fileID: fileID) }.assumeIsolated().whenComplete { result in
                 environment.liveUploads.remove(fileID)
                 switch result {

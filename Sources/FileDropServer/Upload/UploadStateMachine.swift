@@ -77,11 +77,18 @@ struct UploadStateMachine {
         case .missingBoundary:
             return .refuse(.badRequest, "multipart/form-data needs a boundary")
         case .formData(let boundary):
-            if let declared = declaredBodyLength, Int64(declared) > maxFileSize &+ bodyOverheadAllowance {
+            if let declared = declaredBodyLength, Int64(declared) > largestBody(maxFileSize: maxFileSize) {
                 return .refuse(.payloadTooLarge, tooLargeMessage(maxFileSize))
             }
             return .accept(boundary: boundary)
         }
+    }
+
+    /// The largest body that can carry a file of `maxFileSize` bytes: the limit plus the
+    /// allowance, saturating at `Int64.max` (`--max-upload-size` may be as large as that).
+    static func largestBody(maxFileSize: Int64) -> Int64 {
+        let (sum, overflow) = maxFileSize.addingReportingOverflow(bodyOverheadAllowance)
+        return overflow ? .max : sum
     }
 
     static func tooLargeMessage(_ limit: Int64) -> String {
@@ -202,7 +209,7 @@ struct UploadStateMachine {
     private mutating func partBody(_ bytes: ByteBuffer) -> Action {
         switch part {
         case .file:
-            fileBytes += Int64(bytes.readableBytes)
+            fileBytes += Int64(bytes.readableBytes)  // at most the body's length: no overflow
             guard fileBytes <= maxFileSize else { return fail(.payloadTooLarge, Self.tooLargeMessage(maxFileSize)) }
             return .appendToFile(bytes)
         case .description:
