@@ -84,14 +84,14 @@ public final class Server {
         let parts = LoopParts(
             context: context,
             refresher: AccountRefresher(
-                eventLoop: eventLoop, storage: storage, authenticator: context.authenticator, clock: clock, logger: logger
+                eventLoop: eventLoop, storage: context.storage, authenticator: context.authenticator, clock: clock, logger: logger
             ),
             tracker: ConnectionTracker(
                 maxConnections: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress,
                 trustedProxies: context.trustedProxies
             ),
             sweeper: ExpirySweeper(
-                eventLoop: eventLoop, storage: storage, space: context.space, maintenance: context.maintenance, clock: clock,
+                eventLoop: eventLoop, storage: context.storage, space: context.space, maintenance: context.maintenance, clock: clock,
                 logger: logger
             ),
             checkpoints: checkpoints

@@ -13,7 +13,10 @@ import NIOCore
 /// asserts on each change. Each route group gets only the parts it needs.
 final class ServerContext {
     let eventLoop: EventLoop
+    /// The database, through `ChangeTrackingStorage`: every user of it keeps `listings` exact.
     let storage: any StorageAccess
+    /// The first page of the file list, for `GET /` and `GET /files` without a hop.
+    let listings = ListingCache()
     let authenticator: Authenticator
     let routes: Routes
     /// Whose forwarding headers are believed (`--trusted-proxy`).
@@ -37,6 +40,7 @@ final class ServerContext {
         key: [UInt8], logger: Logger, clock: WallClock
     ) {
         self.eventLoop = eventLoop
+        let storage = ChangeTrackingStorage(storage, cache: listings)
         self.storage = storage
         self.clock = clock
         self.logger = logger
@@ -71,8 +75,8 @@ final class ServerContext {
             eventLoop: eventLoop,
             storage: storage,
             files: FileRoutes(
-                eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock,
-                maintenance: maintenance
+                eventLoop: eventLoop, storage: storage, listings: listings, cursorKey: cursorKey, lifetime: lifetime, space: space,
+                clock: clock, maintenance: maintenance
             ),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
@@ -80,7 +84,8 @@ final class ServerContext {
                 logger: logger
             ),
             pages: PageRoutes(
-                storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock, maxLinkTTL: configuration.maxLinkTTL
+                storage: storage, listings: listings, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock,
+                maxLinkTTL: configuration.maxLinkTTL
             ),
             uploads: uploads,
             shareLinks: ShareLinkRoutes(
