@@ -20,7 +20,14 @@ if [[ " $parts " == *" search "* ]]; then
     python3 scripts/bench_search.py "$binary"
 fi
 if [[ " $parts " == *" side-by-side "* ]]; then
-    side_by_side="${SIDE_BY_SIDE:-../shared/bench/side-by-side.sh}"
+    side_by_side="${SIDE_BY_SIDE:-}"
+    if [ -z "$side_by_side" ]; then
+        # Beside the project (../shared), or beside a worktree's parent folder (../../shared).
+        for candidate in ../shared/bench/side-by-side.sh ../../shared/bench/side-by-side.sh; do
+            [ -x "$candidate" ] && { side_by_side=$candidate; break; }
+        done
+        side_by_side=${side_by_side:-../shared/bench/side-by-side.sh}
+    fi
     nginx=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true)
     if ! command -v wrk >/dev/null || [ -z "$nginx" ]; then
         echo "side by side with nginx: skipped (apt-get install -y wrk nginx-light curl)"
