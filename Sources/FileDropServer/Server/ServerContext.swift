@@ -67,7 +67,8 @@ final class ServerContext {
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
         let uploads = FormUpload.Environment(
             eventLoop: eventLoop, storage: storage, budget: budget, maxFileSize: configuration.maxUploadSize, lifetime: lifetime,
-            space: space, clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
+            space: space, clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance,
+            commits: GroupCommit(eventLoop: eventLoop)
         )
         let shareTokens = LinkTokens(serverKey: key, kind: .share)
         let dropTokens = LinkTokens(serverKey: key, kind: .drop)
