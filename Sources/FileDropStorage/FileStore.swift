@@ -101,10 +101,20 @@ public final class FileStore {
         try database.reclaimSpace()
     }
 
-    /// Deletes what uploads cut off by a crash left behind; returns how many there were.
+    /// Deletes what uploads cut off by a crash left behind, and resumable uploads that expired
+    /// by `now` (Unix milliseconds); returns how many there were. Unfinished resumable uploads
+    /// that have not expired are kept: their clients resume them after the restart.
     @discardableResult
-    public func removeIncompleteUploads() throws -> Int {
-        try database.execute("DELETE FROM files WHERE complete = 0")
+    public func removeIncompleteUploads(now: Int64) throws -> Int {
+        let delete = try database.statement(
+            """
+            DELETE FROM files WHERE complete = 0 AND id NOT IN (
+                SELECT file_id FROM tus_uploads WHERE finished_at IS NULL AND expires_at > ?
+            )
+            """
+        )
+        try delete.bind(now, at: 1)
+        try delete.run()
         let removed = database.changes
         try database.reclaimSpace()
         return removed
@@ -142,10 +152,14 @@ public final class FileStore {
 
     /// The stored file with this id; nil when unknown or still uploading.
     public func record(id: Int64) throws -> FileRecord? {
-        let query = try database.statement("SELECT \(Self.columns) FROM files WHERE id = ? AND complete = 1")
+        try Self.record(id: id, in: database)
+    }
+
+    static func record(id: Int64, in database: Database) throws -> FileRecord? {
+        let query = try database.statement("SELECT \(columns) FROM files WHERE id = ? AND complete = 1")
         defer { query.reset() }
         try query.bind(id, at: 1)
-        return try query.step() ? Self.record(from: query) : nil
+        return try query.step() ? record(from: query) : nil
     }
 
     /// Calls `body` with the bytes of one chunk; nil when there is no such chunk.

@@ -54,6 +54,22 @@ public final class Statement {
         try check(code)
     }
 
+    /// Binds the value, or NULL for nil.
+    public func bind(_ value: Int64?, at index: Int32) throws(DatabaseError) {
+        guard let value else { return try check(sqlite3_bind_null(handle, index)) }
+        try bind(value, at: index)
+    }
+
+    public func bind(_ bytes: [UInt8], at index: Int32) throws(DatabaseError) {
+        // As `bind(_: UnsafeRawBufferPointer, at:)`, with the code checked outside the closure.
+        let code = bytes.withUnsafeBytes { bytes in
+            bytes.count == 0
+                ? sqlite3_bind_zeroblob(handle, index, 0)
+                : sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), csqlite_transient())
+        }
+        try check(code)
+    }
+
     public func bind(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws(DatabaseError) {
         // A zero-length blob must still be a blob, not NULL: SQLite wants a non-nil pointer.
         let code =
@@ -98,6 +114,16 @@ public final class Statement {
         guard let text = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    /// The column's value, or nil when it is NULL.
+    public func optionalInt64(at column: Int32) -> Int64? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : int64(at: column)
+    }
+
+    /// A copy of a blob column's bytes.
+    public func bytes(at column: Int32) -> [UInt8] {
+        withBlob(at: column) { Array($0) }
     }
 
     /// Calls `body` with the bytes of a blob column; valid only during the call.

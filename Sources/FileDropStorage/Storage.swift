@@ -10,6 +10,8 @@ public final class Storage {
     let database: Database
     public let files: FileStore
     public let users: UserStore
+    /// Resumable (tus) uploads.
+    public let uploads: TusStore
 
     public init(path: String) throws {
         database = try Database(path: path)
@@ -20,6 +22,7 @@ public final class Storage {
         FileSystem.syncParentDirectory(of: path)
         files = FileStore(database: database)
         users = UserStore(database: database)
+        uploads = TusStore(database: database)
     }
 
     /// Runs a trivial query: proves the database answers (for the health check).

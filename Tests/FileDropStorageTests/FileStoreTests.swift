@@ -43,7 +43,7 @@ import Testing
         try [1, 2, 3, 4].withUnsafeBytes { try files.writeChunk(fileID: id, sequence: 0, bytes: $0) }
         #expect(try files.list(limit: 10).isEmpty)
         #expect(try files.record(id: id) == nil)
-        #expect(try files.removeIncompleteUploads() == 1)
+        #expect(try files.removeIncompleteUploads(now: 2) == 1)
         #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM chunks") == 0)
     }
 

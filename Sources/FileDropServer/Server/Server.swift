@@ -78,7 +78,8 @@ public final class Server {
 
     /// Removes what crashed uploads left, loads accounts, binds, and starts serving.
     public func start() throws {
-        let removed = try storage.run { try $0.files.removeIncompleteUploads() }.wait()
+        let now = clock.unixMilliseconds
+        let removed = try storage.run { try $0.files.removeIncompleteUploads(now: now) }.wait()
         if removed > 0 {
             logger.info("removed \(removed) incomplete upload(s) left by an earlier run")
         }
