@@ -13,6 +13,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The largest file accepted, in bytes.
     public var maxUploadSize: Int64 = 4_294_967_295
     public var logLevel: Logger.Level = .info
+    /// Seconds an unfinished resumable upload is kept after its creation or its last stored
+    /// bytes; a finished one is answered for as long after its completion.
+    public var resumableTTL: Int64 = 86_400
     /// Connections past this many are closed as soon as they are accepted.
     public var maxConnections = 512
 
@@ -26,6 +29,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case tokenTTL = "token-ttl"
         case maxUploadSize = "max-upload-size"
         case logLevel = "log-level"
+        case resumableTTL = "resumable-ttl"
 
         public var flag: String { "--\(rawValue)" }
 
@@ -39,7 +43,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .host: "ADDR"
             case .port: "N"
             case .database, .secretKeyFile: "PATH"
-            case .tokenTTL: "SECONDS"
+            case .tokenTTL, .resumableTTL: "SECONDS"
             case .maxUploadSize: "BYTES"
             case .logLevel: "LEVEL"
             }
@@ -55,6 +59,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: "token lifetime"
             case .maxUploadSize: "largest file accepted"
             case .logLevel: "debug, info, warning or error"
+            case .resumableTTL: "life of an unfinished resumable upload after its last bytes"
             }
         }
 
@@ -69,6 +74,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: return String(defaults.tokenTTL)
             case .maxUploadSize: return String(defaults.maxUploadSize)
             case .logLevel: return "\(defaults.logLevel)"
+            case .resumableTTL: return String(defaults.resumableTTL)
             }
         }
     }
@@ -126,6 +132,11 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be a whole number of bytes, 0 or more")
             }
             maxUploadSize = bytes
+        case .resumableTTL:
+            guard let seconds = Int64(value), (1...31_536_000).contains(seconds) else {
+                throw .init("must be a whole number of seconds from 1 to 31536000")
+            }
+            resumableTTL = seconds
         case .logLevel:
             let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warning": .warning, "error": .error]
             guard let level = levels[value.lowercased()] else {

@@ -148,20 +148,20 @@ public final class TusStore {
         try upload.run()
     }
 
-    /// Brings an unfinished upload back to `offset` bytes with this digest, and removes any
-    /// chunk bytes past it: what a refused request (checksum mismatch, too many bytes) or a
+    /// Brings an unfinished upload back to `offset` bytes with this digest state, and removes
+    /// any chunk bytes past it: what a refused request (checksum mismatch, too many bytes) or a
     /// crash in the middle of one left behind. Cheap when there is nothing past the offset.
+    /// A finished upload is left as it is.
     public func discard(beyond offset: Int64, of upload: TusUpload, digestState: [UInt8]) throws {
         try database.transaction {
-            if offset != upload.offset || digestState != upload.digestState {
-                let restore = try database.statement(
-                    "UPDATE tus_uploads SET upload_offset = ?, digest_state = ? WHERE id = ? AND finished_at IS NULL"
-                )
-                try restore.bind(offset, at: 1)
-                try restore.bind(digestState, at: 2)
-                try restore.bind(upload.id, at: 3)
-                try restore.run()
-            }
+            let restore = try database.statement(
+                "UPDATE tus_uploads SET upload_offset = ?, digest_state = ? WHERE id = ? AND finished_at IS NULL"
+            )
+            try restore.bind(offset, at: 1)
+            try restore.bind(digestState, at: 2)
+            try restore.bind(upload.id, at: 3)
+            try restore.run()
+            guard database.changes == 1 else { return }
             let chunkSize = Int64(upload.chunkSize)
             let firstBeyond = (offset + chunkSize - 1) / chunkSize
             let delete = try database.statement("DELETE FROM chunks WHERE file_id = ? AND seq >= ?")

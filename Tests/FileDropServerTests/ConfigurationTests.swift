@@ -33,12 +33,14 @@ import Testing
         #expect(
             names == [
                 "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
+                "APP_RESUMABLE_TTL",
             ])
     }
 
     @Test(arguments: [
         (ServerConfiguration.Setting.port, "70000"), (.port, "-1"), (.port, "http"), (.tokenTTL, "abc"),
         (.tokenTTL, "0"), (.maxUploadSize, "-5"), (.maxUploadSize, "1e9"), (.logLevel, "verbose"), (.host, ""),
+        (.resumableTTL, "0"), (.resumableTTL, "1.5"), (.resumableTTL, "31536001"),
     ])
     func invalidValuesNameTheSettingInOneLine(setting: ServerConfiguration.Setting, value: String) {
         do {

@@ -9,7 +9,9 @@ import Testing
     private static let chunkSize = 4
     private static let emptyState: [UInt8] = [9, 9]
 
-    private func newUpload(_ id: String, description: String = "notes", length: Int64 = 10, owner: UploadOwner = .user("ann"))
+    private func newUpload(
+        _ id: String, description: String = "notes", length: Int64 = 10, owner: UploadOwner = .user("ann")
+    )
         -> NewTusUpload
     {
         NewTusUpload(
@@ -82,7 +84,9 @@ import Testing
         #expect(try uploads.upload(id: "u1")?.expiresAt == 2100)
 
         // The next request completes the partial row 1 in place and adds row 2.
-        try content[6..<8].withUnsafeBytes { try database.storage.files.writeChunk(fileID: upload.fileID, sequence: 1, bytes: $0, keepingFirst: 2) }
+        try content[6..<8].withUnsafeBytes {
+            try database.storage.files.writeChunk(fileID: upload.fileID, sequence: 1, bytes: $0, keepingFirst: 2)
+        }
         try content[8...].withUnsafeBytes { try database.storage.files.writeChunk(fileID: upload.fileID, sequence: 2, bytes: $0) }
         #expect(try rows(database, fileID: upload.fileID) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
         let record = try #require(
@@ -111,9 +115,10 @@ import Testing
         #expect(record.size == 0 && record.sha256 == "e3b0")
     }
 
-    @Test(arguments: [
-        (0, []), (3, [[0, 1, 2]]), (4, [[0, 1, 2, 3]]), (6, [[0, 1, 2, 3], [4, 5]]), (10, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]),
-    ] as [(Int64, [[UInt8]])])
+    @Test(
+        arguments: [
+            (0, []), (3, [[0, 1, 2]]), (4, [[0, 1, 2, 3]]), (6, [[0, 1, 2, 3], [4, 5]]), (10, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]),
+        ] as [(Int64, [[UInt8]])])
     func discardingCutsTheRowsBackToTheOffset(offset: Int64, expected: [[UInt8]]) throws {
         let database = try TemporaryDatabase()
         let uploads = database.storage.uploads
@@ -142,7 +147,8 @@ import Testing
     @Test func terminatingAFinishedUploadKeepsTheFile() throws {
         let database = try TemporaryDatabase()
         let upload = try database.storage.uploads.create(
-            newUpload("u0", length: 0), digestState: [], chunkSize: 4, now: 1, expiresAt: 2, completion: TusCompletion(sha256: "x", answeredUntil: 3)
+            newUpload("u0", length: 0), digestState: [], chunkSize: 4, now: 1, expiresAt: 2,
+            completion: TusCompletion(sha256: "x", answeredUntil: 3)
         )
         #expect(try database.storage.uploads.terminate(id: "u0"))
         #expect(try database.storage.uploads.upload(id: "u0") == nil)
@@ -152,7 +158,8 @@ import Testing
     @Test func deletingAFinishedUploadsFileForgetsTheUpload() throws {
         let database = try TemporaryDatabase()
         let upload = try database.storage.uploads.create(
-            newUpload("u0", length: 0), digestState: [], chunkSize: 4, now: 1, expiresAt: 2, completion: TusCompletion(sha256: "x", answeredUntil: 3)
+            newUpload("u0", length: 0), digestState: [], chunkSize: 4, now: 1, expiresAt: 2,
+            completion: TusCompletion(sha256: "x", answeredUntil: 3)
         )
         #expect(try database.storage.files.delete(id: upload.fileID))
         #expect(try database.storage.uploads.upload(id: "u0") == nil)

@@ -53,7 +53,10 @@ public struct SHA256Digest: Sendable {
         var bytes: [UInt8] = [Self.stateVersion]
         bytes.reserveCapacity(Self.stateByteCount)
         func append(_ word: UInt32) {
-            bytes += [UInt8(truncatingIfNeeded: word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
+            bytes += [
+                UInt8(truncatingIfNeeded: word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8),
+                UInt8(truncatingIfNeeded: word),
+            ]
         }
         withUnsafeBytes(of: context.h) { chaining in
             for index in 0..<8 { append(chaining.load(fromByteOffset: index * 4, as: UInt32.self)) }

@@ -1,13 +1,13 @@
 import NIOHTTP1
 
-/// SPEC's CSRF rule: a request authenticated by the cookie that changes state (POST, DELETE)
+/// SPEC's CSRF rule: a request authenticated by the cookie that changes state (POST, PATCH, DELETE)
 /// must come from this server's own origin. Its `Origin` (or, lacking it, `Referer`) must
 /// name the same host as the request's `Host`; `null` and foreign origins are refused; with
 /// neither header it is allowed (not a browser). Bearer and query tokens are not checked:
 /// a browser never adds those by itself.
 enum CrossSiteCheck {
     static func refusal(request: Request, principal: Principal) -> Response? {
-        guard principal.source == .cookie, request.method == .POST || request.method == .DELETE else { return nil }
+        guard principal.source == .cookie, [.POST, .PATCH, .DELETE].contains(request.method) else { return nil }
         let claimed: String
         if let origin = request.headers.first(name: "origin") {
             claimed = origin

@@ -69,7 +69,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         closeAfterBody = false
 
         let endpoint: Endpoint
-        switch Router.match(method: head.method, path: request.path) {
+        switch Router.match(method: head.method, path: request.path, methodOverride: head.headers.first(name: "x-http-method-override")) {
         case .notFound:
             return answerEarly(exchange, .message(.notFound, "Not found"), context: context)
         case .methodNotAllowed(let allow):
@@ -236,6 +236,7 @@ final class HTTPHandler: ChannelDuplexHandler {
             response.headers.replaceOrAdd(name: "Content-Length", value: String(response.contentLength))
         }
         if close { response.headers.replaceOrAdd(name: "Connection", value: "close") }
+        response.headers.add(contentsOf: Routes.headersOnEveryAnswer(to: request))
         let head = HTTPResponseHead(version: request.head.version, status: response.status, headers: response.headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
 

@@ -16,11 +16,13 @@ enum Endpoint: Equatable, Sendable {
     case fileRecord(Int64)
     case fileContent(Int64)
     case deleteFile(Int64)
+    /// Resumable uploads at `/uploads` (tus 1.0.0); `OPTIONS` is public.
+    case tus(TusAction)
 
     var requiresToken: Bool {
         switch self {
-        case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon: false
-        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .deleteFile: true
+        case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon, .tus(.options): false
+        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .deleteFile, .tus: true
         }
     }
 }
@@ -35,17 +37,11 @@ enum Router {
         case methodNotAllowed(allow: [String])
     }
 
-    static func match(method: HTTPMethod, path: String) -> Match {
+    /// - Parameter methodOverride: `X-HTTP-Method-Override`, which only the tus routes read.
+    static func match(method: HTTPMethod, path: String, methodOverride: String? = nil) -> Match {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        let get = method == .GET || method == .HEAD
-
         func choose(_ table: [(HTTPMethod, Endpoint)]) -> Match {
-            for (allowed, endpoint) in table where allowed == method || (allowed == .GET && get) {
-                return .endpoint(endpoint)
-            }
-            var allow = table.map { $0.0.rawValue }
-            if allow.contains("GET") { allow.insert("HEAD", at: allow.firstIndex(of: "GET")! + 1) }
-            return .methodNotAllowed(allow: allow)
+            Router.choose(method, table)
         }
 
         switch Array(segments) {
@@ -56,6 +52,8 @@ enum Router {
         case ["upload"]: return choose([(.POST, .upload)])
         case ["files"]: return choose([(.GET, .listFiles)])
         case ["favicon.ico"]: return choose([(.GET, .favicon)])
+        case let parts where parts.first == "uploads":
+            return TusAction.match(method: method, methodOverride: methodOverride, rest: parts.dropFirst(), endpoint: Endpoint.tus)
         case let parts where parts.count == 2 && parts[0] == "files":
             guard let id = fileID(parts[1]) else { return .notFound }
             return choose([(.GET, .fileRecord(id)), (.DELETE, .deleteFile(id))])
@@ -69,6 +67,18 @@ enum Router {
         default:
             return .notFound
         }
+    }
+
+    /// The endpoint of `table` for `method` (`HEAD` where `GET` is), else 405 listing the
+    /// methods the path allows.
+    static func choose(_ method: HTTPMethod, _ table: [(HTTPMethod, Endpoint)]) -> Match {
+        let get = method == .GET || method == .HEAD
+        for (allowed, endpoint) in table where allowed == method || (allowed == .GET && get) {
+            return .endpoint(endpoint)
+        }
+        var allow = table.map { $0.0.rawValue }
+        if allow.contains("GET") { allow.insert("HEAD", at: allow.firstIndex(of: "GET")! + 1) }
+        return .methodNotAllowed(allow: allow)
     }
 
     /// A file id: decimal digits only (no sign, no leading zero), fitting in Int64.

@@ -16,6 +16,7 @@ struct Routes {
     let login: LoginRoutes
     let pages: PageRoutes
     let uploads: FormUpload.Environment
+    let tus: TusRoutes
 
     /// For an endpoint whose body is consumed as it arrives (uploads), decides from the head
     /// whether to read it and makes its consumer; nil for endpoints whose small body is
@@ -25,9 +26,22 @@ struct Routes {
         case .upload?:
             let user = exchange.principal?.user ?? ""
             return FormUpload.start(exchange.request, user: user, environment: uploads, connection: connection)
+        case .tus(let action)?:
+            return tus.startStreamedBody(action, mount: Self.userUploads(exchange), request: exchange.request, connection: connection)
         default:
             return nil
         }
+    }
+
+    /// The signed-in user's tus collection.
+    private static func userUploads(_ exchange: Exchange) -> TusMount {
+        TusMount(basePath: "/uploads", owner: .user(exchange.principal?.user ?? ""))
+    }
+
+    /// Headers that every answer to a path carries, whatever its status: `Tus-Resumable`
+    /// under a tus collection (tus 1.0.0; 404, 405 and 401 included).
+    static func headersOnEveryAnswer(to request: Request) -> HTTPHeaders {
+        TusProtocol.isCollectionPath(request.path) ? TusProtocol.everyAnswerHeaders : [:]
     }
 
     func handle(_ exchange: Exchange, body: ByteBuffer) -> EventLoopFuture<Response> {
@@ -55,6 +69,8 @@ struct Routes {
             return files.content(id: id, request: request)
         case .deleteFile(let id)?:
             return files.delete(id: id)
+        case .tus(let action)?:
+            return tus.handle(action, mount: Self.userUploads(exchange), request: request)
         case .upload?, nil:
             return eventLoop.makeSucceededFuture(.message(.notFound, "Not found"))
         }

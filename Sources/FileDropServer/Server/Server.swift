@@ -17,6 +17,7 @@ public final class Server {
         let context: ServerContext
         let refresher: AccountRefresher
         let tracker: ConnectionTracker
+        let sweeper: TusExpirySweeper
     }
 
     public let configuration: ServerConfiguration
@@ -57,7 +58,8 @@ public final class Server {
                 refresher: AccountRefresher(
                     eventLoop: eventLoop, storage: storage, authenticator: context.authenticator, clock: clock, logger: logger
                 ),
-                tracker: ConnectionTracker(maxConnections: configuration.maxConnections)
+                tracker: ConnectionTracker(maxConnections: configuration.maxConnections),
+                sweeper: TusExpirySweeper(context: context, lifetimeSeconds: configuration.resumableTTL)
             ),
             eventLoop: eventLoop
         )
@@ -85,6 +87,7 @@ public final class Server {
         }
         let loopParts = self.loopParts
         try eventLoop.flatSubmit { loopParts.value.refresher.start() }.wait()
+        try eventLoop.submit { loopParts.value.sweeper.start() }.wait()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -139,7 +142,10 @@ public final class Server {
         }
         let loopParts = self.loopParts
         try? eventLoop.flatSubmit { loopParts.value.tracker.quiesce(deadline: grace) }.wait()
-        try? eventLoop.submit { loopParts.value.refresher.stop() }.wait()
+        try? eventLoop.submit {
+            loopParts.value.refresher.stop()
+            loopParts.value.sweeper.stop()
+        }.wait()
         storage.close()
         passwords.shutdown()
         try? group.syncShutdownGracefully()

@@ -15,6 +15,8 @@ final class ServerContext {
     let storage: any StorageAccess
     let authenticator: Authenticator
     let routes: Routes
+    /// The uploads a request is writing to right now (tus); the expiry sweep skips them.
+    let activeUploads: TusActiveWrites
     let clock: WallClock
     let logger: Logger
 
@@ -26,6 +28,8 @@ final class ServerContext {
         self.storage = storage
         self.clock = clock
         self.logger = logger
+        let activeUploads = TusActiveWrites(eventLoop: eventLoop)
+        self.activeUploads = activeUploads
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
         // Signs listing cursors, so that only cursors this server issued are accepted.
@@ -41,6 +45,10 @@ final class ServerContext {
             pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL),
             uploads: FormUpload.Environment(
                 eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+            ),
+            tus: TusRoutes(
+                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger,
+                lifetimeMilliseconds: configuration.resumableTTL * 1000, active: activeUploads
             )
         )
     }

@@ -1,0 +1,222 @@
+import FileDropAuth
+import FileDropStorage
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Where a tus collection is mounted and who owns what is made through it. The same routes
+/// serve `/uploads` (a signed-in user, by token) and a drop link's `/d/TOKEN/uploads` (the drop
+/// link, by its token in the path): only the mount differs.
+struct TusMount: Sendable, Equatable {
+    /// The collection's path, without a trailing slash: `/uploads`, `/d/TOKEN/uploads`.
+    let basePath: String
+    let owner: UploadOwner
+
+    /// The URL path of one upload.
+    func location(of id: String) -> String {
+        basePath + "/" + id
+    }
+}
+
+/// The tus 1.0.0 endpoints of a collection (SPEC "Resumable uploads"): `OPTIONS` (what the
+/// server offers), `POST` (creation, with or without the first bytes), `HEAD` (where an upload
+/// stands), `PATCH` (more bytes), `DELETE` (termination).
+///
+/// Mounting a collection elsewhere (a drop link's `/d/TOKEN/uploads`): match the path after the
+/// mount with `TusAction.match`, resolve the owner (`UploadOwner.drop`) once the link is
+/// checked, and call `startStreamedBody` (`POST`, `PATCH`) or `handle` (the others) with a
+/// `TusMount` of that base path and owner. `Tus-Resumable` on every answer, errors included,
+/// comes from `TusProtocol.isCollectionPath`, which knows both mounts.
+///
+/// Checks come in this order, after routing (404, 405) and authentication (401): the version
+/// (412), the request's own headers (400, 413, 415), then the upload (404 for a missing one,
+/// another owner's, or an expired one; 409; 460 at the body's end).
+struct TusRoutes {
+    let eventLoop: EventLoop
+    let storage: any StorageAccess
+    /// The largest upload accepted, in bytes (`--max-upload-size`).
+    let maxFileSize: Int64
+    let clock: WallClock
+    let logger: Logger
+    /// How long an unfinished upload lives after its creation or last stored bytes, and how
+    /// long a finished one is still answered for (`--resumable-ttl`).
+    let lifetimeMilliseconds: Int64
+    let active: TusActiveWrites
+
+    /// The answer to a `POST` or `PATCH`, whose bodies stream.
+    func startStreamedBody(
+        _ action: TusAction, mount: TusMount, request: Request, connection: StreamedBodyConnection
+    ) -> StreamedBodyStart? {
+        switch action {
+        case .create: startCreation(request, mount: mount, connection: connection)
+        case .patch(let id): startPatch(id, request: request, mount: mount, connection: connection)
+        case .options, .head, .terminate: nil
+        }
+    }
+
+    /// The answer to `OPTIONS`, `HEAD` and `DELETE`.
+    func handle(_ action: TusAction, mount: TusMount, request: Request) -> EventLoopFuture<Response> {
+        switch action {
+        case .options: eventLoop.makeSucceededFuture(options())
+        case .head(let id): head(id, mount: mount, request: request)
+        case .terminate(let id): terminate(id, mount: mount, request: request)
+        case .create, .patch: eventLoop.makeSucceededFuture(.message(.internalServerError, "Internal server error"))
+        }
+    }
+
+    /// `OPTIONS`: what this server offers; needs no token and no `Tus-Resumable`.
+    func options() -> Response {
+        var response = Response(status: .noContent)
+        response.headers.add(name: "Tus-Version", value: TusProtocol.version)
+        response.headers.add(name: "Tus-Extension", value: TusProtocol.extensions)
+        response.headers.add(name: "Tus-Max-Size", value: String(maxFileSize))
+        response.headers.add(name: "Tus-Checksum-Algorithm", value: TusProtocol.checksumAlgorithms)
+        return response
+    }
+
+    /// `HEAD /uploads/ID`: the offset to resume from; for a finished upload, where its file is.
+    func head(_ id: String, mount: TusMount, request: Request) -> EventLoopFuture<Response> {
+        guard TusProtocol.speaksOurVersion(request) else { return eventLoop.makeSucceededFuture(TusRefusal.versionMismatch.response) }
+        let now = clock.unixMilliseconds
+        return storage.run { try $0.uploads.upload(id: id) }.map { upload in
+            guard let upload, upload.ownerKey == mount.owner.key, upload.isLive(now: now) else { return TusRefusal.notFound.response }
+            var response = Response(status: .ok)
+            response.headers.add(name: "Upload-Offset", value: String(upload.offset))
+            response.headers.add(name: "Upload-Length", value: String(upload.length))
+            if !upload.metadata.isEmpty { response.headers.add(name: "Upload-Metadata", value: upload.metadata) }
+            response.headers.add(name: "Upload-Expires", value: HTTPDate.format(unixMilliseconds: upload.expiresAt))
+            if upload.isFinished { response.headers.add(name: "Location", value: "/files/\(upload.fileID)") }
+            response.headers.add(name: "Cache-Control", value: "no-store")
+            return response
+        }
+    }
+
+    /// `DELETE /uploads/ID` (termination): stops a request writing to it, then removes an
+    /// unfinished upload with its bytes, or forgets a finished one and keeps its file.
+    func terminate(_ id: String, mount: TusMount, request: Request) -> EventLoopFuture<Response> {
+        guard TusProtocol.speaksOurVersion(request) else { return eventLoop.makeSucceededFuture(TusRefusal.versionMismatch.response) }
+        let (now, storage, active, loop) = (clock.unixMilliseconds, storage, active, eventLoop)
+        return storage.run { try $0.uploads.upload(id: id) }.assumeIsolated().flatMap { upload -> EventLoopFuture<Response> in
+            guard let upload, upload.ownerKey == mount.owner.key, upload.isLive(now: now) else {
+                return loop.makeSucceededFuture(TusRefusal.notFound.response)
+            }
+            let writing = active.holder(of: id)?.stop() ?? loop.makeSucceededVoidFuture()
+            return writing.assumeIsolated().flatMap { () -> EventLoopFuture<Response> in
+                guard let claim = active.claim(id) else { return loop.makeSucceededFuture(TusRefusal.busy.response) }
+                return storage.run { try $0.uploads.terminate(id: id) }.assumeIsolated().always { _ in
+                    active.release(claim)
+                }.map { removed in removed ? Response(status: .noContent) : TusRefusal.notFound.response }.nonisolated()
+            }.nonisolated()
+        }.nonisolated()
+    }
+
+    // MARK: Writing
+
+    private func startCreation(_ request: Request, mount: TusMount, connection: StreamedBodyConnection) -> StreamedBodyStart {
+        let creation: TusCreationRequest
+        switch TusCreationRequest.parse(request, maxFileSize: maxFileSize) {
+        case .failure(let refusal): return .refused(refusal.response)
+        case .success(let parsed): creation = parsed
+        }
+        let write = TusWrite(
+            kind: .creation, routes: self, mount: mount, connection: connection, checksum: creation.checksum,
+            declaredLength: request.declaredBodyLength.map(Int64.init)
+        )
+        let new = NewTusUpload(
+            id: UploadID.generate(), owner: mount.owner, length: creation.length, description: creation.description,
+            filename: creation.filename, contentType: creation.contentType, metadata: creation.metadata, expiresIn: creation.expiresIn
+        )
+        let (now, lifetime) = (clock.unixMilliseconds, lifetimeMilliseconds)
+        write.wait(
+            for: storage.run { storage in
+                // Quotas and --min-free-space (SPEC: 507, an unfinished upload's whole length
+                // counting from its creation) are checked here, before the upload exists.
+                let empty =
+                    new.length == 0 ? TusCompletion(sha256: Crypto.hex(Crypto.sha256([UInt8]())), answeredUntil: now + lifetime) : nil
+                return try storage.uploads.create(
+                    new, digestState: SHA256Digest().state, chunkSize: ChunkWriter.chunkSize, now: now, expiresAt: now + lifetime,
+                    completion: empty
+                )
+            }
+        )
+        return .accepted(write)
+    }
+
+    private func startPatch(_ id: String, request: Request, mount: TusMount, connection: StreamedBodyConnection) -> StreamedBodyStart {
+        let patch: TusPatchRequest
+        switch TusPatchRequest.parse(request) {
+        case .failure(let refusal): return .refused(refusal.response)
+        case .success(let parsed): patch = parsed
+        }
+        let write = TusWrite(
+            kind: .patch, routes: self, mount: mount, connection: connection, checksum: patch.checksum, declaredLength: patch.declaredLength
+        )
+        // Claimed before the upload is read: a request that ends meanwhile has committed its
+        // offset before this one reads it (one storage thread, in order).
+        let claim = active.claim(id)
+        write.claim = claim
+        let (now, ownerKey, anotherIsWriting) = (clock.unixMilliseconds, mount.owner.key, claim == nil)
+        write.wait(
+            for: storage.run { try $0.uploads.upload(id: id) }.flatMapThrowing { upload in
+                if let refusal = TusWriteStateMachine.admit(
+                    patch, upload: upload, ownerKey: ownerKey, now: now, anotherIsWriting: anotherIsWriting)
+                {
+                    throw refusal
+                }
+                return upload!
+            }
+        )
+        return .accepted(write)
+    }
+
+    /// The answer for a request that failed before writing: a refusal as it says, a taken
+    /// description as 409, anything else as a 500 whose details go to the log.
+    static func answer(for error: Error, logger: Logger) -> Response {
+        if let refusal = error as? TusRefusal { return refusal.response }
+        if error as? FileStoreError == .duplicateDescription {
+            return .message(.conflict, "A file or an unfinished upload already has this description")
+        }
+        logger.error("resumable upload request failed: \(error)")
+        return .message(.internalServerError, "Internal server error")
+    }
+}
+
+/// What a request under a tus collection asks for, decided by the route table.
+enum TusAction: Equatable, Sendable {
+    case options
+    case create
+    case head(String)
+    case patch(String)
+    case terminate(String)
+}
+
+extension TusAction {
+    /// The action of a request under a tus collection: `rest` is the path after the mount
+    /// (empty for the collection, the id for one upload). Unknown paths (an id this server
+    /// could not have made) are 404, other methods 405. A `POST` may name its real method in
+    /// `X-HTTP-Method-Override` (tus core protocol, for clients that cannot send `PATCH` or
+    /// `DELETE`); only those two are taken, so the CSRF rule sees a state-changing method.
+    static func match(
+        method: HTTPMethod, methodOverride: String?, rest: ArraySlice<Substring>, endpoint: (TusAction) -> Endpoint
+    ) -> Router.Match {
+        var method = method
+        if method == .POST, let override = methodOverride?.trimmed.uppercased(), override == "PATCH" || override == "DELETE" {
+            method = HTTPMethod(rawValue: override)
+        }
+        switch rest.count {
+        case 0:
+            return Router.choose(method, [(.OPTIONS, endpoint(.options)), (.POST, endpoint(.create))])
+        case 1 where UploadID.isWellFormed(rest[rest.startIndex]):
+            let id = String(rest[rest.startIndex])
+            return Router.choose(
+                method,
+                [
+                    (.HEAD, endpoint(.head(id))), (.PATCH, endpoint(.patch(id))), (.DELETE, endpoint(.terminate(id))),
+                    (.OPTIONS, endpoint(.options)),
+                ]
+            )
+        default:
+            return .notFound
+        }
+    }
+}
