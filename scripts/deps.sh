@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what FileDrop needs when it is missing: `deps.sh build` the C libraries,
-# `deps.sh test` also Python's test packages and Chromium for the browser suite.
+# `deps.sh test` also Python's test packages (pytest-xdist runs the suites on two workers)
+# and Chromium for the browser suite.
 # As root it installs with apt-get and pip; otherwise it prints the command to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
 
-apt_packages=(libsqlite3-dev libssl-dev)
+# g++ brings libstdc++.a (and binutils' strip), which `make release` links in.
+apt_packages=(libsqlite3-dev libssl-dev g++)
 if [[ "$what" == test ]]; then
     apt_packages+=(chromium chromium-driver sqlite3 python3-pip)
 fi
@@ -33,7 +35,7 @@ fi
 
 if [[ "$what" == test ]]; then
     missing_py=()
-    for module in pytest:pytest requests:requests jwt:pyjwt selenium:selenium; do
+    for module in pytest:pytest xdist:pytest-xdist requests:requests jwt:pyjwt selenium:selenium; do
         python3 -c "import ${module%%:*}" 2>/dev/null || missing_py+=("${module##*:}")
     done
     if ((${#missing_py[@]})); then

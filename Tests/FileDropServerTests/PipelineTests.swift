@@ -81,6 +81,9 @@ import Testing
         #expect(harness.isOpen)
         harness.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
         #expect(!harness.isOpen)
+        // Closed without an answer: a client that never finished its head gets nothing.
+        let written = try harness.channel.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) }
+        #expect(written == nil)
     }
 
     @Test func anIdleKeptAliveConnectionClosesAfterSixtySeconds() throws {

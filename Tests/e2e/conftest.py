@@ -1,135 +1,52 @@
 """End-to-end fixtures: start the built `app` as a separate process on a free port with a
-temporary database and key, and talk to it over a real socket the way a user does."""
+temporary database and key, and talk to it over a real socket the way a user does.
 
-import os
-import pathlib
-import re
-import signal
-import subprocess
-import threading
-import time
+Per test (a fresh database and key each time):
+    server, token, auth     a server with the default settings, an admin token, its header
+    make_server(args, env)  more servers, or servers with other settings
+Per module (one server for all of a module's tests that only add files; faster):
+    srv, sauth              a server with the default settings and an admin token's header
+    make_module_server      more module-wide servers (other settings, prepared content)
+
+When a test fails, the log (stderr) of every server it used is shown with the failure.
+The helpers these fixtures use, and that tests use directly, are in filedrop_helpers.py.
+"""
 
 import pytest
-import requests
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = pathlib.Path(os.environ.get("FILEDROP_BINARY", ROOT / ".build" / "debug" / "app")).resolve()
-
-LISTENING = re.compile(r"listening on (http://[^\s]+)")
-ADMIN = re.compile(r"^Created user 'admin' with password: (\S+)$")
+from filedrop_helpers import BINARY, Server, bearer
 
 
-class Server:
-    """One running `app serve` process and everything a test needs to reach it."""
+def pytest_sessionstart(session):
+    if not BINARY.is_file():
+        raise pytest.UsageError(f"no FileDrop binary at {BINARY}: run `make test`, or set FILEDROP_BINARY")
 
-    def __init__(self, workdir: pathlib.Path, args=(), env=None):
-        self.workdir = workdir
-        self.database = workdir / "app.db"
-        self.key_path = workdir / "secret.key"
-        self.args = list(args)
-        self.extra_env = dict(env or {})
-        self.proc = None
-        self.lines = []
-        self.url = None
-        self.admin_password = None
-        self._listening = threading.Event()
 
-    def start(self, timeout=30):
-        self.lines = []
-        self.url = None
-        self._listening.clear()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-        env.update(self.extra_env)
-        cmd = [
-            str(BINARY),
-            "--port", "0",
-            "--database", str(self.database),
-            "--secret-key-file", str(self.key_path),
-            *self.args,
-        ]
-        self.proc = subprocess.Popen(
-            cmd, cwd=self.workdir, env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True, encoding="utf-8", errors="replace",
-        )
-        threading.Thread(target=self._read_stderr, daemon=True).start()
-        if not self._listening.wait(timeout):
-            self.kill()
-            raise RuntimeError("server did not start:\n" + self.log_text())
-        return self
+class ServerFactory:
+    """Starts servers, each in a folder of its own; kills every one of them at the end."""
 
-    def _read_stderr(self):
-        for line in self.proc.stderr:
-            line = line.rstrip("\n")
-            self.lines.append(line)
-            m = ADMIN.match(line)
-            if m:
-                self.admin_password = m.group(1)
-            m = LISTENING.search(line)
-            if m and not self._listening.is_set():
-                self.url = m.group(1)
-                self._listening.set()
+    def __init__(self, folder_for):
+        self._folder_for = folder_for
+        self.servers = []
 
-    def log_text(self) -> str:
-        return "\n".join(self.lines)
+    def __call__(self, args=(), env=None, workdir=None, binary=None) -> Server:
+        folder = workdir or self._folder_for(len(self.servers))
+        folder.mkdir(parents=True, exist_ok=True)
+        server = Server(folder, args, env, binary=binary)
+        self.servers.append(server)
+        return server.start()
 
-    def stop(self, timeout=40) -> int:
-        """SIGTERM and wait; returns the exit status."""
-        if self.proc is None:
-            return 0
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        finally:
-            self.proc = None
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
-
-    @property
-    def key(self) -> bytes:
-        data = self.key_path.read_bytes()
-        for ending in (b"\r\n", b"\n"):
-            if data.endswith(ending):
-                return data[: -len(ending)]
-        return data
-
-    def login(self, user="admin", password=None) -> str:
-        password = self.admin_password if password is None else password
-        r = requests.get(self.url + "/login", auth=(user, password), timeout=30)
-        assert r.status_code == 200, r.text
-        return r.json()["token"]
-
-    def run_cli(self, *args, input=None, env=None):
-        """Runs `app ARGS --database DB` against this server's database."""
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-        full_env.update(env or {})
-        return subprocess.run(
-            [str(BINARY), *args, "--database", str(self.database)],
-            input=input, capture_output=True, text=True, env=full_env, cwd=self.workdir,
-            timeout=60,
-        )
+    def kill_all(self):
+        for server in self.servers:
+            server.kill()
 
 
 @pytest.fixture
 def make_server(tmp_path):
     """Factory: make_server(args=[...], env={...}) starts a server in a fresh folder."""
-    servers = []
-
-    def factory(args=(), env=None, workdir=None):
-        folder = workdir or tmp_path / f"server{len(servers)}"
-        folder.mkdir(parents=True, exist_ok=True)
-        server = Server(folder, args, env).start()
-        servers.append(server)
-        return server
-
+    factory = ServerFactory(lambda n: tmp_path / f"server{n}")
     yield factory
-    for server in servers:
-        server.kill()
+    factory.kill_all()
 
 
 @pytest.fixture
@@ -145,4 +62,52 @@ def token(server):
 
 @pytest.fixture
 def auth(token):
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(token)
+
+
+@pytest.fixture(scope="module")
+def make_module_server(tmp_path_factory):
+    """Factory like make_server, for servers that live as long as the test module."""
+    factory = ServerFactory(lambda n: tmp_path_factory.mktemp(f"module-server{n}"))
+    yield factory
+    factory.kill_all()
+
+
+@pytest.fixture(scope="module")
+def srv(make_module_server):
+    """One server shared by the tests of a module that only add files."""
+    return make_module_server()
+
+
+@pytest.fixture(scope="module")
+def sauth(srv):
+    return bearer(srv.login())
+
+
+def _servers_of(item):
+    """The servers a test reached through its fixtures."""
+    found = []
+    for value in item.funcargs.values():
+        candidates = value if isinstance(value, tuple) else (value,)
+        for candidate in candidates:
+            if isinstance(candidate, Server):
+                found.append(candidate)
+            elif isinstance(candidate, ServerFactory):
+                found.extend(candidate.servers)
+    return list(dict.fromkeys(found))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attaches the servers' logs to a failing test's report: the server's side of the story."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and call.when in ("setup", "call"):
+        for n, server in enumerate(_servers_of(item)):
+            report.sections.append((f"server {n} log ({server.workdir})", server.log_text()[-20000:]))
+
+
+def pytest_collection_modifyitems(items):
+    """The browser suite, the longest module, runs first: on the two workers `make test` uses
+    (one module per worker at a time), the other modules then run beside it, not after it."""
+    items.sort(key=lambda item: getattr(item.module, "__name__", "") != "test_browser")

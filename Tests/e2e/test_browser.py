@@ -18,7 +18,7 @@ import time
 import pytest
 import requests
 
-from conftest import ROOT
+from filedrop_helpers import ROOT, bearer, list_all, upload_json
 
 try:
     from selenium import webdriver
@@ -288,15 +288,6 @@ def browsers():
         browser.quit()
 
 
-@pytest.fixture(autouse=True)
-def _print_server_log(request):
-    """Shows the server's log (stderr) when a test fails."""
-    server = request.getfixturevalue("server") if "server" in request.fixturenames else None
-    yield
-    if server is not None:
-        print("--- server log\n" + server.log_text()[-20000:])
-
-
 @pytest.fixture
 def browser(browsers):
     return browsers()
@@ -322,21 +313,14 @@ def sign_in(b: Browser, server, password=None):
 
 
 def api_upload(server, token, description, filename, content, content_type=None):
-    part = (filename, content) if content_type is None else (filename, content, content_type)
-    r = requests.post(server.url + "/upload", files={"inputFile": part},
-                      data={"description": description},
-                      headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                      timeout=WAIT)
-    assert r.status_code == 201, f"seeding upload failed: {r.status_code} {r.text}"
-    return r.json()
+    """Stores a file through the API (not the page); returns its record."""
+    return upload_json(server, bearer(token), content, description=description, filename=filename,
+                       content_type=content_type)
 
 
-def api_files(server, token, limit=1000):
-    r = requests.get(server.url + "/files", params={"limit": limit},
-                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                     timeout=WAIT)
-    assert r.status_code == 200, r.text
-    return r.json()["files"]
+def api_files(server, token):
+    """Every stored record, through the API."""
+    return list_all(server, bearer(token))
 
 
 def listed_descriptions(b: Browser):

@@ -3,120 +3,30 @@ leaves nothing visible; space comes back without a manual VACUUM) and the SIGTER
 "HTTP hygiene and operations" (in-flight requests finish, the WAL is checkpointed, exit 0)."""
 
 import hashlib
+import json
 import os
-import random
 import shutil
 import signal
 import socket
-import sqlite3
 import threading
 import time
-import urllib.parse
 import uuid
 
 import pytest
 import requests
-from filedrop_helpers import pseudo_random, list_all
 
-MiB = 1 << 20
-BOUNDARY = "----FileDropDurabilityBoundary"
+from filedrop_helpers import (
+    MiB, bearer, db_query, db_size, download_sha256, list_all, multipart_type, pseudo_random, raw_connect, raw_head,
+    stream_upload, upload, upload_envelope,
+)
 
 
 # MARK: Helpers
 
 
-
-
-def body_parts(description, filename="f.bin"):
-    b = BOUNDARY.encode()
-    prefix = (b"--" + b + b'\r\nContent-Disposition: form-data; name="description"\r\n\r\n' + description.encode()
-              + b"\r\n--" + b + b'\r\nContent-Disposition: form-data; name="inputFile"; filename="'
-              + filename.encode() + b'"\r\nContent-Type: application/octet-stream\r\n\r\n')
-    suffix = b"\r\n--" + b + b"--\r\n"
-    return prefix, suffix
-
-
 def upload_bytes(server, auth, data, description, timeout=60):
-    prefix, suffix = body_parts(description)
-    return requests.post(server.url + "/upload", data=prefix + data + suffix, timeout=timeout, headers={
-        **auth, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}", "Accept": "application/json"})
-
-
-class StreamBody:
-    """A file-like body of known length that generates its bytes while it is read, so that a
-    100 MiB upload is never held in memory (requests sends it with its Content-Length)."""
-
-    def __init__(self, prefix, pieces, size, suffix):
-        self._pieces = self._chain(prefix, pieces, suffix)
-        self._length = len(prefix) + size + len(suffix)
-        self._current, self._offset = b"", 0
-
-    @staticmethod
-    def _chain(prefix, pieces, suffix):
-        yield prefix
-        yield from pieces
-        yield suffix
-
-    def __len__(self):
-        return self._length
-
-    def read(self, n=-1):
-        while self._offset >= len(self._current):
-            self._current = next(self._pieces, None)
-            self._offset = 0
-            if self._current is None:
-                self._current = b""
-                return b""
-        if n is None or n < 0:
-            n = len(self._current) - self._offset
-        out = self._current[self._offset:self._offset + n]
-        self._offset += len(out)
-        return out
-
-
-def stream_upload(server, auth, size, seed, description):
-    prefix, suffix = body_parts(description, "big.bin")
-    body = StreamBody(prefix, pseudo_random(size, seed), size, suffix)
-    return requests.post(server.url + "/upload", data=body, timeout=300, headers={
-        **auth, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}", "Accept": "application/json",
-        "Content-Length": str(len(body))})
-
-
-def download_sha256(server, auth, file_id):
-    digest = hashlib.sha256()
-    size = 0
-    with requests.get(f"{server.url}/files/{file_id}/content", headers=auth, stream=True, timeout=120) as r:
-        assert r.status_code == 200, (file_id, r.status_code)
-        for piece in r.iter_content(MiB):
-            digest.update(piece)
-            size += len(piece)
-    return digest.hexdigest(), size
-
-
-
-
-def auth_for(server):
-    return {"Authorization": f"Bearer {server.login()}"}
-
-
-def db_size(server):
-    """Bytes of the database file plus its -wal file."""
-    total = 0
-    for suffix in ("", "-wal"):
-        try:
-            total += os.path.getsize(f"{server.database}{suffix}")
-        except FileNotFoundError:
-            pass
-    return total
-
-
-def db_query(path, sql, readonly=True):
-    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
-    con = sqlite3.connect(uri, uri=True, timeout=10)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return upload(server, auth, data, description=description, filename="f.bin", accept="application/json",
+                  timeout=timeout)
 
 
 def integrity_of_copy(server, folder):
@@ -166,13 +76,12 @@ class SlowUpload(threading.Thread):
         self.error = None
 
     def run(self):
-        prefix, suffix = body_parts(self.description, "slow.bin")
+        prefix, suffix = upload_envelope(self.description, "slow.bin")
         length = len(prefix) + self.head_start * 4 + len(suffix)
-        u = urllib.parse.urlsplit(self.server.url)
-        head = (f"POST /upload HTTP/1.1\r\nHost: {u.netloc}\r\nAuthorization: {self.auth['Authorization']}\r\n"
-                f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {length}\r\n\r\n").encode()
+        head = raw_head("POST", "/upload", {
+            "Authorization": self.auth["Authorization"], "Content-Type": multipart_type(), "Content-Length": length})
         try:
-            with socket.create_connection((u.hostname, u.port), timeout=30) as sock:
+            with raw_connect(self.server, timeout=30) as sock:
                 sock.sendall(head + prefix)
                 for piece in pseudo_random(self.head_start, seed=self.head_start):
                     sock.sendall(piece)
@@ -191,7 +100,7 @@ class SlowUpload(threading.Thread):
 
 def test_kill_9_during_concurrent_uploads(make_server, tmp_path):
     server = make_server()
-    auth = auth_for(server)
+    auth = bearer(server.login())
 
     # Uploads that are in flight when the process dies: their chunks are already in the database.
     slow = [SlowUpload(server, auth, f"slow {i} {uuid.uuid4().hex}", head_start=6 * MiB + i * 333_333) for i in range(3)]
@@ -259,7 +168,7 @@ def test_kill_9_during_concurrent_uploads(make_server, tmp_path):
     assert integrity_of_copy(server, tmp_path / "copy") == [("ok",)]
 
     server.start()
-    auth = auth_for(server)
+    auth = bearer(server.login())
     assert db_query(server.database, "PRAGMA integrity_check") == [("ok",)]
 
     listed = list_all(server, auth)
@@ -272,7 +181,7 @@ def test_kill_9_during_concurrent_uploads(make_server, tmp_path):
     for f in listed:
         assert f["description"] in attempts, f"unexpected file {f}"
         assert (f["sha256"], f["size"]) == attempts[f["description"]], f"partial file {f}"
-        assert download_sha256(server, auth, f["id"]) == (f["sha256"], f["size"])
+        assert download_sha256(server, auth, f["id"])[:2] == (f["sha256"], f["size"])
 
     # The unfinished uploads' space is given back at start.
     (incomplete,), = db_query(server.database, "SELECT COUNT(*) FROM files WHERE complete = 0")
@@ -298,16 +207,16 @@ def test_kill_9_during_concurrent_uploads(make_server, tmp_path):
 
 def test_kill_9_right_after_201(make_server):
     server = make_server()
-    auth = auth_for(server)
+    auth = bearer(server.login())
     data = b"".join(pseudo_random(5 * MiB + 3, seed=77))
     r = upload_bytes(server, auth, data, "durable")
     assert r.status_code == 201
     rec = r.json()
     server.kill()
     server.start()
-    auth = auth_for(server)
+    auth = bearer(server.login())
     assert requests.get(f"{server.url}/files/{rec['id']}", headers=auth, timeout=10).json() == rec
-    assert download_sha256(server, auth, rec["id"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert download_sha256(server, auth, rec["id"])[:2] == (hashlib.sha256(data).hexdigest(), len(data))
 
 
 # MARK: Space
@@ -315,15 +224,16 @@ def test_kill_9_right_after_201(make_server):
 
 def test_space_reused_upload_delete_100mib_five_times(make_server):
     server = make_server()
-    auth = auth_for(server)
+    auth = bearer(server.login())
     size = 100 * MiB
     peaks, after_delete = [], []
     sha = None
     for i in range(5):
         with PeakSampler(server) as sampler:
-            r = stream_upload(server, auth, size, seed=2024, description="the same 100 MiB file")
-            assert r.status_code == 201, r.text
-            rec = r.json()
+            status, _, body, _ = stream_upload(server, auth, pseudo_random(size, 2024), size,
+                                               description="the same 100 MiB file")
+            assert status == 201, body
+            rec = json.loads(body)
             assert rec["size"] == size
             sha = sha or rec["sha256"]
             assert rec["sha256"] == sha
@@ -341,7 +251,7 @@ def test_space_reused_upload_delete_100mib_five_times(make_server):
 
 def test_space_after_deletes_of_many_files(make_server):
     server = make_server()
-    auth = auth_for(server)
+    auth = bearer(server.login())
     ids = []
     for i in range(20):
         r = upload_bytes(server, auth, b"".join(pseudo_random(MiB + 100 * i, seed=i)), f"many {i}")
@@ -356,7 +266,7 @@ def test_space_after_deletes_of_many_files(make_server):
     assert db_size(server) < 4 * (MiB + 2000) + 3 * MiB
     for file_id in keep:
         rec = requests.get(f"{server.url}/files/{file_id}", headers=auth, timeout=10).json()
-        assert download_sha256(server, auth, file_id) == (rec["sha256"], rec["size"])
+        assert download_sha256(server, auth, file_id)[:2] == (rec["sha256"], rec["size"])
 
 
 # MARK: SIGTERM
@@ -364,7 +274,7 @@ def test_space_after_deletes_of_many_files(make_server):
 
 def test_sigterm_exits_0_and_checkpoints(make_server):
     server = make_server()
-    auth = auth_for(server)
+    auth = bearer(server.login())
     data = b"".join(pseudo_random(3 * MiB, seed=3))
     rec = upload_bytes(server, auth, data, "before sigterm").json()
     upload_bytes(server, auth, b"small", "small one")
@@ -373,27 +283,26 @@ def test_sigterm_exits_0_and_checkpoints(make_server):
     assert not os.path.exists(wal) or os.path.getsize(wal) == 0
     assert db_query(server.database, "PRAGMA integrity_check") == [("ok",)]
     server.start()
-    auth = auth_for(server)
-    assert download_sha256(server, auth, rec["id"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    auth = bearer(server.login())
+    assert download_sha256(server, auth, rec["id"])[:2] == (hashlib.sha256(data).hexdigest(), len(data))
 
 
 def test_sigterm_lets_an_upload_in_flight_finish(make_server):
     server = make_server()
-    auth = auth_for(server)
+    auth = bearer(server.login())
     data = b"".join(pseudo_random(4 * MiB, seed=4))
-    prefix, suffix = body_parts("in flight", "flight.bin")
+    prefix, suffix = upload_envelope("in flight", "flight.bin")
     body = prefix + data + suffix
-    u = urllib.parse.urlsplit(server.url)
-    head = (f"POST /upload HTTP/1.1\r\nHost: {u.netloc}\r\nAuthorization: {auth['Authorization']}\r\n"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
-    with socket.create_connection((u.hostname, u.port), timeout=30) as sock:
+    head = raw_head("POST", "/upload", {
+        "Authorization": auth["Authorization"], "Content-Type": multipart_type(), "Content-Length": len(body)})
+    with raw_connect(server, timeout=30) as sock:
         sock.sendall(head + body[: 2 * MiB])
         time.sleep(0.3)
         server.proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         # No longer accepting new connections.
         with pytest.raises(OSError):
-            socket.create_connection((u.hostname, u.port), timeout=2).close()
+            socket.create_connection(server.address, timeout=2).close()
         assert server.proc.poll() is None, "exited with a request in flight"
         sock.sendall(body[2 * MiB:])
         response = b""
@@ -407,7 +316,7 @@ def test_sigterm_lets_an_upload_in_flight_finish(make_server):
     wal = f"{server.database}-wal"
     assert not os.path.exists(wal) or os.path.getsize(wal) == 0
     server.start()
-    auth = auth_for(server)
+    auth = bearer(server.login())
     files = list_all(server, auth)
     assert [f["description"] for f in files] == ["in flight"]
-    assert download_sha256(server, auth, files[0]["id"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert download_sha256(server, auth, files[0]["id"])[:2] == (hashlib.sha256(data).hexdigest(), len(data))

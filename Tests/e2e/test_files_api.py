@@ -7,49 +7,15 @@ import hashlib
 import json
 import random
 import re
-import socket
-import time
 import urllib.parse
-import uuid
 
 import pytest
 import requests
 
-from conftest import Server
-from filedrop_helpers import list_all
-
-MiB = 1 << 20
-BOUNDARY = "----FileDropFilesApiBoundary"
+from filedrop_helpers import MiB, bearer, list_all, raw_exchange, unique, upload, upload_json
 
 
 # MARK: Helpers
-
-
-def unique(prefix="file"):
-    return f"{prefix} {uuid.uuid4().hex}"
-
-
-def quote_param(value):
-    value = value.encode("utf-8") if isinstance(value, str) else value
-    return b'"' + value.replace(b'"', b"%22").replace(b"\r", b"%0D").replace(b"\n", b"%0A") + b'"'
-
-
-def upload(server, auth, data, description=None, filename="file.bin", content_type="application/octet-stream",
-           filename_star=None):
-    """Uploads one file; returns its JSON record."""
-    description = unique() if description is None else description
-    b = BOUNDARY.encode()
-    disposition = b'form-data; name="inputFile"; filename=' + quote_param(filename)
-    if filename_star:
-        disposition += b"; filename*=" + filename_star.encode()
-    body = (b"--" + b + b'\r\nContent-Disposition: form-data; name="description"\r\n\r\n'
-            + description.encode() + b"\r\n--" + b + b"\r\nContent-Disposition: " + disposition + b"\r\n"
-            + (b"Content-Type: " + content_type.encode() + b"\r\n" if content_type else b"")
-            + b"\r\n" + data + b"\r\n--" + b + b"--\r\n")
-    r = requests.post(server.url + "/upload", data=body, timeout=60, headers={
-        **auth, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}", "Accept": "application/json"})
-    assert r.status_code == 201, (r.status_code, r.text)
-    return r.json()
 
 
 def get(server, path, auth, **kw):
@@ -60,8 +26,6 @@ def list_page(server, auth, **params):
     r = get(server, "/files", auth, params=params)
     assert r.status_code == 200, r.text
     return r.json()
-
-
 
 
 def content_disposition_filename_star(value):
@@ -75,72 +39,24 @@ def content_disposition_filename_star(value):
     return urllib.parse.unquote(encoded, encoding="utf-8", errors="strict")
 
 
-def raw_exchange(server, request_bytes, responses=1):
-    """Sends raw bytes on one connection and reads `responses` responses (Content-Length
-    framed, HEAD answers without body); returns the list of (status, headers, body)."""
-    u = urllib.parse.urlsplit(server.url)
-    out = []
-    with socket.create_connection((u.hostname, u.port), timeout=10) as sock:
-        sock.sendall(request_bytes)
-        buf = b""
-        methods = re.findall(rb"^(GET|HEAD|DELETE|POST) ", request_bytes, re.M)
-        for i in range(responses):
-            while b"\r\n\r\n" not in buf:
-                piece = sock.recv(65536)
-                assert piece, f"connection closed; buffered {buf!r}"
-                buf += piece
-            head, _, buf = buf.partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
-            status = int(lines[0].split()[1])
-            length = 0 if methods[i] == b"HEAD" or status in (204, 304) else int(headers.get("content-length", 0))
-            while len(buf) < length:
-                piece = sock.recv(65536)
-                assert piece
-                buf += piece
-            out.append((status, headers, buf[:length]))
-            buf = buf[length:]
-        # Nothing beyond the framed responses (a HEAD or 304 must not carry a body).
-        sock.settimeout(0.3)
-        try:
-            extra = sock.recv(65536)
-        except socket.timeout:
-            extra = b""
-        assert buf + extra == b"", f"unexpected bytes after the responses: {(buf + extra)[:100]!r}"
-    return out
-
-
-# MARK: Fixtures
+# MARK: Fixtures (`srv` and `sauth`, one server for the module, are in conftest.py)
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("files-api")).start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture(scope="module")
-def sauth(srv):
-    return {"Authorization": f"Bearer {srv.login()}"}
-
-
-@pytest.fixture(scope="module")
-def many(tmp_path_factory):
+def many(make_module_server):
     """A server holding 105 small files (more than the default page), for listing tests."""
-    server = Server(tmp_path_factory.mktemp("files-many")).start()
-    auth = {"Authorization": f"Bearer {server.login()}"}
-    ids = [upload(server, auth, f"content {i}".encode(), description=f"many {i:03d}", filename=f"m{i}.txt")["id"]
+    server = make_module_server()
+    auth = bearer(server.login())
+    ids = [upload_json(server, auth, f"content {i}".encode(), description=f"many {i:03d}", filename=f"m{i}.txt")["id"]
            for i in range(105)]
-    yield server, auth, ids
-    server.kill()
+    return server, auth, ids
 
 
 @pytest.fixture(scope="module")
 def big(srv, sauth):
     """A 3 MiB + 4321 B file: three chunk boundaries inside it."""
     data = random.Random(42).randbytes(3 * MiB + 4321)
-    rec = upload(srv, sauth, data, filename="big.bin", content_type="application/x-test")
+    rec = upload_json(srv, sauth, data, filename="big.bin", content_type="application/x-test")
     return rec, data
 
 
@@ -148,8 +64,8 @@ def big(srv, sauth):
 
 
 def test_list_shape(srv, sauth):
-    a = upload(srv, sauth, b"a", filename="a.txt", content_type="text/plain")
-    b = upload(srv, sauth, b"bb", filename="b.txt")
+    a = upload_json(srv, sauth, b"a", filename="a.txt", content_type="text/plain")
+    b = upload_json(srv, sauth, b"bb", filename="b.txt")
     r = get(srv, "/files", sauth)
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("application/json")
@@ -176,13 +92,10 @@ def test_list_requires_token(srv):
     assert r.json()["message"] == "Invalid token"
 
 
-def test_list_empty(tmp_path):
-    server = Server(tmp_path).start()
-    try:
-        auth = {"Authorization": f"Bearer {server.login()}"}
-        assert list_page(server, auth) == {"files": [], "next_cursor": None}
-    finally:
-        server.kill()
+def test_list_empty(make_server):
+    server = make_server()
+    auth = bearer(server.login())
+    assert list_page(server, auth) == {"files": [], "next_cursor": None}
 
 
 def test_default_limit_is_100(many):
@@ -233,12 +146,13 @@ def test_paging_until_null(many, limit):
 
 
 def test_paging_stable_when_files_arrive(srv, sauth):
-    for i in range(12):
-        upload(srv, sauth, b"p", description=unique(f"page {i}"))
+    # 13 files of its own: the one deleted between pages (the 13th newest) is always one of them.
+    for i in range(13):
+        upload_json(srv, sauth, b"p", description=unique(f"page {i}"))
     before = [f["id"] for f in list_all(srv, sauth)]
     first = list_page(srv, sauth, limit=5)
     assert [f["id"] for f in first["files"]] == before[:5]
-    new = [upload(srv, sauth, b"new", description=unique("arrived"))["id"] for _ in range(3)]
+    new = [upload_json(srv, sauth, b"new", description=unique("arrived"))["id"] for _ in range(3)]
     seen = [f["id"] for f in first["files"]]
     cursor = first["next_cursor"]
     while cursor is not None:
@@ -298,7 +212,7 @@ def test_forged_cursor_is_400(many):
 def test_cursor_from_another_server_is_400(many, srv, sauth):
     server, auth, _ = many
     for i in range(3):
-        upload(srv, sauth, b"x")
+        upload_json(srv, sauth, b"x")
     other = list_page(srv, sauth, limit=1)["next_cursor"]
     assert other
     assert get(server, "/files", auth, params={"cursor": other}).status_code == 400
@@ -308,7 +222,7 @@ def test_cursor_from_another_server_is_400(many, srv, sauth):
 
 
 def test_record(srv, sauth):
-    rec = upload(srv, sauth, b"record me", filename="r.txt", content_type="text/plain")
+    rec = upload_json(srv, sauth, b"record me", filename="r.txt", content_type="text/plain")
     r = get(srv, f"/files/{rec['id']}", sauth)
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("application/json")
@@ -326,35 +240,12 @@ def test_unknown_id_404(srv, sauth, path):
     assert r.json()["message"]
 
 
-@pytest.mark.parametrize("path", ["/files/abc", "/files/-1", "/files/1.0", "/files/1e3", "/files/%31x",
-                                  "/files/99999999999999999999", "/files/abc/content", "/files/1/contents",
-                                  "/files/1/content/extra", "/files//content"])
-def test_non_integer_id_404(srv, sauth, path):
-    assert get(srv, path, sauth).status_code == 404
-    assert requests.get(srv.url + path, timeout=10).status_code == 404  # before authentication
-
-
-def test_wrong_methods_405(srv, sauth):
-    rec = upload(srv, sauth, b"m")
-    cases = {
-        "/files": ("POST", ["GET", "HEAD"]),
-        f"/files/{rec['id']}": ("PUT", ["GET", "HEAD", "DELETE"]),
-        f"/files/{rec['id']}/content": ("DELETE", ["GET", "HEAD"]),
-    }
-    for path, (method, allowed) in cases.items():
-        for headers in ({}, sauth):  # 405 whoever asks
-            r = requests.request(method, srv.url + path, headers=headers, timeout=10)
-            assert r.status_code == 405, (method, path, r.status_code)
-            assert sorted(m.strip() for m in r.headers["Allow"].split(",")) == sorted(allowed)
-    assert get(srv, f"/files/{rec['id']}", sauth).status_code == 200
-
-
 # MARK: Downloads
 
 
 def test_download_headers(srv, sauth):
     data = b"%PDF-1.4 not really"
-    rec = upload(srv, sauth, data, filename="report.pdf", content_type="application/pdf")
+    rec = upload_json(srv, sauth, data, filename="report.pdf", content_type="application/pdf")
     r = get(srv, f"/files/{rec['id']}/content", sauth)
     assert r.status_code == 200
     assert r.content == data
@@ -382,7 +273,7 @@ def test_download_headers(srv, sauth):
 ])
 def test_unicode_filename_round_trip(srv, sauth, name):
     cleaned = name.replace("\t", "")
-    rec = upload(srv, sauth, b"u", filename="fallback.bin",
+    rec = upload_json(srv, sauth, b"u", filename="fallback.bin",
                  filename_star="UTF-8''" + urllib.parse.quote(name, safe=""))
     assert rec["filename"] == cleaned
     r = get(srv, f"/files/{rec['id']}/content", sauth)
@@ -397,21 +288,21 @@ def test_unicode_filename_round_trip(srv, sauth, name):
 
 def test_raw_utf8_filename_round_trip(srv, sauth):
     name = "Überweisung März €.txt"
-    rec = upload(srv, sauth, b"u", filename=name)
+    rec = upload_json(srv, sauth, b"u", filename=name)
     assert rec["filename"] == name
     r = get(srv, f"/files/{rec['id']}/content", sauth)
     assert content_disposition_filename_star(r.headers["Content-Disposition"]) == name
 
 
 def test_html_is_not_served_inline(srv, sauth):
-    rec = upload(srv, sauth, b"<script>alert(1)</script>", filename="x.html", content_type="text/html")
+    rec = upload_json(srv, sauth, b"<script>alert(1)</script>", filename="x.html", content_type="text/html")
     r = get(srv, f"/files/{rec['id']}/content", sauth)
     assert r.headers["Content-Disposition"].lower().startswith("attachment")
     assert r.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_download_with_token_query_parameter(srv, sauth):
-    rec = upload(srv, sauth, b"via query")
+    rec = upload_json(srv, sauth, b"via query")
     token = sauth["Authorization"].split()[1]
     r = requests.get(f"{srv.url}/files/{rec['id']}/content", params={"token": token}, timeout=10)
     assert (r.status_code, r.content) == (200, b"via query")
@@ -510,7 +401,7 @@ def test_unsatisfiable_range_416(srv, sauth, big, header):
 
 
 def test_range_on_empty_file_416(srv, sauth):
-    rec = upload(srv, sauth, b"", filename="empty")
+    rec = upload_json(srv, sauth, b"", filename="empty")
     r = get(srv, f"/files/{rec['id']}/content", sauth, headers={"Range": "bytes=0-0"})
     assert r.status_code == 416
     assert r.headers["Content-Range"] == "bytes */0"
@@ -546,8 +437,8 @@ def test_if_none_match_304(srv, sauth, big):
 
 
 def test_etag_differs_by_content(srv, sauth):
-    a = upload(srv, sauth, b"content A")
-    b = upload(srv, sauth, b"content B")
+    a = upload_json(srv, sauth, b"content A")
+    b = upload_json(srv, sauth, b"content B")
     ea = get(srv, f"/files/{a['id']}/content", sauth).headers["ETag"]
     eb = get(srv, f"/files/{b['id']}/content", sauth).headers["ETag"]
     assert ea != eb
@@ -566,7 +457,7 @@ def test_if_range(srv, sauth, big):
 
 
 def test_delete(srv, sauth):
-    rec = upload(srv, sauth, b"delete me" * 1000)
+    rec = upload_json(srv, sauth, b"delete me" * 1000)
     r = requests.delete(f"{srv.url}/files/{rec['id']}", headers=sauth, timeout=10)
     assert r.status_code == 204
     assert r.content == b""
@@ -586,7 +477,7 @@ def test_delete_unknown_404(srv, sauth):
 
 
 def test_delete_requires_token(srv, sauth):
-    rec = upload(srv, sauth, b"keep")
+    rec = upload_json(srv, sauth, b"keep")
     r = requests.delete(f"{srv.url}/files/{rec['id']}", timeout=10)
     assert r.status_code == 401
     assert get(srv, f"/files/{rec['id']}", sauth).status_code == 200
@@ -594,7 +485,7 @@ def test_delete_requires_token(srv, sauth):
 
 def test_delete_large_then_others_intact(srv, sauth, big):
     rec, data = big
-    other = upload(srv, sauth, random.Random(5).randbytes(2 * MiB + 1))
+    other = upload_json(srv, sauth, random.Random(5).randbytes(2 * MiB + 1))
     assert requests.delete(f"{srv.url}/files/{other['id']}", headers=sauth, timeout=10).status_code == 204
     r = get(srv, f"/files/{rec['id']}/content", sauth)
     assert hashlib.sha256(r.content).hexdigest() == rec["sha256"]
@@ -606,12 +497,11 @@ def test_delete_large_then_others_intact(srv, sauth, big):
 def test_users_share_files(srv, sauth):
     result = srv.run_cli("user", "add", "bob", "--password-stdin", input="pw\n")
     assert result.returncode == 0, result.stderr
-    # The running server learns of the new account from the database within a second (an
-    # immediate login can fail; each failure counts towards the rate limit, so wait first).
-    time.sleep(1.2)
-    bob = {"Authorization": f"Bearer {srv.login('bob', 'pw')}"}
-    mine = upload(srv, sauth, b"admin's file", description=unique("admin"))
-    his = upload(srv, bob, b"bob's file", description=unique("bob"))
+    # At once: a login reads the account from the database, not from the snapshot of accounts
+    # that the running server refreshes twice a second.
+    bob = bearer(srv.login("bob", "pw"))
+    mine = upload_json(srv, sauth, b"admin's file", description=unique("admin"))
+    his = upload_json(srv, bob, b"bob's file", description=unique("bob"))
     assert mine["uploaded_by"] == "admin"
     assert his["uploaded_by"] == "bob"
     for auth in (sauth, bob):
@@ -622,11 +512,7 @@ def test_users_share_files(srv, sauth):
     assert get(srv, f"/files/{mine['id']}/content", bob).content == b"admin's file"
     assert get(srv, f"/files/{his['id']}/content", sauth).content == b"bob's file"
     # A description is unique across users too.
-    b = BOUNDARY.encode()
-    body = (b"--" + b + b'\r\nContent-Disposition: form-data; name="description"\r\n\r\n' + mine["description"].encode()
-            + b"\r\n--" + b + b'\r\nContent-Disposition: form-data; name="inputFile"; filename="x"\r\n\r\nx\r\n--' + b + b"--\r\n")
-    r = requests.post(srv.url + "/upload", data=body, timeout=10,
-                      headers={**bob, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+    r = upload(srv, bob, b"x", description=mine["description"], filename="x", content_type=None, timeout=10)
     assert r.status_code == 409
     # Each deletes the other's file.
     assert requests.delete(f"{srv.url}/files/{mine['id']}", headers=bob, timeout=10).status_code == 204

@@ -1,5 +1,7 @@
 """The foundation, end to end: start-up, configuration, files it creates, the thread model,
-compiled-in assets, 404/405, access log and graceful shutdown."""
+compiled-in assets, routing (404/405), access log and connection limits. Graceful shutdown
+(SIGTERM) is in test_durability.py; the head, body and keep-alive timeouts are tested with
+virtual time in Tests/FileDropServerTests/PipelineTests.swift."""
 
 import os
 import pathlib
@@ -14,22 +16,7 @@ import time
 import pytest
 import requests
 
-from conftest import BINARY, Server
-
-
-def run_app(args, cwd, env=None, timeout=30):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-    full_env.update(env or {})
-    return subprocess.run([str(BINARY), *args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
-
-
-def test_healthz_answers_ok(server):
-    r = requests.get(server.url + "/healthz", timeout=10)
-    assert r.status_code == 200
-    assert r.json() == {"status": "ok"}
-    assert r.headers["Content-Type"].startswith("application/json")
-
+from filedrop_helpers import BINARY, ROOT, app_env, raw_connect, run_app, upload_json
 
 def test_first_start_creates_database_in_wal_and_a_private_key(server):
     assert server.database.exists()
@@ -66,8 +53,7 @@ def test_defaults_bind_local_port_5000(tmp_path):
         pytest.skip(f"port 5000 is in use here ({probe.status_code})")
     except requests.ConnectionError:
         pass
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-    proc = subprocess.Popen([str(BINARY)], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([str(BINARY)], cwd=tmp_path, env=app_env(), stderr=subprocess.PIPE, text=True)
     try:
         for line in proc.stderr:
             if "listening on" in line:
@@ -138,14 +124,57 @@ def test_help_and_version_create_no_files(tmp_path, flag):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unknown_paths_are_json_404_and_wrong_methods_405_with_allow(server):
-    r = requests.get(server.url + "/no/such/thing", timeout=10)
-    assert r.status_code == 404 and "message" in r.json()
-    r = requests.put(server.url + "/files", timeout=10)
-    assert r.status_code == 405 and "message" in r.json()
-    assert set(m.strip() for m in r.headers["Allow"].split(",")) == {"GET", "HEAD"}
-    r = requests.get(server.url + "/upload", timeout=10)
-    assert r.status_code == 405 and r.headers["Allow"] == "POST"
+# MARK: Routing comes before authentication (SPEC "HTTP API")
+
+UNKNOWN_PATHS = [
+    "/no/such/thing", "/uploads", "/upload/extra",
+    # IDs are integers: a path whose ID is not one is no route at all.
+    "/files/abc", "/files/-1", "/files/1.0", "/files/1e3", "/files/%31x", "/files/99999999999999999999",
+    "/files/abc/content", "/files/1/contents", "/files/1/content/extra", "/files//content",
+]
+
+WRONG_METHODS = [
+    ("/files", "POST", ["GET", "HEAD"]),
+    ("/files", "PUT", ["GET", "HEAD"]),
+    ("/files/{id}", "PUT", ["GET", "HEAD", "DELETE"]),
+    ("/files/{id}/content", "DELETE", ["GET", "HEAD"]),
+    ("/upload", "GET", ["POST"]),
+    ("/upload", "PUT", ["POST"]),
+    ("/upload", "DELETE", ["POST"]),
+    ("/upload", "PATCH", ["POST"]),
+]
+
+
+def requests_from_anyone(method, url, auth):
+    """The same request without and with a token, without and with a (non-multipart) body."""
+    for headers in ({}, auth):
+        for body in (None, b"x"):
+            extra = {} if body is None else {"Content-Type": "text/plain"}
+            yield requests.request(method, url, data=body, headers={**headers, **extra}, timeout=10)
+
+
+@pytest.mark.parametrize("path", UNKNOWN_PATHS)
+def test_unknown_paths_are_json_404_whoever_asks(srv, sauth, path):
+    for method in ("GET", "POST", "PUT"):
+        for r in requests_from_anyone(method, srv.url + path, sauth):
+            assert r.status_code == 404, (method, path, r.request.headers, r.status_code)
+            assert r.json()["message"]
+
+
+@pytest.fixture(scope="module")
+def stored(srv, sauth):
+    return upload_json(srv, sauth, b"m")
+
+
+@pytest.mark.parametrize("path,method,allowed", WRONG_METHODS)
+def test_wrong_methods_are_json_405_with_allow_whoever_asks(srv, sauth, stored, path, method, allowed):
+    path = path.format(id=stored["id"])
+    for r in requests_from_anyone(method, srv.url + path, sauth):
+        assert r.status_code == 405, (method, path, r.request.headers, r.status_code)
+        assert r.json()["message"]
+        assert sorted(m.strip() for m in r.headers["Allow"].split(",")) == sorted(allowed)
+    # The refused DELETE or PUT changed nothing.
+    assert requests.get(f"{srv.url}/files/{stored['id']}", headers=sauth, timeout=10).status_code == 200
 
 
 def test_assets_are_compiled_in_with_etags(server):
@@ -164,27 +193,16 @@ def test_assets_are_compiled_in_with_etags(server):
     assert icon.status_code == 200 and len(icon.content) > 0
 
 
-def test_binary_serves_the_same_without_assets_beside_it(tmp_path):
+def test_binary_serves_the_same_without_assets_beside_it(tmp_path, make_server):
     """A copy of the binary in an empty folder (no Assets/, no sources) serves the same bytes."""
     lone = tmp_path / "bin" / "app"
     lone.parent.mkdir()
     shutil.copy(BINARY, lone)
-    import conftest
-    original = conftest.BINARY
-    conftest.BINARY = lone
-    try:
-        folder = tmp_path / "run"
-        folder.mkdir()
-        server = Server(folder).start()
-        try:
-            assets = pathlib.Path(__file__).parents[2] / "Assets"
-            for path, source in [("/static/app.css", "static/app.css"), ("/static/app.js", "static/app.js"),
-                                 ("/favicon.ico", "favicon.ico")]:
-                assert requests.get(server.url + path, timeout=10).content == (assets / source).read_bytes(), path
-        finally:
-            server.kill()
-    finally:
-        conftest.BINARY = original
+    server = make_server(workdir=tmp_path / "run", binary=lone)
+    assets = ROOT / "Assets"
+    for path, source in [("/static/app.css", "static/app.css"), ("/static/app.js", "static/app.js"),
+                         ("/favicon.ico", "favicon.ico")]:
+        assert requests.get(server.url + path, timeout=10).content == (assets / source).read_bytes(), path
 
 
 def test_access_log_has_one_line_per_request(server):
@@ -197,48 +215,29 @@ def test_access_log_has_one_line_per_request(server):
     assert any(re.search(r"GET /nope 404 ", line) for line in new), new
 
 
-def test_sigterm_checkpoints_and_exits_zero(server, auth):
-    r = requests.post(server.url + "/upload", headers=auth, timeout=30,
-                      files={"inputFile": ("a.txt", b"x" * 100000)}, data={"description": "before shutdown"})
-    assert r.status_code == 201
-    assert server.stop() == 0
-    wal = pathlib.Path(str(server.database) + "-wal")
-    assert not wal.exists() or wal.stat().st_size == 0
-    with sqlite3.connect(server.database) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-
-
 def test_request_head_over_16_kib_is_431(server):
     r = requests.get(server.url + "/healthz", headers={"X-Big": "a" * 17000}, timeout=10)
     assert r.status_code == 431
 
 
 def test_malformed_request_is_400_and_server_keeps_serving(server):
-    import socket
-    host, port = server.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as s:
+    with raw_connect(server, timeout=5) as s:
         s.sendall(b"GARBAGE / HTTP/9.9\r\n\r\n")
         answer = s.recv(4096)
     assert answer.startswith(b"HTTP/1.1 400")
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
 
 
-def _address(server):
-    host, port = server.url.removeprefix("http://").split(":")
-    return host, int(port)
-
-
 def test_connections_past_the_cap_are_refused_at_once_and_others_keep_working(server):
-    import socket
     held = []
     try:
         for _ in range(512):
-            held.append(socket.create_connection(_address(server), timeout=5))
+            held.append(raw_connect(server, timeout=5))
         # Let the server accept all of them.
         probe = held[-1]
         probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert probe.recv(4096).startswith(b"HTTP/1.1 200")
-        extra = socket.create_connection(_address(server), timeout=5)
+        extra = raw_connect(server, timeout=5)
         started = time.time()
         extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         try:
@@ -252,49 +251,3 @@ def test_connections_past_the_cap_are_refused_at_once_and_others_keep_working(se
             s.close()
     time.sleep(0.5)
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
-
-
-def test_a_slow_request_head_is_cut_off_after_ten_seconds(server):
-    import socket
-    with socket.create_connection(_address(server), timeout=20) as s:
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-        started = time.time()
-        try:
-            data = s.recv(4096)
-        except ConnectionResetError:
-            data = b""
-        elapsed = time.time() - started
-    assert data == b""
-    assert 9 <= elapsed <= 13
-
-
-def test_sigterm_lets_an_upload_in_flight_finish(server, token):
-    import socket
-    boundary = "b0undary"
-    payload = bytes(range(256)) * 4096  # 1 MiB
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nin flight\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"inputFile\"; filename=\"f.bin\"\r\n\r\n").encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
-    body = head + payload + tail
-    s = socket.create_connection(_address(server), timeout=30)
-    s.sendall((f"POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
-               f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n").encode())
-    s.sendall(body[: len(body) // 2])
-    time.sleep(0.3)
-    server.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.5)
-    assert server.proc.poll() is None, "the server quit with an upload in flight"
-    s.sendall(body[len(body) // 2:])
-    answer = b""
-    while b"\r\n\r\n" not in answer:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        answer += chunk
-    s.close()
-    assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
-    assert server.proc.wait(40) == 0
-    server.proc = None
-    server.start()
-    files = requests.get(server.url + "/files", headers={"Authorization": f"Bearer {server.login()}"}, timeout=10).json()["files"]
-    assert [f["description"] for f in files] == ["in flight"]

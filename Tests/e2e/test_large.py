@@ -7,29 +7,22 @@ Skipped unless FILEDROP_SLOW=1 (`make test-slow`):
     FILEDROP_SLOW=1 python3 -m pytest -q -s Tests/e2e/test_large.py
 """
 
-import hashlib
-import http.client
 import json
 import os
-import random
 import time
-import urllib.parse
 
 import pytest
 import requests
-from filedrop_helpers import pseudo_random
+
+from filedrop_helpers import MiB, download_sha256, pseudo_random, stream_upload
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(os.environ.get("FILEDROP_SLOW") != "1", reason="slow tier: set FILEDROP_SLOW=1"),
 ]
 
-MiB = 1 << 20
 SIZE = 1100 * MiB + 12_345  # 1.07 GiB, more than SQLite's 1,000,000,000-byte value limit
-BOUNDARY = "----FileDropLargeBoundary"
 RSS_LIMIT_KIB = 64 * 1024
-
-
 
 
 def vm_hwm_kib(pid):
@@ -53,55 +46,28 @@ def reset_hwm(pid):
 def test_upload_and_download_larger_than_1gb(server, auth):
     pid = server.proc.pid
     assert SIZE > 1_000_000_000
-    description = "larger than one gigabyte"
-    b = BOUNDARY.encode()
-    prefix = (b"--" + b + b'\r\nContent-Disposition: form-data; name="description"\r\n\r\n' + description.encode()
-              + b"\r\n--" + b + b'\r\nContent-Disposition: form-data; name="inputFile"; filename="large.bin"\r\n'
-              + b"Content-Type: application/octet-stream\r\n\r\n")
-    suffix = b"\r\n--" + b + b"--\r\n"
-    u = urllib.parse.urlsplit(server.url)
 
     # Upload, streamed from the generator; the SHA-256 is computed while sending.
     reset_hwm(pid)
-    sent = hashlib.sha256()
     started = time.monotonic()
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=600)
-    conn.putrequest("POST", "/upload", skip_accept_encoding=True)
-    conn.putheader("Authorization", auth["Authorization"])
-    conn.putheader("Content-Type", f"multipart/form-data; boundary={BOUNDARY}")
-    conn.putheader("Accept", "application/json")
-    conn.putheader("Content-Length", str(len(prefix) + SIZE + len(suffix)))
-    conn.endheaders()
-    conn.send(prefix)
-    for piece in pseudo_random(SIZE, seed=1100):
-        sent.update(piece)
-        conn.send(piece)
-    conn.send(suffix)
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
+    status, _, body, sent = stream_upload(server, auth, pseudo_random(SIZE, seed=1100), SIZE,
+                                          description="larger than one gigabyte", filename="large.bin", timeout=600)
     upload_seconds = time.monotonic() - started
-    assert response.status == 201, body[:500]
+    assert status == 201, body[:500]
     upload_hwm = vm_hwm_kib(pid)
     rec = json.loads(body)
     assert rec["size"] == SIZE
-    assert rec["sha256"] == sent.hexdigest()
+    assert rec["sha256"] == sent
 
     # Download, compared by SHA-256 while streaming.
     reset_hwm(pid)
-    got = hashlib.sha256()
-    count = 0
     started = time.monotonic()
-    with requests.get(f"{server.url}/files/{rec['id']}/content", headers=auth, stream=True, timeout=600) as r:
-        assert r.status_code == 200
-        assert r.headers["Content-Length"] == str(SIZE)
-        for piece in r.iter_content(MiB):
-            got.update(piece)
-            count += len(piece)
+    got, count, r = download_sha256(server, auth, rec["id"], timeout=600)
     download_seconds = time.monotonic() - started
     download_hwm = vm_hwm_kib(pid)
+    assert r.headers["Content-Length"] == str(SIZE)
     assert count == SIZE
-    assert got.hexdigest() == sent.hexdigest()
+    assert got == sent
 
     # A range at the very end, beyond the first 1 GB.
     r = requests.get(f"{server.url}/files/{rec['id']}/content", headers={**auth, "Range": "bytes=-100000"}, timeout=60)

@@ -165,7 +165,9 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let parserError = error as? HTTPParserError, case .idle = state {
+        // A head cut off by the connection closing (a timeout, the client leaving) is answered by
+        // no one: only a live connection gets its 400 or 431.
+        if let parserError = error as? HTTPParserError, case .idle = state, context.channel.isActive {
             let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
             let message = status == .badRequest ? "Malformed request" : "Request head too large"
             var response = Response.message(status, message)
