@@ -35,7 +35,7 @@ fi
 
 if [[ "$what" == test ]]; then
     missing_py=()
-    for module in pytest:pytest xdist:pytest-xdist requests:requests jwt:pyjwt selenium:selenium; do
+    for module in pytest:pytest xdist:pytest-xdist requests:requests jwt:pyjwt selenium:selenium tusclient:tuspy; do
         python3 -c "import ${module%%:*}" 2>/dev/null || missing_py+=("${module##*:}")
     done
     if ((${#missing_py[@]})); then

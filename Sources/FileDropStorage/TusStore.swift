@@ -115,16 +115,22 @@ public final class TusStore {
     /// Records the progress of a request that ended, durably: when this returns, the first
     /// `offset` bytes survive power loss. With `completion` (offset = length) the file becomes
     /// a stored file in the same commit; its record is returned then.
+    ///
+    /// A file sent in many small requests had its partial last chunk row rewritten by each;
+    /// the pages those rewrites freed go back to the file system at completion (incremental
+    /// vacuum), so the finished file takes the space it would have taken in one request.
     public func commit(
         id: String, offset: Int64, digestState: [UInt8], expiresAt: Int64, completion: TusCompletion?, now: Int64
     ) throws -> FileRecord? {
-        try database.transaction(durable: true) { () -> FileRecord? in
+        let record = try database.transaction(durable: true) { () -> FileRecord? in
             try saveProgress(id: id, offset: offset, digestState: digestState, expiresAt: expiresAt)
             guard let completion else { return nil }
             guard let upload = try upload(id: id), upload.offset == upload.length else { throw FileStoreError.notFound }
             try complete(id: id, fileID: upload.fileID, size: upload.length, completion: completion, now: now)
             return try FileStore.record(id: upload.fileID, in: database)
         }
+        if record != nil { try database.execute("PRAGMA incremental_vacuum") }
+        return record
     }
 
     /// Marks the file stored and the upload finished; inside the caller's transaction.
