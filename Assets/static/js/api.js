@@ -1,6 +1,7 @@
 /* The server's JSON API as the page uses it:
  *   GET    /files?limit=N[&cursor=C]  -> {"files": [...], "next_cursor": "..." | null}
- *   POST   /upload (multipart: description, inputFile) -> 201 + the JSON record
+ *   POST   /upload (multipart: description, inputFile) -> 201 + the JSON record (the tutorial's
+ *          form; the drop zone uploads through tus at /uploads, see tus-client.js)
  *   DELETE /files/ID -> 204
  * Errors are JSON {"message": "..."}.
  *

@@ -101,6 +101,9 @@ final class TusWrite: StreamedBody {
                 release()
                 return answer(TusRefusal(.internalServerError, "The upload's saved state is damaged").response)
             }
+            if declaredLength != 0 {
+                routes.logger.debug("resumable upload \(upload.id): writing from offset \(upload.offset) of \(upload.length)")
+            }
             phase = .writing(writer)
             connection.resumeReading()
             for buffer in held { receive(buffer) }
