@@ -48,6 +48,9 @@ final class TusWrite: StreamedBody {
     /// a creation made it.
     var claim: TusActiveWrites.Claim?
     private var aborted = false
+    private var finishCalled = false
+    /// A refusal in the middle of the body, answered once its bytes are given back.
+    private var refused: EventLoopFuture<Response>?
     /// `finish()` came while still deciding: its answer, once decided.
     private var pendingAnswer: EventLoopPromise<Response>?
     /// Completes once this request's storage work is over and its claim released.
@@ -167,6 +170,8 @@ final class TusWrite: StreamedBody {
     }
 
     func finish() -> EventLoopFuture<Response> {
+        finishCalled = true
+        if let refused { return refused }  // the body ended while a refusal was being carried out
         switch phase {
         case .deciding:
             let promise = routes.eventLoop.makePromise(of: Response.self)
@@ -233,9 +238,14 @@ final class TusWrite: StreamedBody {
         case .store(let bytes):
             writer.append(bytes)
         case .refuse(let refusal):
+            // Answered once the upload is back where this request started, so that whoever
+            // asks after the answer finds none of this request's bytes.
             phase = .done
-            rollBack(writer).assumeIsolated().whenComplete { _ in }
-            answer(refusal.response)
+            let answered = rollBack(writer).map { refusal.response }
+            refused = answered
+            answered.assumeIsolated().whenSuccess { response in
+                if !self.finishCalled { self.answer(response) }
+            }
         case .keepWhatArrived:
             phase = .done
             if kind == .creation {
