@@ -107,7 +107,7 @@ def test_pause_resume_and_a_reload_that_offers_to_go_on(make_server, browser):
     server = make_server(args=["--log-level", "debug"])
     b = browser
     sign_in(b, server)
-    size = 8 * MiB + 5
+    size = 12 * MiB + 5
     throttle(b, 1_500_000)
     drop_same_file(b, "reload.bin", size, 9)
     [item] = pending_items(b)
@@ -164,11 +164,11 @@ def test_start_over_removes_the_earlier_upload(make_server, browser):
     server = make_server()
     b = browser
     sign_in(b, server)
-    size = 4 * MiB
-    throttle(b, 1_000_000)
+    size = 8 * MiB
+    throttle(b, 2_000_000)
     drop_same_file(b, "again.bin", size, 2)
     b.find("#upload-all").click()
-    wait_for_offset(server, MiB // 2)
+    wait_for_offset(server, MiB)
     b.find("#pending-list .pending-pause").click()
     b.wait(lambda d: pending_items(b)[0]["state"] == "paused", WAIT, f"{pending_items(b)}")
     b.driver.refresh()
@@ -183,5 +183,5 @@ def test_start_over_removes_the_earlier_upload(make_server, browser):
     b.find("#upload-all").click()
     b.wait(lambda d: pending_items(b)[0]["state"] == "done", 60, f"{pending_items(b)}")
     assert_stored(server, "again.bin", size, 2)
-    assert db_query(server.database, "SELECT COUNT(*) FROM chunks") == [(4,)]
+    assert db_query(server.database, "SELECT COUNT(*) FROM chunks") == [(8,)]
     b.assert_clean()

@@ -162,6 +162,22 @@ import Testing
         #expect(try harness.storage.files.list(limit: 1).first?.sha256 == TusRequests.sha256(file))
     }
 
+    @Test func bytesAndOffsetAreCommittedTogetherAsTheyArrive() throws {
+        let (harness, token) = try harness()
+        let file = TusRequests.bytes(12 * ChunkWriter.chunkSize)
+        let location = try create(harness, token, length: file.count)
+        let id = String(location.dropFirst("/uploads/".count))
+        var request = TusRequests.patch(token: token, location, offset: 0, file)
+        let interval = Int(TusWrite.progressInterval)
+        request.removeLast(file.count - interval - interval / 2)
+        #expect(try harness.exchange(request) == "")
+        // The body is still coming, and the first bytes already count.
+        #expect(try harness.storage.uploads.upload(id: id)?.offset == Int64(interval))
+        try harness.send(Array(file[(interval + interval / 2)..<(2 * interval + 1)]))
+        #expect(try harness.storage.uploads.upload(id: id)?.offset == Int64(2 * interval))
+        #expect(try harness.exchange(Array(file[(2 * interval + 1)...])).header("Upload-Offset") == String(file.count))
+    }
+
     @Test func aSecondPatchWhileOneRunsIs409() throws {
         let (harness, token) = try harness()
         let location = try create(harness, token, length: 100)
