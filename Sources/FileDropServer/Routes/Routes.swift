@@ -27,15 +27,15 @@ struct Routes {
             let user = exchange.principal?.user ?? ""
             return FormUpload.start(exchange.request, user: user, environment: uploads, connection: connection)
         case .tus(let action)?:
-            return tus.startStreamedBody(action, mount: Self.userUploads(exchange), request: exchange.request, connection: connection)
+            return tus.startStreamedBody(action, mount: userUploads(exchange), request: exchange.request, connection: connection)
         default:
             return nil
         }
     }
 
     /// The signed-in user's tus collection.
-    private static func userUploads(_ exchange: Exchange) -> TusMount {
-        TusMount(basePath: "/uploads", owner: .user(exchange.principal?.user ?? ""))
+    private func userUploads(_ exchange: Exchange) -> EventLoopFuture<TusMount> {
+        eventLoop.makeSucceededFuture(TusMount(basePath: "/uploads", owner: .user(exchange.principal?.user ?? "")))
     }
 
     /// Headers that every answer to a path carries, whatever its status: `Tus-Resumable`
@@ -70,7 +70,7 @@ struct Routes {
         case .deleteFile(let id)?:
             return files.delete(id: id)
         case .tus(let action)?:
-            return tus.handle(action, mount: Self.userUploads(exchange), request: request)
+            return tus.handle(action, mount: userUploads(exchange), request: request)
         case .upload?, nil:
             return eventLoop.makeSucceededFuture(.message(.notFound, "Not found"))
         }

@@ -23,10 +23,13 @@ struct TusMount: Sendable, Equatable {
 /// stands), `PATCH` (more bytes), `DELETE` (termination).
 ///
 /// Mounting a collection elsewhere (a drop link's `/d/TOKEN/uploads`): match the path after the
-/// mount with `TusAction.match`, resolve the owner (`UploadOwner.drop`) once the link is
-/// checked, and call `startStreamedBody` (`POST`, `PATCH`) or `handle` (the others) with a
-/// `TusMount` of that base path and owner. `Tus-Resumable` on every answer, errors included,
-/// comes from `TusProtocol.isCollectionPath`, which knows both mounts.
+/// mount with `TusAction.match` (its endpoint needing no token), then call `startStreamedBody`
+/// (`POST`, `PATCH`) or `handle` (the others) with a future of the `TusMount`: the link checked
+/// on the storage thread, its base path and `UploadOwner.drop`; a failed future is the answer
+/// (throw a `TusRefusal`, e.g. 404 for an unknown link, 410 for an expired one). The drop's own
+/// limits on a new upload (`max_files`, `max_bytes`) belong in the creation's storage step,
+/// beside the quota check. `Tus-Resumable` on every answer, errors included, comes from
+/// `TusProtocol.isCollectionPath`, which knows both mounts.
 ///
 /// Checks come in this order, after routing (404, 405) and authentication (401): the version
 /// (412), the request's own headers (400, 413, 415), then the upload (404 for a missing one,
@@ -45,7 +48,7 @@ struct TusRoutes {
 
     /// The answer to a `POST` or `PATCH`, whose bodies stream.
     func startStreamedBody(
-        _ action: TusAction, mount: TusMount, request: Request, connection: StreamedBodyConnection
+        _ action: TusAction, mount: EventLoopFuture<TusMount>, request: Request, connection: StreamedBodyConnection
     ) -> StreamedBodyStart? {
         switch action {
         case .create: startCreation(request, mount: mount, connection: connection)
@@ -55,7 +58,7 @@ struct TusRoutes {
     }
 
     /// The answer to `OPTIONS`, `HEAD` and `DELETE`.
-    func handle(_ action: TusAction, mount: TusMount, request: Request) -> EventLoopFuture<Response> {
+    func handle(_ action: TusAction, mount: EventLoopFuture<TusMount>, request: Request) -> EventLoopFuture<Response> {
         switch action {
         case .options: eventLoop.makeSucceededFuture(options())
         case .head(let id): head(id, mount: mount, request: request)
@@ -75,10 +78,12 @@ struct TusRoutes {
     }
 
     /// `HEAD /uploads/ID`: the offset to resume from; for a finished upload, where its file is.
-    func head(_ id: String, mount: TusMount, request: Request) -> EventLoopFuture<Response> {
+    func head(_ id: String, mount: EventLoopFuture<TusMount>, request: Request) -> EventLoopFuture<Response> {
         guard TusProtocol.speaksOurVersion(request) else { return eventLoop.makeSucceededFuture(TusRefusal.versionMismatch.response) }
-        let now = clock.unixMilliseconds
-        return storage.run { try $0.uploads.upload(id: id) }.map { upload in
+        let (now, storage, logger) = (clock.unixMilliseconds, storage, logger)
+        return mount.assumeIsolated().flatMap { mount in
+            storage.run { try $0.uploads.upload(id: id) }.map { upload in (mount, upload) }
+        }.nonisolated().map { mount, upload in
             guard let upload, upload.ownerKey == mount.owner.key, upload.isLive(now: now) else { return TusRefusal.notFound.response }
             var response = Response(status: .ok)
             response.headers.add(name: "Upload-Offset", value: String(upload.offset))
@@ -88,15 +93,17 @@ struct TusRoutes {
             if upload.isFinished { response.headers.add(name: "Location", value: "/files/\(upload.fileID)") }
             response.headers.add(name: "Cache-Control", value: "no-store")
             return response
-        }
+        }.recover { TusRoutes.answer(for: $0, logger: logger) }
     }
 
     /// `DELETE /uploads/ID` (termination): stops a request writing to it, then removes an
     /// unfinished upload with its bytes, or forgets a finished one and keeps its file.
-    func terminate(_ id: String, mount: TusMount, request: Request) -> EventLoopFuture<Response> {
+    func terminate(_ id: String, mount: EventLoopFuture<TusMount>, request: Request) -> EventLoopFuture<Response> {
         guard TusProtocol.speaksOurVersion(request) else { return eventLoop.makeSucceededFuture(TusRefusal.versionMismatch.response) }
-        let (now, storage, active, loop) = (clock.unixMilliseconds, storage, active, eventLoop)
-        return storage.run { try $0.uploads.upload(id: id) }.assumeIsolated().flatMap { upload -> EventLoopFuture<Response> in
+        let (now, storage, active, loop, logger) = (clock.unixMilliseconds, storage, active, eventLoop, logger)
+        return mount.assumeIsolated().flatMap { mount in
+            storage.run { try $0.uploads.upload(id: id) }.map { upload in (mount, upload) }
+        }.flatMap { mount, upload -> EventLoopFuture<Response> in
             guard let upload, upload.ownerKey == mount.owner.key, upload.isLive(now: now) else {
                 return loop.makeSucceededFuture(TusRefusal.notFound.response)
             }
@@ -107,65 +114,70 @@ struct TusRoutes {
                     active.release(claim)
                 }.map { removed in removed ? Response(status: .noContent) : TusRefusal.notFound.response }.nonisolated()
             }.nonisolated()
-        }.nonisolated()
+        }.nonisolated().recover { TusRoutes.answer(for: $0, logger: logger) }
     }
 
     // MARK: Writing
 
-    private func startCreation(_ request: Request, mount: TusMount, connection: StreamedBodyConnection) -> StreamedBodyStart {
+    private func startCreation(
+        _ request: Request, mount: EventLoopFuture<TusMount>, connection: StreamedBodyConnection
+    ) -> StreamedBodyStart {
         let creation: TusCreationRequest
         switch TusCreationRequest.parse(request, maxFileSize: maxFileSize) {
         case .failure(let refusal): return .refused(refusal.response)
         case .success(let parsed): creation = parsed
         }
         let write = TusWrite(
-            kind: .creation, routes: self, mount: mount, connection: connection, checksum: creation.checksum,
+            kind: .creation, routes: self, connection: connection, checksum: creation.checksum,
             declaredLength: request.declaredBodyLength.map(Int64.init)
         )
-        let new = NewTusUpload(
-            id: UploadID.generate(), owner: mount.owner, length: creation.length, description: creation.description,
-            filename: creation.filename, contentType: creation.contentType, metadata: creation.metadata, expiresIn: creation.expiresIn
-        )
-        let (now, lifetime) = (clock.unixMilliseconds, lifetimeMilliseconds)
-        write.wait(
-            for: storage.run { storage in
+        let (id, now, lifetime, storage) = (UploadID.generate(), clock.unixMilliseconds, lifetimeMilliseconds, storage)
+        let decision = mount.assumeIsolated().flatMap { mount in
+            storage.run { storage in
+                let new = NewTusUpload(
+                    id: id, owner: mount.owner, length: creation.length, description: creation.description,
+                    filename: creation.filename, contentType: creation.contentType, metadata: creation.metadata,
+                    expiresIn: creation.expiresIn
+                )
                 // Quotas and --min-free-space (SPEC: 507, an unfinished upload's whole length
                 // counting from its creation) are checked here, before the upload exists.
-                let empty =
-                    new.length == 0 ? TusCompletion(sha256: Crypto.hex(Crypto.sha256([UInt8]())), answeredUntil: now + lifetime) : nil
-                return try storage.uploads.create(
+                let empty = TusCompletion(sha256: Crypto.hex(Crypto.sha256([UInt8]())), answeredUntil: now + lifetime)
+                let upload = try storage.uploads.create(
                     new, digestState: SHA256Digest().state, chunkSize: ChunkWriter.chunkSize, now: now, expiresAt: now + lifetime,
-                    completion: empty
+                    completion: new.length == 0 ? empty : nil
                 )
+                return TusWrite.Decision(mount: mount, upload: upload)
             }
-        )
+        }
+        write.wait(for: decision.nonisolated())
         return .accepted(write)
     }
 
-    private func startPatch(_ id: String, request: Request, mount: TusMount, connection: StreamedBodyConnection) -> StreamedBodyStart {
+    private func startPatch(
+        _ id: String, request: Request, mount: EventLoopFuture<TusMount>, connection: StreamedBodyConnection
+    ) -> StreamedBodyStart {
         let patch: TusPatchRequest
         switch TusPatchRequest.parse(request) {
         case .failure(let refusal): return .refused(refusal.response)
         case .success(let parsed): patch = parsed
         }
         let write = TusWrite(
-            kind: .patch, routes: self, mount: mount, connection: connection, checksum: patch.checksum, declaredLength: patch.declaredLength
-        )
+            kind: .patch, routes: self, connection: connection, checksum: patch.checksum, declaredLength: patch.declaredLength)
         // Claimed before the upload is read: a request that ends meanwhile has committed its
         // offset before this one reads it (one storage thread, in order).
         let claim = active.claim(id)
         write.claim = claim
-        let (now, ownerKey, anotherIsWriting) = (clock.unixMilliseconds, mount.owner.key, claim == nil)
-        write.wait(
-            for: storage.run { try $0.uploads.upload(id: id) }.flatMapThrowing { upload in
-                if let refusal = TusWriteStateMachine.admit(
-                    patch, upload: upload, ownerKey: ownerKey, now: now, anotherIsWriting: anotherIsWriting)
-                {
-                    throw refusal
-                }
-                return upload!
+        let (now, anotherIsWriting, storage) = (clock.unixMilliseconds, claim == nil, storage)
+        let decision = mount.assumeIsolated().flatMap { mount in
+            storage.run { try $0.uploads.upload(id: id) }.flatMapThrowing { upload in
+                let refusal = TusWriteStateMachine.admit(
+                    patch, upload: upload, ownerKey: mount.owner.key, now: now, anotherIsWriting: anotherIsWriting
+                )
+                if let refusal { throw refusal }
+                return TusWrite.Decision(mount: mount, upload: upload!)
             }
-        )
+        }
+        write.wait(for: decision.nonisolated())
         return .accepted(write)
     }
 

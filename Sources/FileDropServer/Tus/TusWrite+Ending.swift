@@ -81,7 +81,7 @@ extension TusWrite {
         switch kind {
         case .creation:
             response = Response(status: .created)
-            response.headers.add(name: "Location", value: mount.location(of: upload!.id))
+            response.headers.add(name: "Location", value: mount!.location(of: upload!.id))
         case .patch:
             response = Response(status: .noContent)
             if let fileID { response.headers.add(name: "Location", value: "/files/\(fileID)") }

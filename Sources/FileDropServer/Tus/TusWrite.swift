@@ -40,9 +40,16 @@ final class TusWrite: StreamedBody {
         case done
     }
 
+    /// What a request writes to, once its upload was read (or made).
+    struct Decision: Sendable {
+        let mount: TusMount
+        let upload: TusUpload
+    }
+
     let kind: Kind
     let routes: TusRoutes
-    let mount: TusMount
+    /// The collection the request came through, once decided.
+    var mount: TusMount?
     private let connection: StreamedBodyConnection
     private let checksum: UploadChecksum?
     private let declaredLength: Int64?
@@ -64,12 +71,10 @@ final class TusWrite: StreamedBody {
     var isOver = false
 
     init(
-        kind: Kind, routes: TusRoutes, mount: TusMount, connection: StreamedBodyConnection, checksum: UploadChecksum?,
-        declaredLength: Int64?
+        kind: Kind, routes: TusRoutes, connection: StreamedBodyConnection, checksum: UploadChecksum?, declaredLength: Int64?
     ) {
         self.kind = kind
         self.routes = routes
-        self.mount = mount
         self.connection = connection
         self.checksum = checksum
         self.declaredLength = declaredLength
@@ -79,7 +84,7 @@ final class TusWrite: StreamedBody {
 
     /// Pauses reading until `decision` says whether to write, and to which upload. A failed
     /// decision is answered (a `TusRefusal` as it says, anything else as `TusRoutes.answer`).
-    func wait(for decision: EventLoopFuture<TusUpload>) {
+    func wait(for decision: EventLoopFuture<Decision>) {
         connection.pauseReading()
         let loop = routes.eventLoop.assumeIsolated()
         decision.assumeIsolated().whenComplete { result in
@@ -89,14 +94,16 @@ final class TusWrite: StreamedBody {
 
     // MARK: Deciding
 
-    private func decided(_ outcome: Result<TusUpload, Error>) {
+    private func decided(_ outcome: Result<Decision, Error>) {
         guard case .deciding(let held) = phase else { return }
         switch outcome {
         case .failure(let error):
             phase = .done
             release()
             answer(TusRoutes.answer(for: error, logger: routes.logger))
-        case .success(let upload):
+        case .success(let decision):
+            let upload = decision.upload
+            mount = decision.mount
             self.upload = upload
             let claim = self.claim ?? routes.active.claim(upload.id)!  // a new upload's id is free
             self.claim = claim

@@ -1,5 +1,7 @@
 import FileDropAuth
 import FileDropStorage
+import NIOCore
+import NIOHTTP1
 import Testing
 
 @testable import FileDropServer
@@ -163,6 +165,29 @@ import Testing
             "POST /uploads HTTP/1.1\r\nHost: x\r\nCookie: token=\(token)\r\nOrigin: http://x\r\n"
             + "Tus-Resumable: 1.0.0\r\nUpload-Length: 1\r\nUpload-Metadata: \(TusRequests.metadata())\r\n\r\n"
         #expect(try harness.exchange(sameSite).hasPrefix("HTTP/1.1 201 "))
+    }
+
+    /// The routes as another mount (a drop link's) uses them: the owner comes from a future,
+    /// whose failure is the answer.
+    @Test func anotherMountSeesOnlyItsOwnUploadsAndItsRefusalsAreTheAnswer() throws {
+        let (harness, token) = try harness()
+        let location = TusRequests.location(try harness.exchange(TusRequests.create(token: token, length: 10)))
+        let id = String(location.dropFirst("/uploads/".count))
+        let tus = harness.context.routes.tus
+        let loop = harness.channel.eventLoop
+        let head = Request(
+            head: HTTPRequestHead(version: .http1_1, method: .HEAD, uri: location, headers: ["Tus-Resumable": "1.0.0"]),
+            clientAddress: "-", receivedAt: .now
+        )
+        let drop = loop.makeSucceededFuture(TusMount(basePath: "/d/T/uploads", owner: .drop(id: 1, label: "Scans")))
+        #expect(try tus.handle(.head(id), mount: drop, request: head).wait().status == .notFound)
+        let ann = loop.makeSucceededFuture(TusMount(basePath: "/uploads", owner: .user("ann")))
+        #expect(try tus.handle(.head(id), mount: ann, request: head).wait().status == .ok)
+        let expired: EventLoopFuture<TusMount> = loop.makeFailedFuture(TusRefusal(.gone, "This drop link has expired"))
+        let answer = try tus.handle(.head(id), mount: expired, request: head).wait()
+        #expect(answer.status == .gone)
+        #expect(try tus.handle(.terminate(id), mount: expired, request: head).wait().status == .gone)
+        #expect(try harness.count("tus_uploads") == 1)
     }
 
     @Test func aPostMayCarryThePatchMethodInAnOverride() throws {
