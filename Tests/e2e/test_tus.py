@@ -204,6 +204,19 @@ def test_patch_errors_change_nothing(srv, sauth):
     assert r.status_code == 204 and "Location" in r.headers
 
 
+def test_refused_requests_leave_a_kept_alive_connection_usable(srv, sauth):
+    """Refusals decided after the body arrived (a taken description, a wrong offset) answer, and
+    the same connection then serves the next request."""
+    description = unique()
+    with requests.Session() as session:
+        url = created(srv, sauth, 10, description, session=session)
+        assert create(srv, sauth, 10, description, session=session).status_code == 409
+        assert patch(url, sauth, 3, b"abc", session=session).status_code == 409
+        assert head(url, sauth, session=session).status_code == 200
+        assert patch(url, sauth, 0, b"0123456789", session=session).status_code == 204
+        assert session.get(srv.url + "/healthz", timeout=10).status_code == 200
+
+
 def test_a_second_patch_while_one_runs_is_409(srv, sauth):
     data = os.urandom(2 * MiB)
     url = created(srv, sauth, len(data), unique())

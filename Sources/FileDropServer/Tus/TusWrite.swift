@@ -96,6 +96,9 @@ final class TusWrite: StreamedBody {
 
     private func decided(_ outcome: Result<Decision, Error>) {
         guard case .deciding(let held) = phase else { return }
+        // Whatever the decision, the connection reads again: the rest of the body is written
+        // or dropped, and a kept-alive connection's next request must be read.
+        connection.resumeReading()
         switch outcome {
         case .failure(let error):
             phase = .done
@@ -121,7 +124,6 @@ final class TusWrite: StreamedBody {
                 routes.logger.debug("resumable upload \(upload.id): writing from offset \(upload.offset) of \(upload.length)")
             }
             phase = .writing(writer)
-            connection.resumeReading()
             for buffer in held { receive(buffer) }
             if let pendingAnswer {
                 self.pendingAnswer = nil
