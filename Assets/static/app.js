@@ -9,6 +9,8 @@
 import {$} from './js/dom.js';
 import {setupDropZone} from './js/drop-zone.js';
 import {setupFileDelete} from './js/file-delete.js';
+import {setupFileEdit} from './js/file-edit.js';
+import {setupSearch} from './js/file-search.js';
 import {createFileList} from './js/file-list.js';
 import {readSettings} from './js/settings.js';
 import {setupUploadForm} from './js/upload-form.js';
@@ -17,11 +19,16 @@ import {createUploadQueue} from './js/upload-queue.js';
 document.documentElement.classList.add('js');
 
 const settings = readSettings();
-const list = createFileList(settings);
+const searchInput = $('#search-input');
+const list = createFileList({...settings, q: searchInput ? searchInput.value.trim() : ''});
 const refreshList = (ids) => {
   if (list) list.refresh(ids);
 };
-if (list) setupFileDelete(list);
+if (list) {
+  setupFileDelete(list);
+  setupFileEdit(list, settings);
+  setupSearch(list);
+}
 
 setupUploadForm({descriptionMax: settings.descriptionMax, onUploaded: refreshList});
 

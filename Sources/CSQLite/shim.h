@@ -18,4 +18,10 @@ static inline int csqlite_constraint_unique(void) {
     return SQLITE_CONSTRAINT_UNIQUE;
 }
 
+/// `sqlite3_db_config` is variadic, which Swift cannot call: turns off the checkpoint that
+/// SQLite runs when the last connection to a WAL database closes (left to Litestream).
+static inline int csqlite_disable_checkpoint_on_close(sqlite3 *db) {
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
+}
+
 #endif

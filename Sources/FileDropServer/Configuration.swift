@@ -18,6 +18,24 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var resumableTTL: Int64 = 86_400
     /// Connections past this many are closed as soon as they are accepted.
     public var maxConnections = 512
+    /// Seconds a file uploaded without `expires_in` lives; 0: forever (or `maxFileTTL`).
+    public var defaultFileTTL: Int64 = 0
+    /// The longest `expires_in` (and `expires_at` from now) accepted, in seconds; 0: no cap.
+    public var maxFileTTL: Int64 = 0
+    /// Total bytes of stored files; 0: no limit.
+    public var maxStorage: Int64 = 0
+    /// Free bytes kept on the database's file system: uploads that would go below get 507.
+    public var minFreeSpace: Int64 = 268_435_456
+    public var logFormat = LogFormat.text
+    /// A Bearer token that may read `/metrics` (and nothing else); nil: signed-in users only.
+    public var metricsToken: String?
+    /// Running under `litestream replicate`: FileDrop never checkpoints (Litestream does).
+    public var litestream = false
+
+    /// How stderr lines are written.
+    public enum LogFormat: String, Sendable, Equatable {
+        case text, json
+    }
 
     public init() {}
 
@@ -29,9 +47,20 @@ public struct ServerConfiguration: Sendable, Equatable {
         case tokenTTL = "token-ttl"
         case maxUploadSize = "max-upload-size"
         case logLevel = "log-level"
+        case defaultFileTTL = "default-file-ttl"
+        case maxFileTTL = "max-file-ttl"
+        case maxStorage = "max-storage"
+        case minFreeSpace = "min-free-space"
+        case logFormat = "log-format"
+        case metricsToken = "metrics-token"
+        case litestream
         case resumableTTL = "resumable-ttl"
 
         public var flag: String { "--\(rawValue)" }
+
+        /// A switch takes no value on the command line (`--litestream`); its variable holds
+        /// `1`/`true`/`yes` or `0`/`false`/`no`.
+        public var isSwitch: Bool { self == .litestream }
 
         public var environmentVariable: String {
             "APP_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
@@ -43,9 +72,12 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .host: "ADDR"
             case .port: "N"
             case .database, .secretKeyFile: "PATH"
-            case .tokenTTL, .resumableTTL: "SECONDS"
-            case .maxUploadSize: "BYTES"
+            case .tokenTTL, .defaultFileTTL, .maxFileTTL, .resumableTTL: "SECONDS"
+            case .maxUploadSize, .maxStorage, .minFreeSpace: "BYTES"
             case .logLevel: "LEVEL"
+            case .logFormat: "FORMAT"
+            case .metricsToken: "TOKEN"
+            case .litestream: ""
             }
         }
 
@@ -59,6 +91,13 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: "token lifetime"
             case .maxUploadSize: "largest file accepted"
             case .logLevel: "debug, info, warning or error"
+            case .defaultFileTTL: "life of a file uploaded without expires_in, 0 never"
+            case .maxFileTTL: "longest expires_in accepted, 0 no cap"
+            case .maxStorage: "total bytes of stored files, 0 no limit"
+            case .minFreeSpace: "free disk bytes kept, 0 no check"
+            case .logFormat: "stderr lines as text or json (one object per line)"
+            case .metricsToken: "Bearer token that may read /metrics and nothing else"
+            case .litestream: "under litestream replicate: only Litestream checkpoints (see below)"
             case .resumableTTL: "life of an unfinished resumable upload after its last bytes"
             }
         }
@@ -74,6 +113,13 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .tokenTTL: return String(defaults.tokenTTL)
             case .maxUploadSize: return String(defaults.maxUploadSize)
             case .logLevel: return "\(defaults.logLevel)"
+            case .defaultFileTTL: return String(defaults.defaultFileTTL)
+            case .maxFileTTL: return String(defaults.maxFileTTL)
+            case .maxStorage: return String(defaults.maxStorage)
+            case .minFreeSpace: return String(defaults.minFreeSpace)
+            case .logFormat: return defaults.logFormat.rawValue
+            case .metricsToken: return "unset: signed-in users only"
+            case .litestream: return "off"
             case .resumableTTL: return String(defaults.resumableTTL)
             }
         }
@@ -85,6 +131,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         flags: [Setting: String], environment: [String: String]
     ) throws(ConfigurationError) -> ServerConfiguration {
         var configuration = ServerConfiguration()
+        var sources: [Setting: (source: String, value: String)] = [:]
         for setting in Setting.allCases {
             let source: String
             let value: String
@@ -95,11 +142,22 @@ public struct ServerConfiguration: Sendable, Equatable {
             } else {
                 continue
             }
+            sources[setting] = (source, value)
             do throws(ConfigurationError.Reason) {
                 try configuration.apply(setting, value)
             } catch {
-                throw ConfigurationError(source: source, value: value, reason: error)
+                // A secret is not echoed back, not even a malformed one.
+                let shown = setting == .metricsToken ? "(hidden)" : value
+                throw ConfigurationError(source: source, value: shown, reason: error)
             }
+        }
+        if configuration.maxFileTTL > 0, configuration.defaultFileTTL > configuration.maxFileTTL,
+            let (source, value) = sources[.defaultFileTTL]
+        {
+            let cap = sources[.maxFileTTL]?.source ?? Setting.maxFileTTL.flag
+            throw ConfigurationError(
+                source: source, value: value, reason: .init("must not be longer than \(cap) (\(configuration.maxFileTTL))")
+            )
         }
         return configuration
     }
@@ -132,6 +190,16 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be a whole number of bytes, 0 or more")
             }
             maxUploadSize = bytes
+        case .defaultFileTTL, .maxFileTTL:
+            guard let seconds = Int64(value), (0...FileLifetime.longest).contains(seconds) else {
+                throw .init("must be a whole number of seconds from 0 to \(FileLifetime.longest)")
+            }
+            if setting == .defaultFileTTL { defaultFileTTL = seconds } else { maxFileTTL = seconds }
+        case .maxStorage, .minFreeSpace:
+            guard let bytes = Int64(value), bytes >= 0 else {
+                throw .init("must be a whole number of bytes, 0 or more")
+            }
+            if setting == .maxStorage { maxStorage = bytes } else { minFreeSpace = bytes }
         case .resumableTTL:
             guard let seconds = Int64(value), (1...31_536_000).contains(seconds) else {
                 throw .init("must be a whole number of seconds from 1 to 31536000")
@@ -143,6 +211,21 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be one of debug, info, warning, error")
             }
             logLevel = level
+        case .logFormat:
+            guard let format = LogFormat(rawValue: value.lowercased()) else { throw .init("must be text or json") }
+            logFormat = format
+        case .metricsToken:
+            // It opens /metrics to anyone who has it: no guessable token.
+            guard value.utf8.count >= 16, value.utf8.count <= 512, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw .init("must be 16 to 512 visible ASCII characters")
+            }
+            metricsToken = value
+        case .litestream:
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": litestream = true
+            case "0", "false", "no", "off": litestream = false
+            default: throw .init("must be 1 or 0 (true or false)")
+            }
         }
     }
 }

@@ -17,13 +17,16 @@ public final class Database {
     public let path: String
     private var statements: [String: Statement] = [:]
     private var isClosed = false
+    private let busyTimeoutMilliseconds: Int32
 
     /// Files are stored as 1 MiB chunks, each spread over pages: with SQLite's largest page
     /// a chunk is 16 pages instead of 256, so fewer page writes, WAL frames and system calls.
     /// Measured on a 1 GiB upload: 4 KiB pages 330 MB/s, 64 KiB pages 490 MB/s.
     static let pageSize = 65_536
 
-    public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(DatabaseError) {
+    /// - Parameter configure: false for a plain SQLite file that is not FileDrop's live
+    ///   database (a backup's copy): none of the settings below are applied.
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000, configure: Bool = true) throws(DatabaseError) {
         // Stored files are private: a new database is created readable by its owner only
         // (SQLite would use 0644), and SQLite gives its -wal and -shm files the same mode.
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -38,10 +41,11 @@ public final class Database {
         }
         self.handle = handle
         self.path = path
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         sqlite3_extended_result_codes(handle, 1)
-        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        waitForLocks()
         do {
-            try configure()
+            if configure { try self.configure() }
         } catch {
             close()
             throw error
@@ -68,13 +72,45 @@ public final class Database {
         // FAST zeroes only what costs no extra I/O; the incremental vacuum then gives the
         // pages back to the file system, as deleting any file does.
         try execute("PRAGMA secure_delete = FAST")
-        // A checkpoint syncs the database file, so checkpointing every 4 MiB (SQLite's default
-        // of 1000 pages) made a streaming upload wait for a sync every four chunks. Every
-        // 512 pages (32 MiB at 64 KiB pages) keeps the -wal file small and the syncs rare; the
-        // file is cut back to 64 MiB at most after a checkpoint, and to zero after deletes
-        // and at shutdown.
-        try execute("PRAGMA wal_autocheckpoint = 512")
+        // Nothing checkpoints by itself: the server decides when (`CheckpointPolicy`), on its
+        // own connection, and under Litestream nobody but Litestream checkpoints. SQLite's
+        // default (a checkpoint inside the commit that passes 1000 pages) would put a copy of
+        // the WAL on the critical path of whichever upload happened to cross the line.
+        try execute("PRAGMA wal_autocheckpoint = 0")
+        // After a checkpoint that could not truncate, the -wal file is cut back to 64 MiB.
         try execute("PRAGMA journal_size_limit = 67108864")
+    }
+
+    /// Leaves the WAL to Litestream: this connection never checkpoints (not even when it is
+    /// the last one to close) and never cuts the `-wal` file (no `journal_size_limit`, which
+    /// truncates it when the WAL restarts): Litestream follows the WAL by offset, and a file
+    /// changed under it by anyone else costs a full snapshot of the database.
+    public func leaveWALToLitestream() throws(DatabaseError) {
+        let code = csqlite_disable_checkpoint_on_close(handle)
+        guard code == SQLITE_OK else { throw DatabaseError(connection: handle, sql: "SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE") }
+        try execute("PRAGMA journal_size_limit = -1")
+    }
+
+    /// Makes a statement that finds the database locked by another connection retry every
+    /// millisecond until the busy timeout, rather than back off as SQLite's own handler does
+    /// (sleeps growing to 100 ms): the locks FileDrop's connections take from each other (the
+    /// checkpoint thread truncating the WAL, say) last a few milliseconds, and a request
+    /// should go on as soon as the lock is free, not up to 100 ms later.
+    private func waitForLocks() {
+        guard busyTimeoutMilliseconds > 0 else {
+            sqlite3_busy_timeout(handle, 0)
+            return
+        }
+        let attempts = UnsafeMutableRawPointer(bitPattern: Int(busyTimeoutMilliseconds))
+        sqlite3_busy_handler(
+            handle,
+            { limit, count in
+                guard Int(count) < Int(bitPattern: limit) else { return 0 }
+                usleep(1_000)
+                return 1
+            },
+            attempts
+        )
     }
 
     /// Closes the connection; later use is a programming error.
@@ -136,6 +172,24 @@ public final class Database {
         }
     }
 
+    /// Moves on every commit to the database, this connection's own included
+    /// (`SQLITE_FCNTL_DATA_VERSION`; an incremental vacuum changes no row but commits pages,
+    /// so counting changed rows would miss it). Reads a counter in memory, no system call.
+    public var commitCounter: UInt32 {
+        var version: UInt32 = 0
+        sqlite3_file_control(handle, "main", SQLITE_FCNTL_DATA_VERSION, &version)
+        return version
+    }
+
+    /// Runs `body` in a read transaction: everything it reads comes from one snapshot of the
+    /// database, while writers (in WAL mode) go on.
+    public func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN DEFERRED")
+        defer { try? execute("COMMIT") }
+        _ = try scalarInt("SELECT 1 FROM sqlite_schema LIMIT 1")  // the snapshot starts here
+        return try body()
+    }
+
     /// The number of rows the last INSERT, UPDATE or DELETE changed.
     public var changes: Int { Int(sqlite3_changes64(handle)) }
 
@@ -146,28 +200,75 @@ public final class Database {
         try scalarInt("PRAGMA data_version")
     }
 
-    /// Copies the WAL into the database file and truncates the `-wal` file to zero bytes.
-    public func checkpoint() throws(DatabaseError) {
-        var logFrames: Int32 = 0
-        var checkpointed: Int32 = 0
-        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logFrames, &checkpointed)
-        guard code == SQLITE_OK else { throw DatabaseError(connection: handle, sql: "wal_checkpoint(TRUNCATE)") }
+    /// How far a checkpoint got (`sqlite3_wal_checkpoint_v2`).
+    public struct CheckpointResult: Sendable, Equatable {
+        /// Frames in the WAL when the checkpoint ran.
+        public var walFrames: Int
+        /// Of those, frames now copied into the database file.
+        public var checkpointedFrames: Int
+        /// Another connection held a lock the mode needed (a reader, or a writer for
+        /// TRUNCATE): the checkpoint did what it could without waiting.
+        public var busy: Bool
+
+        public init(walFrames: Int, checkpointedFrames: Int, busy: Bool) {
+            self.walFrames = walFrames
+            self.checkpointedFrames = checkpointedFrames
+            self.busy = busy
+        }
+
+        /// Every frame of the WAL is in the database file.
+        public var isComplete: Bool { checkpointedFrames >= walFrames }
     }
 
-    /// Gives free pages back to the file system (incremental vacuum), then checkpoints so that
-    /// the `-wal` file shrinks as well.
-    ///
-    /// A checkpoint that finds another process reading (`SQLITE_BUSY`) is not an error: the
-    /// caller's change is committed, and the next checkpoint shrinks the `-wal` file instead.
-    public func reclaimSpace() throws(DatabaseError) {
-        try execute("PRAGMA incremental_vacuum")
-        do {
-            try checkpoint()
-        } catch  where error.primaryCode == SQLITE_BUSY {
-            return
+    public enum CheckpointMode: Sendable {
+        /// Copies what it can; takes no lock that blocks readers or writers.
+        case passive
+        /// Copies everything, then truncates the `-wal` file to zero bytes; needs the write
+        /// lock and no reader in the WAL.
+        case truncate
+    }
+
+    /// Runs a checkpoint that never waits: the busy timeout is 0 while it runs, so a lock
+    /// held by anyone else (another process reading, Litestream) makes it stop where it is
+    /// and report `busy` instead of blocking this thread for the busy timeout.
+    public func checkpoint(_ mode: CheckpointMode) throws(DatabaseError) -> CheckpointResult {
+        sqlite3_busy_timeout(handle, 0)
+        defer { waitForLocks() }
+        var walFrames: Int32 = 0
+        var checkpointed: Int32 = 0
+        let sqliteMode = mode == .passive ? SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_TRUNCATE
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, sqliteMode, &walFrames, &checkpointed)
+        switch code & 0xFF {
+        case SQLITE_OK:
+            return CheckpointResult(walFrames: Int(max(0, walFrames)), checkpointedFrames: Int(max(0, checkpointed)), busy: false)
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return CheckpointResult(walFrames: Int(max(0, walFrames)), checkpointedFrames: Int(max(0, checkpointed)), busy: true)
+        default:
+            throw DatabaseError(connection: handle, sql: "wal_checkpoint(\(mode))")
         }
     }
 
+    /// Pages on the free list: space that an incremental vacuum can give back.
+    public func freePageCount() throws(DatabaseError) -> Int64 {
+        try scalarInt("PRAGMA freelist_count")
+    }
+
+    /// Gives at most `pages` free pages back to the file system, moving pages that lie after
+    /// the free ones into the holes (`PRAGMA incremental_vacuum(N)`); one transaction.
+    /// Returns the number of pages the file shrank by.
+    @discardableResult
+    public func incrementalVacuum(pages: Int) throws(DatabaseError) -> Int64 {
+        let before = try scalarInt("PRAGMA page_count")
+        // The pragma returns a row per page freed: step through all of them.
+        let statement = try Statement(connection: handle, sql: "PRAGMA incremental_vacuum(\(max(1, pages)))")
+        while try statement.step() {}
+        return before - (try scalarInt("PRAGMA page_count"))
+    }
+
+    /// The database's page size in bytes.
+    public func pageSizeInBytes() throws(DatabaseError) -> Int64 {
+        try scalarInt("PRAGMA page_size")
+    }
 }
 
 @available(*, unavailable)

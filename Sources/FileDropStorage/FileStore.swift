@@ -1,19 +1,38 @@
+import FileDropSystem
+
 /// Files as rows of `files` plus their content as fixed-size rows of `chunks`.
 ///
 /// An upload is written in three steps: `beginUpload` makes an incomplete row (never listed),
 /// `writeChunk` adds the content chunk by chunk as it streams in, and `completeUpload`
 /// sets the description and marks it complete in one durable commit. Whatever goes wrong
-/// before that commit (a duplicate description, a cut connection, a crash) leaves an
-/// incomplete row that `abortUpload` or, after a crash, `removeIncompleteUploads` deletes.
+/// before that commit (a duplicate description, a full disk, a cut connection, a crash)
+/// leaves an incomplete row that `abortUpload`, the periodic `sweepIncompleteUploads` or,
+/// after a crash, the sweep at the next start hands over for removal.
+///
+/// Removing a file's content can take a long time (a 4 GiB file is 4096 chunk rows and
+/// 65,536 pages to free), so it never happens in the request that asks for it: deleting,
+/// aborting or expiring only marks the row (one small write; the file is gone for everyone
+/// at once) and `purgeRemovedStep` frees its chunks in bounded batches later. The `complete`
+/// column says which: 0 uploading, 1 stored, -1 deleted, aborted or expired with chunks left
+/// to free.
+///
+/// Reading (listing, search, one record) is in `FileStore+Reading.swift`; editing, deleting
+/// and the expiry sweep in `FileStore+Changes.swift`.
 public final class FileStore {
-    private let database: Database
+    let database: Database
+    /// Free disk space every chunk write leaves (`--min-free-space`); 0 turns the check off.
+    let minimumFreeBytes: Int64
+    /// Room held back so that deletes work on a full disk; nil: none (the command line's).
+    let reserve: EmergencyReserve?
 
-    init(database: Database) {
+    init(database: Database, minimumFreeBytes: Int64 = 0, reserve: EmergencyReserve? = nil) {
         self.database = database
+        self.minimumFreeBytes = minimumFreeBytes
+        self.reserve = reserve
     }
 
-    private static let columns =
-        "id, description, filename, content_type, size, sha256, created_at, uploaded_by, chunk_size"
+    static let columns =
+        "id, description, filename, content_type, size, sha256, created_at, uploaded_by, chunk_size, expires_at, downloads, drop_id"
 
     // MARK: Writing an upload
 
@@ -21,6 +40,7 @@ public final class FileStore {
     public func beginUpload(
         filename: String, contentType: String, uploadedBy: String, chunkSize: Int, now: Int64
     ) throws -> Int64 {
+        guard !isOutOfRoom else { throw FileStoreError.insufficientSpace }
         let insert = try database.statement(
             """
             INSERT INTO files (filename, content_type, chunk_size, created_at, uploaded_by, complete)
@@ -42,7 +62,12 @@ public final class FileStore {
     /// resumed upload whose last piece ended inside it): its first `keepingFirst` bytes are
     /// kept, `bytes` follow them, and the row is replaced (read-modify-write), so that an
     /// upload sent in many pieces takes the same rows as one sent at once.
+    ///
+    /// - Throws: `FileStoreError.insufficientSpace` when the write would leave less free disk
+    ///   space than `minimumFreeBytes` (checked before every chunk, so an upload stops as
+    ///   soon as the disk runs low, whoever else fills it).
     public func writeChunk(fileID: Int64, sequence: Int64, bytes: UnsafeRawBufferPointer, keepingFirst: Int = 0) throws {
+        try checkFreeSpace(for: Int64(bytes.count))
         guard keepingFirst > 0 else {
             let insert = try database.statement("INSERT INTO chunks (file_id, seq, data) VALUES (?, ?, ?)")
             try insert.bind(fileID, at: 1)
@@ -63,17 +88,19 @@ public final class FileStore {
     }
 
     /// Marks an upload complete, durably: when this returns, the file survives power loss.
+    /// `expiresAt` (Unix milliseconds) is when the file goes; nil: never.
     ///
-    /// - Throws: `FileStoreError.duplicateDescription` when another file has the description;
-    ///   the upload's chunks are then deleted.
+    /// - Throws: `FileStoreError.duplicateDescription` when another file has the description,
+    ///   or whatever SQLite reported (a full disk, an I/O error). On any failure the upload is
+    ///   aborted here and now, so that its chunks never outlive a failed commit.
     public func completeUpload(
-        fileID: Int64, description: String, size: Int64, sha256: String, now: Int64
+        fileID: Int64, description: String, size: Int64, sha256: String, now: Int64, expiresAt: Int64? = nil
     ) throws -> FileRecord {
         do {
             try database.transaction(durable: true) {
                 let update = try database.statement(
                     """
-                    UPDATE files SET description = ?, size = ?, sha256 = ?, created_at = ?, complete = 1
+                    UPDATE files SET description = ?, size = ?, sha256 = ?, created_at = ?, expires_at = ?, complete = 1
                     WHERE id = ? AND complete = 0
                     """
                 )
@@ -81,112 +108,167 @@ public final class FileStore {
                 try update.bind(size, at: 2)
                 try update.bind(sha256, at: 3)
                 try update.bind(now, at: 4)
-                try update.bind(fileID, at: 5)
+                try update.bind(expiresAt, at: 5)
+                try update.bind(fileID, at: 6)
                 try update.run()
                 guard database.changes == 1 else { throw FileStoreError.notFound }
             }
-        } catch let error as DatabaseError where error.isUniqueConstraintViolation {
-            try abortUpload(fileID: fileID)
-            throw FileStoreError.duplicateDescription
+        } catch {
+            // Best effort: when even this fails (the disk is full), the periodic sweep
+            // finds the row later.
+            try? abortUpload(fileID: fileID)
+            if let error = error as? DatabaseError, error.isUniqueConstraintViolation {
+                throw FileStoreError.duplicateDescription
+            }
+            throw error
         }
-        guard let record = try record(id: fileID) else { throw FileStoreError.notFound }
+        guard let record = try record(id: fileID, now: now) else { throw FileStoreError.notFound }
         return record
     }
 
-    /// Deletes an incomplete upload and gives its space back.
+    /// Drops an incomplete upload: its row is marked for removal at once (one small write,
+    /// also on a full disk, which is when uploads fail: see `EmergencyReserve`), its chunks
+    /// are freed by `purgeRemovedStep`.
     public func abortUpload(fileID: Int64) throws {
-        let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 0")
-        try delete.bind(fileID, at: 1)
-        try delete.run()
-        try database.reclaimSpace()
+        try withRoomToDelete {
+            let abort = try database.statement("UPDATE files SET complete = -1 WHERE id = ? AND complete = 0")
+            try abort.bind(fileID, at: 1)
+            try abort.run()
+        }
     }
 
-    /// Deletes what uploads cut off by a crash left behind, and resumable uploads that expired
-    /// by `now` (Unix milliseconds); returns how many there were. Unfinished resumable uploads
-    /// that have not expired are kept: their clients resume them after the restart.
+    /// Drops incomplete uploads that began before `startedBefore` (Unix milliseconds) and
+    /// whose id is not in `live` (the uploads this process is still writing); returns how
+    /// many. At start-up, with nothing live, this removes what a crash left behind; while
+    /// serving, it catches whatever an abort could not remove (a full disk).
+    ///
+    /// The age keeps an upload that has just begun safe while its id is on its way to the
+    /// caller's list of live uploads.
     @discardableResult
-    public func removeIncompleteUploads(now: Int64) throws -> Int {
-        let delete = try database.statement(
-            """
-            DELETE FROM files WHERE complete = 0 AND id NOT IN (
-                SELECT file_id FROM tus_uploads WHERE finished_at IS NULL AND expires_at > ?
-            )
-            """
+    public func sweepIncompleteUploads(startedBefore: Int64, keeping live: Set<Int64> = []) throws -> Int {
+        // Resumable uploads outlive their requests: theirs are removed when they expire
+        // (`TusStore.sweepExpired`), never here.
+        let candidates = try database.statement(
+            "SELECT id FROM files WHERE complete = 0 AND created_at < ? AND id NOT IN (SELECT file_id FROM tus_uploads)"
         )
-        try delete.bind(now, at: 1)
-        try delete.run()
-        let removed = database.changes
-        try database.reclaimSpace()
-        return removed
+        defer { candidates.reset() }
+        try candidates.bind(startedBefore, at: 1)
+        var stale: [Int64] = []
+        while try candidates.step() {
+            let id = candidates.int64(at: 0)
+            if !live.contains(id) { stale.append(id) }
+        }
+        candidates.reset()
+        for id in stale { try abortUpload(fileID: id) }
+        return stale.count
     }
 
-    // MARK: Reading
+    // MARK: Free space
 
-    /// Up to `limit` stored files, newest first, starting after `cursor`.
-    public func list(limit: Int, after cursor: FileCursor? = nil) throws -> [FileRecord] {
-        let query: Statement
-        if let cursor {
-            query = try database.statement(
-                """
-                SELECT \(Self.columns) FROM files
-                WHERE complete = 1 AND (created_at, id) < (?, ?)
-                ORDER BY created_at DESC, id DESC LIMIT ?
-                """
-            )
-            try query.bind(cursor.createdAt, at: 1)
-            try query.bind(cursor.id, at: 2)
-            try query.bind(limit, at: 3)
-        } else {
-            query = try database.statement(
-                "SELECT \(Self.columns) FROM files WHERE complete = 1 ORDER BY created_at DESC, id DESC LIMIT ?"
-            )
-            try query.bind(limit, at: 1)
+    /// Runs a delete; when the disk is full, gives the emergency reserve back to the file
+    /// system and runs it once more (a failed statement changed nothing, so it can be retried).
+    func withRoomToDelete<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.isDiskFull && reserve?.release() == true {
+            // The room is for deletes: while the reserve is given up, space reclaim and
+            // checkpoints wait (`isOutOfRoom`), since both would grow the files into it.
+            return try body()
         }
+    }
+
+    /// Makes the emergency reserve again when the disk has room for it (after it was used);
+    /// true when it is in place. While it is given up, the maintenance steps that write
+    /// (space reclaim, checkpoints) wait: see `isOutOfRoom`.
+    @discardableResult
+    public func restoreReserve() throws -> Bool {
+        guard let reserve else { return false }
+        return reserve.restore(available: try availableBytes(), keepFree: minimumFreeBytes)
+    }
+
+    /// The bytes that may still be written on the database's file system (`statvfs`).
+    public func availableBytes() throws -> Int64 {
+        try FileSystem.availableBytes(at: FileSystem.parentDirectory(of: database.path))
+    }
+
+    /// How many files are stored and the sum of their sizes.
+    public func totals() throws -> (files: Int64, bytes: Int64) {
+        let query = try database.statement("SELECT count(*), coalesce(sum(size), 0) FROM files WHERE complete = 1")
         defer { query.reset() }
+        _ = try query.step()
+        return (query.int64(at: 0), query.int64(at: 1))
+    }
+
+    /// Up to `limit` stored files with ids above `after`, by id (for a walk over every file,
+    /// expired ones included until the sweep marks them).
+    public func records(after: Int64, limit: Int) throws -> [FileRecord] {
+        let query = try database.statement("SELECT \(Self.columns) FROM files WHERE complete = 1 AND id > ? ORDER BY id LIMIT ?")
+        defer { query.reset() }
+        try query.bind(after, at: 1)
+        try query.bind(limit, at: 2)
         var records: [FileRecord] = []
-        while try query.step() {
-            records.append(Self.record(from: query))
-        }
+        while try query.step() { records.append(Self.record(from: query)) }
         return records
     }
 
-    /// The stored file with this id; nil when unknown or still uploading.
-    public func record(id: Int64) throws -> FileRecord? {
-        try Self.record(id: id, in: database)
-    }
-
-    static func record(id: Int64, in database: Database) throws -> FileRecord? {
-        let query = try database.statement("SELECT \(columns) FROM files WHERE id = ? AND complete = 1")
-        defer { query.reset() }
-        try query.bind(id, at: 1)
-        return try query.step() ? record(from: query) : nil
-    }
-
-    /// Calls `body` with the bytes of one chunk; nil when there is no such chunk.
-    public func withChunk<T>(
-        fileID: Int64, sequence: Int64, _ body: (UnsafeRawBufferPointer) throws -> T
-    ) throws -> T? {
-        let query = try database.statement("SELECT data FROM chunks WHERE file_id = ? AND seq = ?")
+    /// Calls `body` with every chunk row of a file, in order of `seq`.
+    public func forEachChunk(of fileID: Int64, _ body: (_ sequence: Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        let query = try database.statement("SELECT seq, data FROM chunks WHERE file_id = ? ORDER BY seq")
         defer { query.reset() }
         try query.bind(fileID, at: 1)
-        try query.bind(sequence, at: 2)
-        guard try query.step() else { return nil }
-        return try query.withBlob(at: 0, body)
+        while try query.step() {
+            let sequence = query.int64(at: 0)
+            try query.withBlob(at: 1) { try body(sequence, $0) }
+        }
     }
 
-    // MARK: Deleting
+    /// The disk filled up and the emergency reserve was used for deletes: until it is made
+    /// again, nothing else is written.
+    public var isOutOfRoom: Bool { reserve?.isReleased ?? false }
 
-    /// Deletes a stored file and gives its space back; false when there was no such file.
-    public func delete(id: Int64) throws -> Bool {
-        let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 1")
-        try delete.bind(id, at: 1)
-        try delete.run()
-        let deleted = database.changes == 1
-        if deleted { try database.reclaimSpace() }
-        return deleted
+    private func checkFreeSpace(for bytes: Int64) throws {
+        guard !isOutOfRoom else { throw FileStoreError.insufficientSpace }
+        guard minimumFreeBytes > 0 else { return }
+        let available = try availableBytes()
+        guard available - bytes >= minimumFreeBytes else { throw FileStoreError.insufficientSpace }
     }
 
-    private static func record(from row: Statement) -> FileRecord {
+    /// Frees at most `maxChunks` chunk rows of deleted, aborted or expired files (the last
+    /// row of such a file goes once its chunks are gone), in one transaction; false when
+    /// nothing was left to free.
+    public func purgeRemovedStep(maxChunks: Int) throws -> Bool {
+        try withRoomToDelete {
+            try database.transaction {
+                let next = try database.statement("SELECT id FROM files WHERE complete = -1 LIMIT 1")
+                defer { next.reset() }
+                guard try next.step() else { return false }
+                let fileID = next.int64(at: 0)
+                next.reset()
+                let chunks = try database.statement(
+                    """
+                    DELETE FROM chunks WHERE file_id = ?1
+                    AND seq IN (SELECT seq FROM chunks WHERE file_id = ?1 ORDER BY seq DESC LIMIT ?2)
+                    """
+                )
+                try chunks.bind(fileID, at: 1)
+                try chunks.bind(maxChunks, at: 2)
+                try chunks.run()
+                if database.changes < maxChunks {
+                    let row = try database.statement("DELETE FROM files WHERE id = ? AND complete = -1")
+                    try row.bind(fileID, at: 1)
+                    try row.run()
+                }
+                return true
+            }
+        }
+    }
+
+    /// Whether deleted or aborted files still have rows to free.
+    public func hasRemovedFiles() throws -> Bool {
+        try database.scalarInt("SELECT EXISTS (SELECT 1 FROM files WHERE complete = -1)") == 1
+    }
+
+    static func record(from row: Statement) -> FileRecord {
         FileRecord(
             id: row.int64(at: 0),
             description: row.string(at: 1),
@@ -196,7 +278,10 @@ public final class FileStore {
             sha256: row.string(at: 5),
             createdAt: row.int64(at: 6),
             uploadedBy: row.string(at: 7),
-            chunkSize: Int(row.int64(at: 8))
+            chunkSize: Int(row.int64(at: 8)),
+            expiresAt: row.optionalInt64(at: 9),
+            downloads: row.int64(at: 10),
+            dropID: row.optionalInt64(at: 11)
         )
     }
 }

@@ -40,7 +40,46 @@ enum Migrations {
             PRIMARY KEY (file_id, seq)
         );
         """,
-        // 2: resumable (tus) uploads. The bytes go into the chunk rows of the upload's `files` row
+        // 2: what a file record says of its share and drop links: how many link downloads
+        // were answered, and the drop link that received the file (NULL for none).
+        """
+        ALTER TABLE files ADD COLUMN downloads INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE files ADD COLUMN drop_id INTEGER;
+        """,
+        // 3: file lifetimes, per-user quotas, and search over descriptions and file names.
+        """
+        -- Unix milliseconds (whole seconds); NULL: the file never expires.
+        ALTER TABLE files ADD COLUMN expires_at INTEGER;
+        CREATE INDEX files_expiry ON files (expires_at) WHERE complete = 1 AND expires_at IS NOT NULL;
+        -- Bytes a quota sums per user: a covering index, so the sum reads no table rows.
+        CREATE INDEX files_usage ON files (uploaded_by, size);
+        -- Bytes the user's stored files may take; NULL: no quota of its own.
+        ALTER TABLE users ADD COLUMN quota INTEGER;
+        -- Words of descriptions and file names: split at anything that is not a letter or a
+        -- digit, case-folded, Latin diacritics removed ("Über" is indexed as "uber"). An
+        -- external-content table: the text stays in `files`; the triggers keep the index in
+        -- step with every insert, change and delete, whoever makes it. Prefix indexes for
+        -- one- and two-character words keep short prefix searches from scanning every term.
+        CREATE VIRTUAL TABLE files_search USING fts5(
+            description, filename,
+            content = 'files', content_rowid = 'id',
+            tokenize = "unicode61 remove_diacritics 2", prefix = '1 2'
+        );
+        CREATE TRIGGER files_search_insert AFTER INSERT ON files BEGIN
+            INSERT INTO files_search (rowid, description, filename) VALUES (new.id, new.description, new.filename);
+        END;
+        CREATE TRIGGER files_search_delete AFTER DELETE ON files BEGIN
+            INSERT INTO files_search (files_search, rowid, description, filename)
+            VALUES ('delete', old.id, old.description, old.filename);
+        END;
+        CREATE TRIGGER files_search_update AFTER UPDATE OF description, filename ON files BEGIN
+            INSERT INTO files_search (files_search, rowid, description, filename)
+            VALUES ('delete', old.id, old.description, old.filename);
+            INSERT INTO files_search (rowid, description, filename) VALUES (new.id, new.description, new.filename);
+        END;
+        INSERT INTO files_search (files_search) VALUES ('rebuild');
+        """,
+        // 4: resumable (tus) uploads. The bytes go into the chunk rows of the upload's `files` row
         // (complete = 0 until the last byte, holding the description from the start, so that
         // the UNIQUE constraint reserves it); this row holds the upload's progress.
         """

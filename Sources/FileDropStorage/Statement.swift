@@ -39,6 +39,12 @@ public final class Statement {
         try bind(Int64(value), at: index)
     }
 
+    /// Binds an integer, or NULL for nil.
+    public func bind(_ value: Int64?, at index: Int32) throws(DatabaseError) {
+        guard let value else { return try check(sqlite3_bind_null(handle, index)) }
+        try bind(value, at: index)
+    }
+
     public func bind(_ value: String, at index: Int32) throws(DatabaseError) {
         // The length is given: with -1 SQLite would stop at the first NUL, so "a\0b" would be
         // stored (and looked up) as "a".
@@ -52,12 +58,6 @@ public final class Statement {
             }
         }
         try check(code)
-    }
-
-    /// Binds the value, or NULL for nil.
-    public func bind(_ value: Int64?, at index: Int32) throws(DatabaseError) {
-        guard let value else { return try check(sqlite3_bind_null(handle, index)) }
-        try bind(value, at: index)
     }
 
     public func bind(_ bytes: [UInt8], at index: Int32) throws(DatabaseError) {
@@ -110,15 +110,15 @@ public final class Statement {
         sqlite3_column_int64(handle, column)
     }
 
+    /// An integer column that may be NULL.
+    public func optionalInt64(at column: Int32) -> Int64? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+    }
+
     public func string(at column: Int32) -> String {
         guard let text = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
-    }
-
-    /// The column's value, or nil when it is NULL.
-    public func optionalInt64(at column: Int32) -> Int64? {
-        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : int64(at: column)
     }
 
     /// A copy of a blob column's bytes.

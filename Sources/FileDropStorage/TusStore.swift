@@ -7,15 +7,36 @@
 /// server's chunk writer straight into that row's chunks; this store records how far they go
 /// (`saveProgress`, `commit`), cuts back what a refused request wrote (`discard`), makes the
 /// file a stored one when the last byte is in (`commit` with a `TusCompletion`), and removes
-/// terminated and expired uploads with their bytes (`terminate`, `sweepExpired`).
+/// terminated and expired uploads (`terminate`, `sweepExpired`): the upload row goes at once,
+/// and its file row is marked removed as a delete marks a file, its description free at once,
+/// its chunks freed by the background reclaim (`purgeRemovedStep`).
+///
+/// An unfinished upload's file row says `size` = its whole length from creation on, so that
+/// quotas count it (`FileStore.bytesByUploader`), across restarts too.
 ///
 /// It knows nothing of HTTP, owners' rights or the digest's format: the caller checks the
 /// owner and keeps the digest state opaque here.
 public final class TusStore {
     private let database: Database
+    private let files: FileStore
 
-    init(database: Database) {
+    init(database: Database, files: FileStore) {
         self.database = database
+        self.files = files
+    }
+
+    /// An unfinished upload that was removed: whose quota it counted against, and how much.
+    public struct Removal: Sendable, Equatable {
+        public var uploadedBy: String
+        public var bytes: Int64
+    }
+
+    /// What a termination did.
+    public enum Termination: Sendable, Equatable {
+        /// An unfinished upload: removed with its bytes.
+        case removed(Removal)
+        /// A finished upload: forgotten; its file stays.
+        case forgotten
     }
 
     private static let columns = """
@@ -34,20 +55,22 @@ public final class TusStore {
         _ upload: NewTusUpload, digestState: [UInt8], chunkSize: Int, now: Int64, expiresAt: Int64,
         completion: TusCompletion? = nil
     ) throws -> TusUpload {
+        guard !files.isOutOfRoom else { throw FileStoreError.insufficientSpace }
         do {
             try database.transaction(durable: true) {
                 let file = try database.statement(
                     """
-                    INSERT INTO files (description, filename, content_type, chunk_size, created_at, uploaded_by, complete)
-                    VALUES (?, ?, ?, ?, ?, ?, 0)
+                    INSERT INTO files (description, filename, content_type, size, chunk_size, created_at, uploaded_by, complete)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 0)
                     """
                 )
                 try file.bind(upload.description, at: 1)
                 try file.bind(upload.filename, at: 2)
                 try file.bind(upload.contentType, at: 3)
-                try file.bind(chunkSize, at: 4)
-                try file.bind(now, at: 5)
-                try file.bind(upload.owner.uploadedBy, at: 6)
+                try file.bind(upload.length, at: 4)
+                try file.bind(chunkSize, at: 5)
+                try file.bind(now, at: 6)
+                try file.bind(upload.owner.uploadedBy, at: 7)
                 try file.run()
                 let fileID = database.lastInsertRowID
                 let insert = try database.statement(
@@ -116,35 +139,33 @@ public final class TusStore {
     /// `offset` bytes survive power loss. With `completion` (offset = length) the file becomes
     /// a stored file in the same commit; its record is returned then.
     ///
-    /// A file sent in many small requests had its partial last chunk row rewritten by each;
-    /// the pages those rewrites freed go back to the file system at completion (incremental
-    /// vacuum), so the finished file takes the space it would have taken in one request.
+    /// (A file sent in many small requests had its partial last chunk row rewritten by each;
+    /// the pages those rewrites freed go back to the file system with the background reclaim,
+    /// which the caller wakes, so the finished file takes the space of one request.)
     public func commit(
         id: String, offset: Int64, digestState: [UInt8], expiresAt: Int64, completion: TusCompletion?, now: Int64
     ) throws -> FileRecord? {
-        let record = try database.transaction(durable: true) { () -> FileRecord? in
+        try database.transaction(durable: true) { () -> FileRecord? in
             try saveProgress(id: id, offset: offset, digestState: digestState, expiresAt: expiresAt)
             guard let completion else { return nil }
             guard let upload = try upload(id: id), upload.offset == upload.length else { throw FileStoreError.notFound }
             try complete(id: id, fileID: upload.fileID, size: upload.length, completion: completion, now: now)
-            return try FileStore.record(id: upload.fileID, in: database)
+            return try files.record(id: upload.fileID, now: now)
         }
-        if record != nil { try database.execute("PRAGMA incremental_vacuum") }
-        return record
     }
 
     /// Marks the file stored and the upload finished; inside the caller's transaction.
     private func complete(id: String, fileID: Int64, size: Int64, completion: TusCompletion, now: Int64) throws {
         // The file's own lifetime (tus metadata `expires_in`, SPEC "File lifetime") counts from
-        // here: once `files` has its `expires_at` column, this UPDATE sets it to now plus the
-        // upload's `expires_in` seconds.
+        // here: the caller computed `fileExpiresAt` from it and the completion time.
         let file = try database.statement(
-            "UPDATE files SET size = ?, sha256 = ?, created_at = ?, complete = 1 WHERE id = ? AND complete = 0"
+            "UPDATE files SET size = ?, sha256 = ?, created_at = ?, expires_at = ?, complete = 1 WHERE id = ? AND complete = 0"
         )
         try file.bind(size, at: 1)
         try file.bind(completion.sha256, at: 2)
         try file.bind(now, at: 3)
-        try file.bind(fileID, at: 4)
+        try file.bind(completion.fileExpiresAt, at: 4)
+        try file.bind(fileID, at: 5)
         try file.run()
         guard database.changes == 1 else { throw FileStoreError.notFound }
         let upload = try database.statement("UPDATE tus_uploads SET finished_at = ?, expires_at = ? WHERE id = ?")
@@ -190,26 +211,22 @@ public final class TusStore {
 
     // MARK: Removing
 
-    /// Terminates an upload: an unfinished one is removed with its bytes, whose space comes
-    /// back at once; a finished one is forgotten and its file kept. False when unknown.
-    public func terminate(id: String) throws -> Bool {
-        guard let upload = try upload(id: id) else { return false }
+    /// Terminates an upload: an unfinished one is removed (its bytes freed in the background);
+    /// a finished one is forgotten and its file kept. nil when unknown.
+    public func terminate(id: String) throws -> Termination? {
+        guard let upload = try upload(id: id) else { return nil }
         if upload.isFinished {
-            let forget = try database.statement("DELETE FROM tus_uploads WHERE id = ?")
-            try forget.bind(id, at: 1)
-            try forget.run()
-        } else {
-            try removeUnfinished(fileID: upload.fileID)
-            try database.reclaimSpace()
+            try forget(id: id)
+            return .forgotten
         }
-        return true
+        return .removed(try removeUnfinished(upload.id, fileID: upload.fileID))
     }
 
     /// One bounded step of the expiry sweep: removes up to `limit` uploads whose time ran out
     /// at `now` (unfinished ones with their bytes, finished ones only as uploads), skipping
-    /// `excluding` (uploads a request is writing to), and gives the space back. Returns how many
-    /// it looked at: `limit` means there may be more.
-    public func sweepExpired(now: Int64, excluding: Set<String>, limit: Int) throws -> Int {
+    /// `excluding` (uploads a request is writing to). Returns how many it looked at (`limit`
+    /// means there may be more) and the unfinished ones it removed.
+    public func sweepExpired(now: Int64, excluding: Set<String>, limit: Int) throws -> (looked: Int, removed: [Removal]) {
         let query = try database.statement(
             "SELECT id, file_id, finished_at IS NOT NULL FROM tus_uploads WHERE expires_at <= ? ORDER BY expires_at LIMIT ?"
         )
@@ -220,27 +237,41 @@ public final class TusStore {
             expired.append((query.string(at: 0), query.int64(at: 1), query.int64(at: 2) != 0))
         }
         query.reset()
-        var removedBytes = false
+        var removed: [Removal] = []
         for upload in expired where !excluding.contains(upload.id) {
             if upload.finished {
-                let forget = try database.statement("DELETE FROM tus_uploads WHERE id = ?")
-                try forget.bind(upload.id, at: 1)
-                try forget.run()
+                try forget(id: upload.id)
             } else {
-                try removeUnfinished(fileID: upload.fileID)
-                removedBytes = true
+                removed.append(try removeUnfinished(upload.id, fileID: upload.fileID))
             }
         }
-        if removedBytes { try database.reclaimSpace() }
-        return expired.count
+        return (expired.count, removed)
     }
 
-    /// Deletes an unfinished upload's file row; its chunks and its upload row go with it
-    /// (ON DELETE CASCADE).
-    private func removeUnfinished(fileID: Int64) throws {
-        let delete = try database.statement("DELETE FROM files WHERE id = ? AND complete = 0")
-        try delete.bind(fileID, at: 1)
-        try delete.run()
+    private func forget(id: String) throws {
+        let forget = try database.statement("DELETE FROM tus_uploads WHERE id = ?")
+        try forget.bind(id, at: 1)
+        try forget.run()
+    }
+
+    /// Removes an unfinished upload: its row at once; its file row marked removed (out of
+    /// every lookup, its description free), its chunks left to `purgeRemovedStep`. One small
+    /// transaction, which also works on a full disk (`FileStore.withRoomToDelete`).
+    private func removeUnfinished(_ id: String, fileID: Int64) throws -> Removal {
+        try files.withRoomToDelete {
+            try database.transaction { () throws -> Removal in
+                let owner = try database.statement("SELECT uploaded_by, size FROM files WHERE id = ?")
+                try owner.bind(fileID, at: 1)
+                guard try owner.step() else { throw FileStoreError.notFound }
+                let removal = Removal(uploadedBy: owner.string(at: 0), bytes: owner.int64(at: 1))
+                owner.reset()
+                try forget(id: id)
+                let mark = try database.statement("UPDATE files SET complete = -1, description = NULL WHERE id = ? AND complete = 0")
+                try mark.bind(fileID, at: 1)
+                try mark.run()
+                return removal
+            }
+        }
     }
 }
 

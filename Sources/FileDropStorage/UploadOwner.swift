@@ -3,15 +3,16 @@
 /// upload does not exist.
 public enum UploadOwner: Hashable, Sendable {
     case user(String)
-    /// A drop link, by its id; its label names the uploader of its files (`drop:LABEL`).
-    case drop(id: Int64, label: String)
+    /// A drop link, by its id; its label names the uploader of its files (`drop:LABEL`), and
+    /// its files count against the quota of the user who made it.
+    case drop(id: Int64, label: String, createdBy: String)
 
     /// What is stored with the upload and compared on every request: `user:NAME`, `drop:ID`.
     /// A user named `drop:1` is `user:drop:1`, so the two kinds never collide.
     public var key: String {
         switch self {
         case .user(let name): "user:" + name
-        case .drop(let id, _): "drop:\(id)"
+        case .drop(let id, _, _): "drop:\(id)"
         }
     }
 
@@ -19,7 +20,15 @@ public enum UploadOwner: Hashable, Sendable {
     public var uploadedBy: String {
         switch self {
         case .user(let name): name
-        case .drop(_, let label): "drop:" + label
+        case .drop(_, let label, _): "drop:" + label
+        }
+    }
+
+    /// Whose quota the upload counts against (SPEC: drop-link files count for the drop's creator).
+    public var quotaOwner: String {
+        switch self {
+        case .user(let name): name
+        case .drop(_, _, let createdBy): createdBy
         }
     }
 }
@@ -106,9 +115,12 @@ public struct TusCompletion: Sendable, Equatable {
     public var sha256: String
     /// Until when `HEAD` still answers for the finished upload (Unix milliseconds).
     public var answeredUntil: Int64
+    /// When the stored file goes (its `expires_at`, Unix milliseconds); nil: never.
+    public var fileExpiresAt: Int64?
 
-    public init(sha256: String, answeredUntil: Int64) {
+    public init(sha256: String, answeredUntil: Int64, fileExpiresAt: Int64? = nil) {
         self.sha256 = sha256
         self.answeredUntil = answeredUntil
+        self.fileExpiresAt = fileExpiresAt
     }
 }

@@ -6,6 +6,8 @@ public struct UserRecord: Sendable, Equatable {
     public var tokensValidAfter: Int64
     /// Unix seconds.
     public var createdAt: Int64
+    /// Bytes the user's stored files may take; nil: no quota of its own.
+    public var quota: Int64?
 }
 
 public enum UserStoreError: Error, Equatable, Sendable {
@@ -31,9 +33,10 @@ public final class UserStore {
     /// the same second as the change (`iat` has whole seconds) may be older than it.
     static func validityStart(afterPasswordChangeAt now: Int64) -> Int64 { now + 1 }
 
-    public func add(name: String, passwordHash: String, now: Int64) throws {
+    /// Adds a user; `quota` is the bytes its files may take (nil or 0: no quota).
+    public func add(name: String, passwordHash: String, now: Int64, quota: Int64? = nil) throws {
         let insert = try database.statement(
-            "INSERT INTO users (name, password_hash, tokens_valid_after, created_at) VALUES (?, ?, ?, ?)"
+            "INSERT INTO users (name, password_hash, tokens_valid_after, created_at, quota) VALUES (?, ?, ?, ?, ?)"
         )
         try insert.bind(name, at: 1)
         try insert.bind(passwordHash, at: 2)
@@ -41,6 +44,7 @@ public final class UserStore {
         // added again under the same name in the same second keeps that second's tokens).
         try insert.bind(now, at: 3)
         try insert.bind(now, at: 4)
+        try insert.bind(quota == 0 ? nil : quota, at: 5)
         do {
             try insert.run()
         } catch let error where error.isUniqueConstraintViolation {
@@ -60,6 +64,15 @@ public final class UserStore {
         guard database.changes == 1 else { throw UserStoreError.notFound(name) }
     }
 
+    /// Sets the bytes a user's files may take; 0 or nil removes the quota.
+    public func setQuota(name: String, bytes: Int64?) throws {
+        let update = try database.statement("UPDATE users SET quota = ? WHERE name = ?")
+        try update.bind(bytes == 0 ? nil : bytes, at: 1)
+        try update.bind(name, at: 2)
+        try update.run()
+        guard database.changes == 1 else { throw UserStoreError.notFound(name) }
+    }
+
     public func remove(name: String) throws {
         let delete = try database.statement("DELETE FROM users WHERE name = ?")
         try delete.bind(name, at: 1)
@@ -69,7 +82,7 @@ public final class UserStore {
 
     public func user(named name: String) throws -> UserRecord? {
         let query = try database.statement(
-            "SELECT name, password_hash, tokens_valid_after, created_at FROM users WHERE name = ?"
+            "SELECT name, password_hash, tokens_valid_after, created_at, quota FROM users WHERE name = ?"
         )
         defer { query.reset() }
         try query.bind(name, at: 1)
@@ -79,7 +92,7 @@ public final class UserStore {
     /// Every user, by name.
     public func all() throws -> [UserRecord] {
         let query = try database.statement(
-            "SELECT name, password_hash, tokens_valid_after, created_at FROM users ORDER BY name"
+            "SELECT name, password_hash, tokens_valid_after, created_at, quota FROM users ORDER BY name"
         )
         defer { query.reset() }
         var users: [UserRecord] = []
@@ -131,7 +144,8 @@ public final class UserStore {
             name: row.string(at: 0),
             passwordHash: row.string(at: 1),
             tokensValidAfter: row.int64(at: 2),
-            createdAt: row.int64(at: 3)
+            createdAt: row.int64(at: 3),
+            quota: row.optionalInt64(at: 4)
         )
     }
 }

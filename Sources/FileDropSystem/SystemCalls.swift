@@ -55,15 +55,39 @@ public enum FileSystem {
     /// Makes a newly created file's directory entry durable (`fsync` on its folder); best
     /// effort, as some file systems refuse `fsync` on directories.
     public static func syncParentDirectory(of path: String) {
-        let directory: String
-        if let slash = path.lastIndex(of: "/") {
-            directory = slash == path.startIndex ? "/" : String(path[..<slash])
-        } else {
-            directory = "."
-        }
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let descriptor = open(parentDirectory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         _ = fsync(descriptor)
         close(descriptor)
+    }
+
+    /// The bytes an unprivileged process may still write on the file system holding `path`
+    /// (`statvfs`: free blocks available to non-root users times the fragment size).
+    public static func availableBytes(at path: String) throws(SystemError) -> Int64 {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { throw SystemError(code: errno) }
+        let (bytes, overflow) = Int64(clamping: info.f_bavail).multipliedReportingOverflow(by: Int64(clamping: info.f_frsize))
+        return overflow ? Int64.max : bytes
+    }
+
+    /// The folder a path's file lives in: `/a/b.db` → `/a`, `b.db` → `.`.
+    public static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Writes the file's data at `path` to disk (`fdatasync`); best effort.
+    public static func syncData(of path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fdatasync(descriptor)
+        close(descriptor)
+    }
+
+    /// The size of the file at `path` in bytes (`stat`); 0 when it does not exist.
+    public static func size(of path: String) -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return 0 }
+        return Int64(info.st_size)
     }
 }

@@ -16,12 +16,8 @@ enum Serve {
             Terminal.fail(error.description)
         }
 
-        let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let (level, format) = (configuration.logLevel, configuration.logFormat)
+        LoggingSystem.bootstrap { label in LogLineHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "filedrop")
 
         let key: [UInt8]

@@ -2,21 +2,25 @@ import FileDropAuth
 import FileDropServer
 import FileDropStorage
 
-/// `app user add|passwd|remove|list`: accounts, changed in the database directly. A running
-/// server notices within a second.
+/// `app user add|passwd|remove|list|quota`: accounts, changed in the database directly. A
+/// running server notices within a second.
 enum UserCommands {
-    static func run(_ command: CommandLineArguments.UserCommand, name: String?, passwordFromStandardInput: Bool, database: String?) {
+    static func run(_ arguments: CommandLineArguments.UserArguments) {
+        let command = arguments.command
+        let passwordFromStandardInput = arguments.passwordFromStandardInput
         // A bad name is refused before anything is opened (or created).
-        let validName = command == .add ? UserName.validated(name ?? "") : name ?? ""
-        let storage = open(database)
+        let validName = command == .add ? UserName.validated(arguments.name ?? "") : arguments.name ?? ""
+        let storage = open(arguments.database)
         defer { storage.close() }
         do {
             switch command {
             case .add:
                 let name = validName
                 let password = PasswordInput.read(fromStandardInput: passwordFromStandardInput, confirm: true)
-                try storage.users.add(name: name, passwordHash: PasswordHasher().hash(password), now: WallClock.system.unixSeconds)
-                Terminal.printError("Created user '\(name)'")
+                try storage.users.add(
+                    name: name, passwordHash: PasswordHasher().hash(password), now: WallClock.system.unixSeconds, quota: arguments.quota
+                )
+                Terminal.printError("Created user '\(name)'" + (arguments.quota.map { $0 > 0 ? " with a quota of \($0) bytes" : "" } ?? ""))
             case .passwd:
                 let name = validName
                 guard try storage.users.user(named: name) != nil else { Terminal.fail("no user '\(name)'") }
@@ -28,9 +32,20 @@ enum UserCommands {
                 try storage.users.remove(name: name)
                 Terminal.printError("Removed user '\(name)'")
             case .list:
+                let used = try storage.files.bytesByUploader()
                 for user in try storage.users.all() {
-                    print("\(user.name)\tcreated \(RFC3339.format(unixSeconds: user.createdAt))")
+                    let quota = user.quota.map { "quota \($0) bytes" } ?? "no quota"
+                    print(
+                        "\(user.name)\tcreated \(RFC3339.format(unixSeconds: user.createdAt))\tuses \(used[user.name] ?? 0) bytes\t\(quota)"
+                    )
                 }
+            case .quota:
+                let name = validName
+                let bytes = arguments.quota ?? 0
+                try storage.users.setQuota(name: name, bytes: bytes)
+                Terminal.printError(
+                    bytes > 0 ? "Quota of '\(name)' set to \(bytes) bytes" : "Quota of '\(name)' removed"
+                )
             }
         } catch UserStoreError.alreadyExists(let name) {
             Terminal.fail("user '\(name)' already exists; change its password with: app user passwd \(name)")
@@ -44,14 +59,16 @@ enum UserCommands {
     private static func open(_ database: String?) -> Storage {
         var flags: [ServerConfiguration.Setting: String] = [:]
         flags[.database] = database
-        let path: String
+        let configuration: ServerConfiguration
         do {
-            path = try ServerConfiguration.resolve(flags: flags, environment: Environment.all()).databasePath
+            configuration = try ServerConfiguration.resolve(flags: flags, environment: Environment.all())
         } catch {
             Terminal.fail(error.description)
         }
+        let path = configuration.databasePath
         do {
-            return try Storage(path: path)
+            // A command never checkpoints itself; with APP_LITESTREAM not even at close.
+            return try Storage(path: path, checkpointOnClose: !configuration.litestream)
         } catch {
             Terminal.fail("cannot open database \(path): \(error)")
         }

@@ -9,8 +9,12 @@ import Glibc
 switch CommandLineArguments.parse(Array(CommandLine.arguments.dropFirst())) {
 case .success(.serve(let flags)):
     Serve.run(flags: flags)
-case .success(.user(let command, let name, let passwordFromStandardInput, let database)):
-    UserCommands.run(command, name: name, passwordFromStandardInput: passwordFromStandardInput, database: database)
+case .success(.user(let arguments)):
+    UserCommands.run(arguments)
+case .success(.backup(let destination, let force, let database)):
+    OperationsCommands.backup(to: destination, force: force, database: database)
+case .success(.check(let database)):
+    OperationsCommands.check(database: database)
 case .success(.help(let text)):
     print(text)
 case .success(.version):

@@ -33,6 +33,8 @@ import Testing
         #expect(
             names == [
                 "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
+                "APP_DEFAULT_FILE_TTL", "APP_MAX_FILE_TTL", "APP_MAX_STORAGE", "APP_MIN_FREE_SPACE",
+                "APP_LOG_FORMAT", "APP_METRICS_TOKEN", "APP_LITESTREAM",
                 "APP_RESUMABLE_TTL",
             ])
     }
@@ -40,6 +42,8 @@ import Testing
     @Test(arguments: [
         (ServerConfiguration.Setting.port, "70000"), (.port, "-1"), (.port, "http"), (.tokenTTL, "abc"),
         (.tokenTTL, "0"), (.maxUploadSize, "-5"), (.maxUploadSize, "1e9"), (.logLevel, "verbose"), (.host, ""),
+        (.defaultFileTTL, "-1"), (.defaultFileTTL, "1h"), (.maxFileTTL, "3153600001"), (.maxStorage, "-1"),
+        (.maxStorage, "10G"), (.minFreeSpace, "lots"),
         (.resumableTTL, "0"), (.resumableTTL, "1.5"), (.resumableTTL, "31536001"),
     ])
     func invalidValuesNameTheSettingInOneLine(setting: ServerConfiguration.Setting, value: String) {
@@ -67,11 +71,48 @@ import Testing
     @Test func theHelpRowsComeFromTheSettingsWithTheirRealDefaults() throws {
         let defaults = try ServerConfiguration.resolve(flags: [:], environment: [:])
         for setting in ServerConfiguration.Setting.allCases {
-            #expect(!setting.placeholder.isEmpty && !setting.summary.isEmpty)
+            #expect(setting.placeholder.isEmpty == setting.isSwitch && !setting.summary.isEmpty)
+            guard setting != .metricsToken else { continue }  // unset by default: no value to give
             // The default shown is the value a run without flags gets.
             let resolved = try ServerConfiguration.resolve(flags: [setting: setting.defaultText], environment: [:])
             #expect(resolved == defaults, "\(setting.flag) \(setting.defaultText)")
         }
         #expect(ServerConfiguration.Setting.maxUploadSize.defaultText == "4294967295")
+    }
+
+    @Test func lifetimeAndSpaceSettingsAreRead() throws {
+        let environment = ["APP_MAX_FILE_TTL": "86400", "APP_MIN_FREE_SPACE": "0"]
+        let configuration = try ServerConfiguration.resolve(
+            flags: [.defaultFileTTL: "3600", .maxStorage: "1000000"], environment: environment)
+        #expect(configuration.defaultFileTTL == 3600 && configuration.maxFileTTL == 86400)
+        #expect(configuration.maxStorage == 1_000_000 && configuration.minFreeSpace == 0)
+        let defaults = try ServerConfiguration.resolve(flags: [:], environment: [:])
+        #expect(defaults.defaultFileTTL == 0 && defaults.maxFileTTL == 0 && defaults.maxStorage == 0)
+        #expect(defaults.minFreeSpace == 268_435_456)
+    }
+
+    @Test func aDefaultLifetimeLongerThanTheCapIsRefused() {
+        do {
+            _ = try ServerConfiguration.resolve(flags: [.defaultFileTTL: "7200"], environment: ["APP_MAX_FILE_TTL": "3600"])
+            Issue.record("accepted a default past the cap")
+        } catch {
+            #expect(error.description == "invalid value '7200' for --default-file-ttl: must not be longer than APP_MAX_FILE_TTL (3600)")
+        }
+        #expect((try? ServerConfiguration.resolve(flags: [.defaultFileTTL: "3600", .maxFileTTL: "3600"], environment: [:])) != nil)
+    }
+
+    @Test func operationsSettings() throws {
+        let environment = ["APP_LOG_FORMAT": "json", "APP_METRICS_TOKEN": "0123456789abcdef-metrics", "APP_LITESTREAM": "1"]
+        let resolved = try ServerConfiguration.resolve(flags: [:], environment: environment)
+        #expect(resolved.logFormat == .json && resolved.metricsToken == "0123456789abcdef-metrics" && resolved.litestream)
+        #expect(try !ServerConfiguration.resolve(flags: [.litestream: "0"], environment: environment).litestream)
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration.resolve(flags: [.logFormat: "xml"], environment: [:]) }
+        // A token too short to be a secret is refused, and not echoed back.
+        do {
+            _ = try ServerConfiguration.resolve(flags: [.metricsToken: "short-secret"], environment: [:])
+            Issue.record("accepted a short metrics token")
+        } catch {
+            #expect(!error.description.contains("short-secret"))
+        }
     }
 }

@@ -26,7 +26,7 @@ import Testing
         #expect(answer.hasPrefix("HTTP/1.1 201 Created\r\n"))
         #expect(answer.header("Location") == "/files/1")
         #expect(answer.body == "file a.txt uploaded successfully")
-        let record = try #require(try harness.storage.files.record(id: 1))
+        let record = try #require(try harness.storage.files.record(id: 1, now: 0))
         #expect(record.description == "notes")
         #expect(record.contentType == "text/plain")
         #expect(record.size == Int64(content.count))
@@ -41,7 +41,7 @@ import Testing
         let (harness, token) = try harness(maxUploadSize: 10)
         let answer = try harness.exchange(FormBody.chunkedRequest(token: token, body: form(Array(repeating: 1, count: 10)), pieceSize: 7))
         #expect(answer.hasPrefix("HTTP/1.1 201 Created\r\n"))
-        #expect(try harness.storage.files.record(id: 1)?.size == 10)
+        #expect(try harness.storage.files.record(id: 1, now: 0)?.size == 10)
         #expect(try harness.finishIsClean())
     }
 
@@ -106,7 +106,7 @@ import Testing
         ])
         let answer = try harness.exchange(FormBody.request(token: token, body: body))
         #expect(answer.hasPrefix("HTTP/1.1 201 Created\r\n"))
-        #expect(try harness.storage.files.record(id: 1)?.size == 90)
+        #expect(try harness.storage.files.record(id: 1, now: 0)?.size == 90)
         #expect(try harness.finishIsClean())
     }
 

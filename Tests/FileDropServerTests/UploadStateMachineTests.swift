@@ -45,7 +45,7 @@ import Testing
             case .partEnd: action = machine.receive(.partEnd)
             case .bodyEnd: action = machine.bodyEnded()
             case .multipartError(let error): action = machine.multipartFailed(error)
-            case .storageFailed: action = machine.storageFailed()
+            case .storageFailed: action = machine.storageFailed(outOfSpace: false)
             case .descriptionTaken: action = machine.descriptionTaken()
             }
             if action != .none { actions.append(action) }
@@ -59,15 +59,15 @@ import Testing
     static let cases: [(String, [Step], [Action])] = [
         (
             "description first", description("notes") + file([1, 2, 3]) + [.bodyEnd],
-            [opened(), appended([1, 2, 3]), .commit(description: "notes", size: 3)]
+            [opened(), appended([1, 2, 3]), .commit(description: "notes", size: 3, expiresIn: nil)]
         ),
         (
             "file first, typed", file([1], type: "text/plain") + description(" notes\n") + [.bodyEnd],
-            [opened("a.txt", "text/plain"), appended([1]), .commit(description: "notes", size: 1)]
+            [opened("a.txt", "text/plain"), appended([1]), .commit(description: "notes", size: 1, expiresIn: nil)]
         ),
         (
             "a zero-byte named file", file([], named: "e.txt") + description("d") + [.bodyEnd],
-            [opened("e.txt"), appended([]), .commit(description: "d", size: 0)]
+            [opened("e.txt"), appended([]), .commit(description: "d", size: 0, expiresIn: nil)]
         ),
         ("no inputFile part", description("d") + [.bodyEnd], [failed(.badRequest, noFile)]),
         (
@@ -80,11 +80,11 @@ import Testing
         ),
         (
             "an empty name with bytes", file([7], named: "") + description("d") + [.bodyEnd],
-            [opened("upload"), appended([7]), .commit(description: "d", size: 1)]
+            [opened("upload"), appended([7]), .commit(description: "d", size: 1, expiresIn: nil)]
         ),
         (
             "a path in the name", file([7], named: "../x/b.txt") + description("d") + [.bodyEnd],
-            [opened("b.txt"), appended([7]), .commit(description: "d", size: 1)]
+            [opened("b.txt"), appended([7]), .commit(description: "d", size: 1, expiresIn: nil)]
         ),
         (
             "two inputFile parts", file([1]) + file([2]) + [.bodyEnd],
@@ -98,7 +98,7 @@ import Testing
         ),
         (
             "200 scalars", file([1]) + description(String(repeating: "é", count: 200)) + [.bodyEnd],
-            [opened(), appended([1]), .commit(description: String(repeating: "é", count: 200), size: 1)]
+            [opened(), appended([1]), .commit(description: String(repeating: "é", count: 200), size: 1, expiresIn: nil)]
         ),
         (
             "201 scalars", file([1]) + description(String(repeating: "é", count: 201)) + [.bodyEnd],
@@ -115,7 +115,7 @@ import Testing
         (
             "other parts within 64 KiB",
             [.part("note"), .bytes(Array(repeating: 0, count: 65_536)), .partEnd] + file([1]) + description("d") + [.bodyEnd],
-            [opened(), appended([1]), .commit(description: "d", size: 1)]
+            [opened(), appended([1]), .commit(description: "d", size: 1, expiresIn: nil)]
         ),
         (
             "other parts over 64 KiB", [.part("note"), .bytes(Array(repeating: 0, count: 65_536)), .part(nil), .bytes([0])],
@@ -123,7 +123,7 @@ import Testing
         ),
         (
             "exactly the limit", description("d") + file(Array(repeating: 1, count: 60)) + [.bodyEnd],
-            [opened(), appended(Array(repeating: 1, count: 60)), .commit(description: "d", size: 60)]
+            [opened(), appended(Array(repeating: 1, count: 60)), .commit(description: "d", size: 60, expiresIn: nil)]
         ),
         (
             "one byte over the limit",
@@ -146,11 +146,14 @@ import Testing
         ),
         (
             "storage fails during the commit", file([1]) + description("d") + [.bodyEnd, .storageFailed],
-            [opened(), appended([1]), .commit(description: "d", size: 1)]
+            [opened(), appended([1]), .commit(description: "d", size: 1, expiresIn: nil)]
         ),
         (
             "the description is taken", file([1]) + description("d") + [.bodyEnd, .descriptionTaken],
-            [opened(), appended([1]), .commit(description: "d", size: 1), failed(.conflict, "A file with this description already exists")]
+            [
+                opened(), appended([1]), .commit(description: "d", size: 1, expiresIn: nil),
+                failed(.conflict, "A file with this description already exists"),
+            ]
         ),
         (
             "nothing after a failure", file([1]) + file([2]) + [.bytes([3]), .bodyEnd, .storageFailed, .descriptionTaken],

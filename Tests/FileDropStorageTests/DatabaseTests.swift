@@ -13,6 +13,16 @@ import Testing
         #expect(try temporary.storage.database.scalarInt("PRAGMA page_size") == 65_536)
     }
 
+    @Test func nothingCheckpointsByItselfAndUnderLitestreamNothingCutsTheWAL() throws {
+        let temporary = try TemporaryDatabase()
+        #expect(try temporary.storage.database.scalarInt("PRAGMA wal_autocheckpoint") == 0)
+        #expect(try temporary.storage.database.scalarInt("PRAGMA journal_size_limit") == 64 << 20)
+        let underLitestream = try Storage(path: temporary.path, checkpointOnClose: false)
+        #expect(try underLitestream.database.scalarInt("PRAGMA wal_autocheckpoint") == 0)
+        #expect(try underLitestream.database.scalarInt("PRAGMA journal_size_limit") == -1)
+        underLitestream.close()
+    }
+
     @Test func migrationsSetTheUserVersionAndRunOnce() throws {
         let temporary = try TemporaryDatabase()
         #expect(try temporary.storage.database.scalarInt("PRAGMA user_version") == Int64(Migrations.all.count))

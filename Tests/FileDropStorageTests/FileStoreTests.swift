@@ -41,10 +41,15 @@ import Testing
         let files = temporary.storage.files
         let id = try files.beginUpload(filename: "x", contentType: "t", uploadedBy: "ann", chunkSize: 4, now: 1)
         try [1, 2, 3, 4].withUnsafeBytes { try files.writeChunk(fileID: id, sequence: 0, bytes: $0) }
-        #expect(try files.list(limit: 10).isEmpty)
-        #expect(try files.record(id: id) == nil)
-        #expect(try files.removeIncompleteUploads(now: 2) == 1)
+        #expect(try files.list(limit: 10, now: 0).isEmpty)
+        #expect(try files.record(id: id, now: 0) == nil)
+        // A live upload, or one too new, is kept; the rest is handed to the reclaim steps.
+        #expect(try files.sweepIncompleteUploads(startedBefore: 2, keeping: [id]) == 0)
+        #expect(try files.sweepIncompleteUploads(startedBefore: 1) == 0)
+        #expect(try files.sweepIncompleteUploads(startedBefore: 2) == 1)
+        try temporary.reclaimAll()
         #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM chunks") == 0)
+        #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM files") == 0)
     }
 
     @Test func aDuplicateDescriptionStoresNothing() throws {
@@ -53,9 +58,29 @@ import Testing
         #expect(throws: FileStoreError.duplicateDescription) {
             _ = try store(temporary, description: "same", bytes: [4, 5, 6, 7, 8])
         }
-        #expect(try temporary.storage.files.list(limit: 10).count == 1)
+        #expect(try temporary.storage.files.list(limit: 10, now: 0).count == 1)
+        #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM files WHERE complete >= 0") == 1)
+        try temporary.reclaimAll()
         #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM files") == 1)
         #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM chunks") == 1)
+    }
+
+    @Test func anyFailedCommitAbortsTheUpload() throws {
+        let temporary = try TemporaryDatabase()
+        let files = temporary.storage.files
+        let id = try files.beginUpload(filename: "x", contentType: "t", uploadedBy: "ann", chunkSize: 4, now: 1)
+        try [1, 2, 3, 4].withUnsafeBytes { try files.writeChunk(fileID: id, sequence: 0, bytes: $0) }
+        // A real SQLite error inside the final commit, as a full disk or an I/O error would be.
+        try temporary.storage.database.execute(
+            "CREATE TEMP TRIGGER fail BEFORE UPDATE OF complete ON files WHEN NEW.complete = 1 BEGIN SELECT RAISE(ABORT, 'injected'); END"
+        )
+        #expect(throws: DatabaseError.self) {
+            _ = try files.completeUpload(fileID: id, description: "d", size: 4, sha256: "00", now: 2)
+        }
+        #expect(try files.sweepIncompleteUploads(startedBefore: .max) == 0)  // aborted already
+        try temporary.reclaimAll()
+        #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM files") == 0)
+        #expect(try temporary.storage.database.scalarInt("SELECT count(*) FROM chunks") == 0)
     }
 
     @Test func listingIsNewestFirstWithAStableCursor() throws {
@@ -63,26 +88,41 @@ import Testing
         for index in 0..<5 {
             _ = try store(temporary, description: "file \(index)", bytes: [UInt8(index)], now: Int64(1000 + index))
         }
-        let first = try temporary.storage.files.list(limit: 2)
+        let first = try temporary.storage.files.list(limit: 2, now: 0)
         #expect(first.map(\.description) == ["file 4", "file 3"])
         // A new file arriving between pages does not shift the next page.
         _ = try store(temporary, description: "newest", bytes: [9], now: 2000)
         let cursor = FileCursor(createdAt: first[1].createdAt, id: first[1].id)
-        let second = try temporary.storage.files.list(limit: 2, after: cursor)
+        let second = try temporary.storage.files.list(limit: 2, after: cursor, now: 0)
         #expect(second.map(\.description) == ["file 2", "file 1"])
     }
 
     @Test func deletingGivesTheSpaceBack() throws {
         let temporary = try TemporaryDatabase()
+        _ = try temporary.storage.checkpointNow()
+        let empty = temporary.fileSize()  // the schema: a 64 KiB page per table and index
         let bytes = [UInt8](repeating: 7, count: 4 << 20)
         let record = try store(temporary, description: "big", bytes: bytes, chunkSize: 1 << 20)
-        try temporary.storage.database.checkpoint()
+        _ = try temporary.storage.checkpointNow()
         let full = temporary.fileSize()
-        #expect(full > 4 << 20)
-        #expect(try temporary.storage.files.delete(id: record.id))
-        #expect(try !temporary.storage.files.delete(id: record.id))
-        #expect(temporary.fileSize() < 1 << 20)
+        #expect(full >= empty + 4 << 20)
+        #expect(try temporary.storage.files.delete(id: record.id, now: 0) == record)
+        #expect(try temporary.storage.files.delete(id: record.id, now: 0) == nil)
+        #expect(try temporary.storage.files.record(id: record.id, now: 0) == nil)
+        // The delete only marked the row; the bounded steps free and give back the space.
+        #expect(temporary.fileSize() == full)
+        let steps = try temporary.reclaimAll(ReclaimLimits(chunksPerStep: 1, pagesPerStep: 16))
+        #expect(steps >= 4 + 4)  // at least one step per chunk, and 64 pages in steps of 16
+        #expect(try temporary.storage.checkpointNow().truncated)
+        #expect(temporary.fileSize() <= empty + 2 * 65_536)
         #expect(temporary.fileSize("-wal") == 0)
+    }
+
+    @Test func aDeletedDescriptionIsFreeAtOnce() throws {
+        let temporary = try TemporaryDatabase()
+        let record = try store(temporary, description: "again", bytes: [1, 2])
+        #expect(try temporary.storage.files.delete(id: record.id, now: 0) != nil)
+        _ = try store(temporary, description: "again", bytes: [3])
     }
 
     @Test func aPartialLastChunkIsCompletedInPlace() throws {

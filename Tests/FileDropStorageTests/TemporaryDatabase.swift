@@ -26,4 +26,12 @@ final class TemporaryDatabase {
         var info = stat()
         return stat(path + suffix, &info) == 0 ? Int(info.st_size) : 0
     }
+
+    /// Runs reclaim steps until nothing is left; returns how many ran.
+    @discardableResult
+    func reclaimAll(_ limits: ReclaimLimits = ReclaimLimits(chunksPerStep: 16, pagesPerStep: 64)) throws -> Int {
+        var steps = 0
+        while try storage.reclaimStep(limits) != .finished { steps += 1 }
+        return steps
+    }
 }

@@ -54,8 +54,10 @@ import Testing
         #expect(upload.metadata == "filename YS5iaW4=" && upload.expiresIn == 60)
         #expect(upload.chunkSize == Self.chunkSize && upload.createdAt == 1000 && upload.expiresAt == 1500)
         #expect(!upload.isFinished && upload.isLive(now: 1499) && !upload.isLive(now: 1500))
-        #expect(try database.storage.files.list(limit: 10).isEmpty)
+        #expect(try database.storage.files.list(limit: 10, now: 1000).isEmpty)
         #expect(try database.storage.uploads.upload(id: "nope") == nil)
+        // Its file row counts its whole length from now on (quotas).
+        #expect(try database.storage.files.bytesByUploader() == ["ann": 10])
     }
 
     @Test func theDescriptionIsReservedAgainstUploadsAndStoredFiles() throws {
@@ -97,7 +99,7 @@ import Testing
         )
         #expect(record.id == upload.fileID && record.description == "notes" && record.filename == "a.bin")
         #expect(record.size == 10 && record.sha256 == "abc" && record.createdAt == 1200 && record.uploadedBy == "ann")
-        #expect(try database.storage.files.list(limit: 10) == [record])
+        #expect(try database.storage.files.list(limit: 10, now: 1200) == [record])
         let finished = try #require(try uploads.upload(id: "u1"))
         #expect(finished.finishedAt == 1200 && finished.expiresAt == 9000 && finished.offset == 10)
         // Progress cannot be recorded on a finished upload.
@@ -111,7 +113,7 @@ import Testing
             completion: TusCompletion(sha256: "e3b0", answeredUntil: 5000)
         )
         #expect(upload.finishedAt == 1000 && upload.expiresAt == 5000)
-        let record = try #require(try database.storage.files.record(id: upload.fileID))
+        let record = try #require(try database.storage.files.record(id: upload.fileID, now: 1000))
         #expect(record.size == 0 && record.sha256 == "e3b0")
     }
 
@@ -135,11 +137,14 @@ import Testing
         let database = try TemporaryDatabase()
         let upload = try create(database, newUpload("u1"))
         try writeContent(database, fileID: upload.fileID, Array(repeating: 7, count: 9))
-        #expect(try database.storage.uploads.terminate(id: "u1"))
+        #expect(try database.storage.uploads.terminate(id: "u1") == .removed(TusStore.Removal(uploadedBy: "ann", bytes: 10)))
+        #expect(try count(database, "tus_uploads") == 0)
+        #expect(try database.storage.files.bytesByUploader().isEmpty)
+        // The bytes go with the background reclaim, as a deleted file's do.
+        _ = try database.reclaimAll()
         #expect(try count(database, "files") == 0)
         #expect(try count(database, "chunks") == 0)
-        #expect(try count(database, "tus_uploads") == 0)
-        #expect(try !database.storage.uploads.terminate(id: "u1"))
+        #expect(try database.storage.uploads.terminate(id: "u1") == nil)
         // The description is free again.
         _ = try create(database, newUpload("u2"))
     }
@@ -150,9 +155,9 @@ import Testing
             newUpload("u0", length: 0), digestState: [], chunkSize: 4, now: 1, expiresAt: 2,
             completion: TusCompletion(sha256: "x", answeredUntil: 3)
         )
-        #expect(try database.storage.uploads.terminate(id: "u0"))
+        #expect(try database.storage.uploads.terminate(id: "u0") == .forgotten)
         #expect(try database.storage.uploads.upload(id: "u0") == nil)
-        #expect(try database.storage.files.record(id: upload.fileID) != nil)
+        #expect(try database.storage.files.record(id: upload.fileID, now: 1) != nil)
     }
 
     @Test func deletingAFinishedUploadsFileForgetsTheUpload() throws {
@@ -161,7 +166,8 @@ import Testing
             newUpload("u0", length: 0), digestState: [], chunkSize: 4, now: 1, expiresAt: 2,
             completion: TusCompletion(sha256: "x", answeredUntil: 3)
         )
-        #expect(try database.storage.files.delete(id: upload.fileID))
+        #expect(try database.storage.files.delete(id: upload.fileID, now: 1) != nil)
+        _ = try database.reclaimAll()
         #expect(try database.storage.uploads.upload(id: "u0") == nil)
     }
 
@@ -178,11 +184,14 @@ import Testing
         )
         // At 503 the uploads created at 0...3 have expired (500 after creation), and the finished
         // one's answer window (100) is over; u1 is being written. Oldest first, two at a time:
-        #expect(try uploads.sweepExpired(now: 503, excluding: ["u1"], limit: 2) == 2)  // done, u0
+        let first = try uploads.sweepExpired(now: 503, excluding: ["u1"], limit: 2)  // done, u0
+        #expect(first.looked == 2)
+        #expect(first.removed == [TusStore.Removal(uploadedBy: "ann", bytes: 10)])  // done was finished: only forgotten
         #expect(try uploads.upload(id: "done") == nil)
         #expect(try uploads.upload(id: "u0") == nil)
-        #expect(try uploads.sweepExpired(now: 503, excluding: ["u1"], limit: 10) == 3)  // u1 skipped, u2, u3
-        #expect(try uploads.sweepExpired(now: 503, excluding: ["u1"], limit: 10) == 1)  // only u1 is left, skipped
+        #expect(try uploads.sweepExpired(now: 503, excluding: ["u1"], limit: 10).looked == 3)  // u1 skipped, u2, u3
+        #expect(try uploads.sweepExpired(now: 503, excluding: ["u1"], limit: 10).looked == 1)  // only u1 is left, skipped
+        _ = try database.reclaimAll()
         #expect(try uploads.upload(id: "u1") != nil)
         #expect(try uploads.upload(id: "u4") != nil)
         #expect(try count(database, "files") == 3)  // u1, u4, and the finished upload's stored file
@@ -196,7 +205,10 @@ import Testing
         try writeContent(database, fileID: live.fileID, [1, 2, 3, 4, 5])
         try writeContent(database, fileID: stale.fileID, [1, 2, 3, 4, 5])
         let plain = try database.storage.files.beginUpload(filename: "b", contentType: "t", uploadedBy: "bob", chunkSize: 4, now: 1)
-        #expect(try database.storage.files.removeIncompleteUploads(now: 700) == 2)
+        // The sweep of incomplete rows leaves resumable uploads alone (their own expiry removes them).
+        #expect(try database.storage.files.sweepIncompleteUploads(startedBefore: .max) == 1)
+        #expect(try database.storage.uploads.sweepExpired(now: 700, excluding: [], limit: 10).removed.count == 1)
+        _ = try database.reclaimAll()
         #expect(try database.storage.uploads.upload(id: "live")?.fileID == live.fileID)
         #expect(try database.storage.uploads.upload(id: "stale") == nil)
         #expect(try database.storage.files.withChunk(fileID: plain, sequence: 0, { _ in 1 }) == nil)
@@ -205,8 +217,9 @@ import Testing
 
     @Test func ownersOfBothKindsHaveDistinctKeys() {
         #expect(UploadOwner.user("ann").key == "user:ann")
-        #expect(UploadOwner.user("drop:1").key != UploadOwner.drop(id: 1, label: "x").key)
-        #expect(UploadOwner.drop(id: 7, label: "Scans").uploadedBy == "drop:Scans")
+        #expect(UploadOwner.user("drop:1").key != UploadOwner.drop(id: 1, label: "x", createdBy: "ann").key)
+        #expect(UploadOwner.drop(id: 7, label: "Scans", createdBy: "ann").uploadedBy == "drop:Scans")
         #expect(UploadOwner.user("ann").uploadedBy == "ann")
+        #expect(UploadOwner.drop(id: 7, label: "Scans", createdBy: "bob").quotaOwner == "bob")
     }
 }

@@ -37,7 +37,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 # builds and passes here; FILEDROP_BINARY names another (e.g. .build/debug/app).
 BINARY = pathlib.Path(os.environ.get("FILEDROP_BINARY", ROOT / "dist" / "app")).resolve()
 
-LISTENING = re.compile(r"listening on (http://[^\s]+)")
+LISTENING = re.compile(r"listening on (http://[^\s\"]+)")  # also inside a JSON log line
 ADMIN = re.compile(r"^Created user 'admin' with password: (\S+)$")
 
 
@@ -483,7 +483,9 @@ def storage_state(server):
 
 
 def incomplete_rows(server):
-    (count,), = db_query(server.database, "SELECT COUNT(*) FROM files WHERE complete = 0")
+    """Rows of uploads in progress (0) or of aborted and deleted files whose chunks the
+    background reclaim has yet to free (-1)."""
+    (count,), = db_query(server.database, "SELECT COUNT(*) FROM files WHERE complete != 1")
     return count
 
 

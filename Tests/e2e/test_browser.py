@@ -488,11 +488,13 @@ def test_templates_follow_the_csp_and_the_placeholder_contract():
     expected = {
         "login.html": {"{{error}}", "{{username}}"},
         "index.html": {"{{username}}", "{{page_size}}", "{{description_max}}", "{{{file_rows}}}",
-                       "{{{pager}}}", "{{{file_row_template}}}", "{{{pager_template}}}"},
+                       "{{{pager}}}", "{{{file_row_template}}}", "{{{pager_template}}}",
+                       "{{max_file_ttl}}", "{{search_max}}", "{{query}}", "{{empty_text}}",
+                       "{{{usage}}}", "{{{expiry_options}}}", "{{expiry_hint}}"},
         "file-row.html": {"{{id}}", "{{description}}", "{{filename}}", "{{content_type}}",
                           "{{size}}", "{{size_human}}", "{{created_at}}", "{{created_display}}",
-                          "{{uploaded_by}}"},
-        "pager.html": {"{{cursor}}"},
+                          "{{uploaded_by}}", "{{expires_at}}", "{{expires_display}}"},
+        "pager.html": {"{{cursor}}", "{{href}}"},
         "result.html": {"{{title}}", "{{message}}", "{{kind}}"},
     }
     pages = {"login.html", "index.html", "result.html"}

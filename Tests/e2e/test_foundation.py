@@ -75,8 +75,8 @@ def test_one_event_loop_thread_and_the_documented_threads(server):
     loops = [n for n in names if n.startswith("NIO-ELT")]
     assert len(loops) == 1, names
     pools = [n for n in names if n.startswith("TP-")]
-    assert len(pools) == 3, names  # one storage thread, two hashing threads
-    assert len(names) == 5, names  # plus the main thread waiting for signals
+    assert len(pools) == 4, names  # one storage thread, one checkpoint thread, two hashing threads
+    assert len(names) == 6, names  # plus the main thread waiting for signals
     # Only the event loop has sockets: every TCP socket of the process is served there
     # (there is no other NIO loop or socket-owning thread to have them).
 
@@ -136,7 +136,7 @@ UNKNOWN_PATHS = [
 WRONG_METHODS = [
     ("/files", "POST", ["GET", "HEAD"]),
     ("/files", "PUT", ["GET", "HEAD"]),
-    ("/files/{id}", "PUT", ["GET", "HEAD", "DELETE"]),
+    ("/files/{id}", "PUT", ["GET", "HEAD", "PATCH", "DELETE"]),
     ("/files/{id}/content", "DELETE", ["GET", "HEAD"]),
     ("/upload", "GET", ["POST"]),
     ("/upload", "PUT", ["POST"]),

@@ -1,14 +1,15 @@
 /* The server's JSON API as the page uses it:
- *   GET    /files?limit=N[&cursor=C]  -> {"files": [...], "next_cursor": "..." | null}
- *   POST   /upload (multipart: description, inputFile) -> 201 + the JSON record (the tutorial's
- *          form; the drop zone uploads through tus at /uploads, see tus-client.js)
+ *   GET    /files?limit=N[&q=TEXT][&cursor=C]  -> {"files": [...], "next_cursor": "..." | null}
+ *   POST   /upload (multipart: description, [expires_in,] inputFile) -> 201 + the JSON record
+ *          (the tutorial's form; the drop zone uploads through tus at /uploads, see tus-client.js)
+ *   PATCH  /files/ID (JSON: description and/or expires_at) -> 200 + the record
  *   DELETE /files/ID -> 204
  * Errors are JSON {"message": "..."}.
  *
  * Same origin only: relative URLs, credentials 'same-origin'. The session cookie (HttpOnly,
  * SameSite=Strict) authenticates every call; the script never sees or sends a token. The
  * browser adds Origin to POST and DELETE, which is what the server's CSRF rule checks. */
-import {HttpError, errorText} from './errors.js';
+import {HttpError, errorText, parseMessage} from './errors.js';
 import {holdPage} from './leave-guard.js';
 
 const ACCEPT_JSON = {Accept: 'application/json'};
@@ -23,18 +24,31 @@ async function call(path, init = {}) {
   }
   if (!response.ok) {
     const text = await response.text().catch(() => '');
-    throw new HttpError(response.status, errorText(response.status, text));
+    throw new HttpError(response.status, errorText(response.status, text), parseMessage(text));
   }
   return response;
 }
 
-/** One page of the file list, newest first: {files, next} (next: the cursor, or null). */
-export async function listFiles({limit, cursor = null}) {
+/** One page of the file list (a search's results when q has words), newest first:
+ * {files, next} (next: the cursor, or null). */
+export async function listFiles({limit, cursor = null, q = ''}) {
   const query = new URLSearchParams({limit: String(limit)});
+  if (q) query.set('q', q);
   if (cursor) query.set('cursor', cursor);
   const response = await call(`/files?${query}`, {cache: 'no-store'});
   const data = await response.json();
   return {files: Array.isArray(data.files) ? data.files : [], next: data.next_cursor || null};
+}
+
+/** Changes a file's description and/or expiry ({description, expires_at}: an RFC 3339 time
+ * or null for never); resolves to the record as it is now, else throws HttpError. */
+export async function editFile(id, changes) {
+  const response = await call(`/files/${encodeURIComponent(id)}`, {
+    method: 'PATCH',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify(changes),
+  });
+  return response.json();
 }
 
 /** Deletes a stored file; resolves once it is gone, else throws HttpError. */
@@ -47,7 +61,7 @@ export async function deleteFile(id) {
  * fetch: only it reports upload progress. onProgress(loaded, total) is called as the body goes
  * out. Returns {abort, done}; done resolves to {status, body, aborted} (status 0: no answer).
  */
-export function sendUpload(file, description, onProgress) {
+export function sendUpload(file, description, onProgress, expiresIn = '') {
   const xhr = new XMLHttpRequest();
   const release = holdPage();
   const done = new Promise((resolve) => {
@@ -67,6 +81,8 @@ export function sendUpload(file, description, onProgress) {
     const data = new FormData();
     // The description goes first so the server knows it before the file's bytes arrive.
     data.append('description', description);
+    // Seconds the file lives; empty: the server's default.
+    if (expiresIn) data.append('expires_in', String(expiresIn));
     data.append('inputFile', file, file.name);
     xhr.send(data);
   });

@@ -1,15 +1,18 @@
 /* Words for failed requests: our own headline for the status, then the server's message
  * (every JSON error body is {"message": "..."}). */
 
-/** A failed API call: the HTTP status (0 for a network failure) and the text to show. */
+/** A failed API call: the HTTP status (0 for a network failure), the text to show, and the
+ * server's own message ('' when it gave none). */
 export class HttpError extends Error {
-  constructor(status, message) {
+  constructor(status, message, serverMessage = '') {
     super(message);
     this.status = status;
+    this.serverMessage = serverMessage;
   }
 }
 
-function parseMessage(text) {
+/** The message of a JSON error body ({"message": "..."}), or ''. */
+export function parseMessage(text) {
   if (!text) return '';
   try {
     const data = JSON.parse(text);

@@ -1,20 +1,24 @@
 /* The list of stored files. The server renders the first page (and, without JavaScript, every
  * further page behind the "Older files" link); the script reloads the first page after uploads,
- * appends older pages in place and keeps the empty state right. */
+ * appends older pages in place and keeps the empty state right. With a search (q) every page it
+ * loads is that search's. */
 import {$, $$} from './dom.js';
 import {announce, sessionExpired, showNotice} from './announce.js';
 import {listFiles} from './api.js';
 import {renderFileRow, renderPager} from './file-rows.js';
 import {plural} from './format.js';
 
-/** The file list of this page; pageSize is the server's (data-page-size). Returns
- * {rows, refresh, syncEmptyState}, or null when the page has no list. */
-export function createFileList({pageSize}) {
+/** The file list of this page; pageSize is the server's (data-page-size), q the search the
+ * server rendered. Returns {tbody, rows, refresh, syncEmptyState, search, query}, or null when
+ * the page has no list. */
+export function createFileList({pageSize, q = ''}) {
   const card = $('.files-card');
   const tbody = $('#file-rows');
   const pagerArea = $('#pager');
+  const emptyState = $('#empty-state');
   if (!card || !tbody) return null;
   let generation = 0;
+  let query = q;
 
   const rows = () => $$('tr.file-row', tbody);
 
@@ -28,7 +32,7 @@ export function createFileList({pageSize}) {
 
   function setPager(cursor) {
     if (!pagerArea) return;
-    if (cursor) pagerArea.replaceChildren(renderPager(cursor));
+    if (cursor) pagerArea.replaceChildren(renderPager(cursor, query));
     else pagerArea.replaceChildren();
   }
 
@@ -36,7 +40,7 @@ export function createFileList({pageSize}) {
   async function refresh(highlight = []) {
     const current = ++generation;
     try {
-      const {files, next} = await listFiles({limit: pageSize});
+      const {files, next} = await listFiles({limit: pageSize, q: query});
       if (current !== generation) return;
       const fragment = document.createDocumentFragment();
       for (const file of files) {
@@ -46,6 +50,10 @@ export function createFileList({pageSize}) {
       }
       tbody.replaceChildren(fragment);
       setPager(next);
+      if (emptyState) {
+        emptyState.textContent = query ? 'No files match your search.'
+          : emptyState.dataset.defaultText || emptyState.textContent;
+      }
       syncEmptyState();
       if (highlight.length) {
         window.setTimeout(() => {
@@ -68,7 +76,7 @@ export function createFileList({pageSize}) {
     link.textContent = 'Loading…';
     const current = generation;
     try {
-      const {files, next} = await listFiles({limit: pageSize, cursor});
+      const {files, next} = await listFiles({limit: pageSize, cursor, q: query});
       if (current !== generation) return;
       const present = new Set(rows().map((row) => row.dataset.id));
       const added = [];
@@ -100,6 +108,12 @@ export function createFileList({pageSize}) {
       loadOlder(link);
     });
   }
+  /** Shows the first page of another search ('' for every file). */
+  function search(text) {
+    query = text;
+    return refresh();
+  }
+
   syncEmptyState();
-  return {tbody, rows, refresh, syncEmptyState};
+  return {tbody, rows, refresh, syncEmptyState, search, query: () => query};
 }

@@ -29,6 +29,20 @@ export function formatDate(iso) {
     `${p(d.getUTCHours())}:${p(d.getUTCMinutes())} UTC`;
 }
 
+/** Mirrors the server's expiry cell: "Never" for none, else as formatDate. */
+export function formatExpiry(iso) {
+  return iso ? formatDate(iso) : 'Never';
+}
+
+/** Mirrors IndexPage.duration: 86400 -> "1 day", 7200 -> "2 hours", 90 -> "90 seconds". */
+export function formatLifetime(seconds) {
+  const count = (n, unit) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (seconds % 86400 === 0) return count(seconds / 86400, 'day');
+  if (seconds % 3600 === 0) return count(seconds / 3600, 'hour');
+  if (seconds % 60 === 0) return count(seconds / 60, 'minute');
+  return count(seconds, 'second');
+}
+
 /** "45 s", "3 min 05 s", "2 h 07 min". */
 export function formatDuration(seconds) {
   if (!Number.isFinite(seconds) || seconds < 0) return '';

@@ -83,13 +83,15 @@ function retryable(error) {
 /**
  * One file's resumable upload. `start()` runs it until it completes ({fileId}), is paused
  * ({paused: true}) or cancelled ({cancelled: true}), or fails for good (rejects with an
- * HttpError); `start()` again resumes it. url: an upload made earlier (a resumed one).
+ * HttpError); `start()` again resumes it. url: an upload made earlier (a resumed one);
+ * expiresIn: the stored file's lifetime in seconds, as text ('' for the server's default).
  * onProgress(loaded, total); onWaiting(milliseconds) before a retry.
  */
 export class TusUpload {
-  constructor(file, {description, url = null, onProgress = () => {}, onWaiting = () => {}}) {
+  constructor(file, {description, expiresIn = '', url = null, onProgress = () => {}, onWaiting = () => {}}) {
     this.file = file;
     this.description = description;
+    this.expiresIn = expiresIn; // seconds as text; '' for the server's default
     this.url = url;
     this.offset = null; // unknown: ask the server
     this.onProgress = onProgress;
@@ -167,7 +169,8 @@ export class TusUpload {
   }
 
   async create() {
-    const metadata = [['filename', this.file.name], ['description', this.description], ['filetype', this.file.type]]
+    const metadata = [['filename', this.file.name], ['description', this.description], ['filetype', this.file.type],
+      ['expires_in', this.expiresIn]]
       .filter(([, value]) => value)
       .map(([key, value]) => `${key} ${base64(value)}`).join(',');
     const answer = await this.call('POST', ENDPOINT, {

@@ -14,6 +14,7 @@ export function setupUploadForm({descriptionMax, onUploaded}) {
   if (!form) return;
   const fileInput = $('input[name="inputFile"]', form);
   const descriptionInput = $('textarea[name="description"]', form);
+  const expirySelect = $('select[name="expires_in"]', form);
   const submitButton = $('#form-submit', form) || $('button[type="submit"]', form);
   const cancelButton = $('#form-cancel', form);
   const progressBlock = $('#form-progress', form);
@@ -83,7 +84,7 @@ export function setupUploadForm({descriptionMax, onUploaded}) {
     active = sendUpload(file, description, (loaded, total) => {
       progressBar.value = percent(loaded, total);
       progressMeta.textContent = progressText(loaded, total, meter(loaded, total));
-    });
+    }, expirySelect ? expirySelect.value : '');
     announce(`Uploading ${file.name}.`);
     const outcome = await active.done;
     active = null;

@@ -24,6 +24,7 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome})
   const list = form.querySelector('#pending-list');
   const uploadButton = form.querySelector('#upload-all');
   const clearButton = form.querySelector('#clear-pending');
+  const expirySelect = form.querySelector('select[name="expires_in"]');
   const items = [];
   let batchRunning = false;
 
@@ -105,6 +106,7 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome})
       const meter = makeMeter();
       item.tus = new TusUpload(item.file, {
         description: item.description,
+        expiresIn: expirySelect ? expirySelect.value : '',
         url: item.resumable ? item.resumable.url : null,
         onProgress: (loaded, total) => {
           item.loaded = loaded;

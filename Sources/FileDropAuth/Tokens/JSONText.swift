@@ -22,6 +22,12 @@ public enum JSONText {
         return output + "\""
     }
 
+    /// One JSON value, parsed strictly (see `JSONParser`: duplicate member names, trailing
+    /// commas, invalid UTF-8 and the like are refused); nil when `bytes` is not one.
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        try? JSONParser.parse(bytes)
+    }
+
     /// The object's members whose values are strings; nil when `bytes` is not one JSON object.
     public static func stringFields(_ bytes: [UInt8]) -> [String: String]? {
         guard case .object(let members) = try? JSONParser.parse(bytes) else { return nil }

@@ -4,7 +4,7 @@
 /// requires duplicate member names to be rejected (or the last one used), and RFC 8725 asks
 /// for strict parsing; `JSONDecoder` silently keeps the first duplicate and accepts trailing
 /// commas. See `JSONParser` for what is refused.
-enum JSONValue: Equatable, Sendable {
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(JSONNumber)
@@ -14,14 +14,14 @@ enum JSONValue: Equatable, Sendable {
 }
 
 /// A JSON number, kept as its text so that integers beyond a Double's precision stay exact.
-struct JSONNumber: Equatable, Sendable {
+public struct JSONNumber: Equatable, Sendable {
     /// The literal, already checked against RFC 8259's number grammar.
-    let text: String
+    public let text: String
     /// Finite, since the literal's magnitude was checked when parsing.
-    let double: Double
+    public let double: Double
 
     /// The value as an Int64 if the literal is an integer (no fraction, no exponent) that fits.
-    var int64: Int64? {
+    public var int64: Int64? {
         text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") })
             ? nil : Int64(text)
     }

@@ -8,6 +8,8 @@ struct AccountSnapshot: Sendable {
     var tokensValidAfter: [String: Int64] = [:]
     /// Revocation ids (`jti`, or `sig:` + signature for tokens without one) of revoked tokens.
     var revoked: Set<String> = []
+    /// User name → bytes that user's files may take (users without a quota are absent).
+    var quotas: [String: Int64] = [:]
 }
 
 /// Where a request's token came from; cookie-authenticated changes are checked for CSRF.

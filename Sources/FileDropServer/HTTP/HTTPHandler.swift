@@ -1,3 +1,4 @@
+import FileDropStorage
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -43,10 +44,12 @@ final class HTTPHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        server.metrics.http.connectionOpened()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        server.metrics.http.connectionClosed()
     }
 
     // MARK: Inbound
@@ -56,6 +59,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         case .head(let head):
             begin(head, context: context)
         case .body(let buffer):
+            server.metrics.http.received(buffer.readableBytes)
             receive(buffer, context: context)
         case .end:
             end(context: context)
@@ -81,7 +85,9 @@ final class HTTPHandler: ChannelDuplexHandler {
         }
         exchange.endpoint = endpoint
 
-        if endpoint.requiresToken {
+        if endpoint == .metrics, server.metricsAccess.allows(request) {
+            // The metrics token: this route only, no user.
+        } else if endpoint.requiresToken {
             switch server.authenticator.authenticate(request, now: server.clock.unixSeconds) {
             case .failure(let failure):
                 if endpoint == .logout, failure == .invalid {
@@ -267,6 +273,10 @@ final class HTTPHandler: ChannelDuplexHandler {
         finished.assumeIsolated().whenComplete { result in
             let bytes = (try? result.get()) ?? -1
             AccessLog.record(exchange, status: response.status, bytes: bytes, logger: self.server.logger)
+            self.server.metrics.http.record(
+                route: exchange.endpoint?.metricName ?? "unmatched", status: Int(response.status.code), bytesSent: bytes,
+                seconds: exchange.request.elapsedSeconds
+            )
             if case .responding = self.state { self.state = .idle }
             if close || bytes < 0 {
                 if case .discarding = self.state, self.closeAfterBody { return }  // closed at the body's end
@@ -291,10 +301,14 @@ final class HTTPHandler: ChannelDuplexHandler {
 extension HTTPHandler: Sendable {}
 
 extension Result where Success == Response {
-    /// A route's failure becomes a 500 with a generic body; the details go to the log.
+    /// A route's failure becomes a 500 with a generic body; the details go to the log. A
+    /// disk with no room is not the server's fault nor a mystery: 507, saying so.
     func orInternalError(_ logger: Logger) -> Response {
         switch self {
         case .success(let response): return response
+        case .failure(let error) where error.isOutOfSpace:
+            logger.warning("request refused: no room on the disk (\(error))")
+            return .message(.insufficientStorage, "The server's disk is full")
         case .failure(let error):
             logger.error("request failed: \(error)")
             return .message(.internalServerError, "Internal server error")

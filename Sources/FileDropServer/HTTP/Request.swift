@@ -25,6 +25,12 @@ struct Request: Sendable {
     }
 
     var method: HTTPMethod { head.method }
+
+    /// Seconds since the request's head arrived.
+    var elapsedSeconds: Double {
+        let (seconds, attoseconds) = (ContinuousClock.now - receivedAt).components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
     var headers: HTTPHeaders { head.headers }
 
     func queryValue(_ name: String) -> String? {

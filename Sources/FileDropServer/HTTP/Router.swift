@@ -4,6 +4,8 @@ import NIOHTTP1
 enum Endpoint: Equatable, Sendable {
     // Public.
     case health
+    /// Signed-in users, or the metrics token (`MetricsAccess`).
+    case metrics
     case loginWithBasic
     case loginWithForm
     case staticAsset(String)
@@ -15,6 +17,7 @@ enum Endpoint: Equatable, Sendable {
     case listFiles
     case fileRecord(Int64)
     case fileContent(Int64)
+    case editFile(Int64)
     case deleteFile(Int64)
     /// Resumable uploads at `/uploads` (tus 1.0.0); `OPTIONS` is public.
     case tus(TusAction)
@@ -22,7 +25,33 @@ enum Endpoint: Equatable, Sendable {
     var requiresToken: Bool {
         switch self {
         case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon, .tus(.options): false
-        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .deleteFile, .tus: true
+        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .editFile, .deleteFile, .metrics, .tus: true
+        }
+    }
+
+    /// The route's name in metrics: a fixed word per endpoint, never the raw path (which
+    /// would make a new series of every file id a client asks for).
+    var metricName: String {
+        switch self {
+        case .health: "healthz"
+        case .metrics: "metrics"
+        case .loginWithBasic: "login"
+        case .loginWithForm: "login_form"
+        case .staticAsset: "static"
+        case .favicon: "favicon"
+        case .logout: "logout"
+        case .index: "index"
+        case .upload: "upload"
+        case .listFiles: "list_files"
+        case .fileRecord: "file_record"
+        case .fileContent: "file_content"
+        case .editFile: "edit_file"
+        case .deleteFile: "delete_file"
+        case .tus(.options): "tus_options"
+        case .tus(.create): "tus_create"
+        case .tus(.head): "tus_head"
+        case .tus(.patch): "tus_patch"
+        case .tus(.terminate): "tus_terminate"
         }
     }
 }
@@ -47,6 +76,7 @@ enum Router {
         switch Array(segments) {
         case [""]: return choose([(.GET, .index)])
         case ["healthz"]: return choose([(.GET, .health)])
+        case ["metrics"]: return choose([(.GET, .metrics)])
         case ["login"]: return choose([(.GET, .loginWithBasic), (.POST, .loginWithForm)])
         case ["logout"]: return choose([(.POST, .logout)])
         case ["upload"]: return choose([(.POST, .upload)])
@@ -56,7 +86,7 @@ enum Router {
             return TusAction.match(method: method, methodOverride: methodOverride, rest: parts.dropFirst(), endpoint: Endpoint.tus)
         case let parts where parts.count == 2 && parts[0] == "files":
             guard let id = fileID(parts[1]) else { return .notFound }
-            return choose([(.GET, .fileRecord(id)), (.DELETE, .deleteFile(id))])
+            return choose([(.GET, .fileRecord(id)), (.PATCH, .editFile(id)), (.DELETE, .deleteFile(id))])
         case let parts where parts.count == 3 && parts[0] == "files" && parts[2] == "content":
             guard let id = fileID(parts[1]) else { return .notFound }
             return choose([(.GET, .fileContent(id))])

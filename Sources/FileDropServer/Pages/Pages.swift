@@ -13,43 +13,16 @@ enum Pages {
     /// `<template>` elements: the page script fills a clone of one with a record from the JSON
     /// API (placeholders in attribute values and text only, set through the DOM), so a row it
     /// adds has the same markup as a row rendered here and the markup lives in one file.
-    private static let rowTemplateSource = StaticAssets.template("file-row.html")
-    private static let pagerTemplateSource = StaticAssets.template("pager.html")
+    static let rowTemplateSource = StaticAssets.template("file-row.html")
+    static let pagerTemplateSource = StaticAssets.template("pager.html")
 
     static func login(status: HTTPResponseStatus, error: String, username: String = "") -> Response {
         .page(status, loginTemplate.render(["error": error, "username": username]))
     }
 
-    /// The upload page: the form, the drop zone and one page of the file list. The numbers
-    /// the page script needs (page size, description limit) go into `data-` attributes, so
-    /// they are written down once, here on the server.
-    static func index(user: String, files: [FileRecord], nextCursor: String?, pageSize: Int) -> Response {
-        let rows = files.map { file in
-            rowTemplate.render([
-                "id": String(file.id),
-                "description": file.description,
-                "filename": file.filename,
-                "content_type": file.contentType,
-                "size": String(file.size),
-                "size_human": humanSize(file.size),
-                "created_at": RFC3339.format(unixMilliseconds: file.createdAt),
-                "created_display": RFC3339.display(unixMilliseconds: file.createdAt),
-                "uploaded_by": file.uploadedBy,
-            ])
-        }
-        let pager = nextCursor.map { pagerTemplate.render(["cursor": $0]) } ?? ""
-        return .page(
-            .ok,
-            indexTemplate.render([
-                "username": user,
-                "page_size": String(pageSize),
-                "description_max": String(UploadDescription.maxScalars),
-                "file_rows": rows.joined(separator: "\n"),
-                "pager": pager,
-                "file_row_template": rowTemplateSource,
-                "pager_template": pagerTemplateSource,
-            ])
-        )
+    /// The upload page: the form, the drop zone and one page of the file list (see `IndexPage`).
+    static func index(_ page: IndexPage) -> Response {
+        .page(.ok, indexTemplate.render(page.values(rowTemplate: rowTemplate, pagerTemplate: pagerTemplate)))
     }
 
     /// What a plain (script-less) form post to /upload answers with.

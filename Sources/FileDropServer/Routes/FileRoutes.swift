@@ -3,7 +3,11 @@ import FileDropStorage
 import NIOCore
 import NIOHTTP1
 
-/// The files API: `GET /files`, `GET /files/ID`, `GET|HEAD /files/ID/content`, `DELETE /files/ID`.
+/// The files API: `GET /files` (with `?q=` a search), `GET /files/ID`, `GET|HEAD
+/// /files/ID/content`, `DELETE /files/ID`; `PATCH /files/ID` is in `FileRoutes+Edit.swift`.
+///
+/// A file is gone from its `expires_at` on: every query here passes the time, so an expired
+/// file is 404 (and out of the listing) at once, before the sweep deletes its rows.
 struct FileRoutes {
     static let defaultLimit = 100
     static let maximumLimit = 1000
@@ -12,6 +16,11 @@ struct FileRoutes {
     let storage: any StorageAccess
     /// Signs listing cursors, so that only cursors this server issued are accepted.
     let cursorKey: [UInt8]
+    let lifetime: FileLifetime
+    let space: SpaceGate
+    let clock: WallClock
+    /// Told after a delete, so that the file's space comes back soon (in the background).
+    let maintenance: MaintenanceScheduler
 
     func list(_ request: Request) -> EventLoopFuture<Response> {
         var limit = Self.defaultLimit
@@ -21,39 +30,70 @@ struct FileRoutes {
             }
             limit = value
         }
+        let search: FileSearch
+        switch Self.search(request) {
+        case .success(let parsed): search = parsed
+        case .failure(let problem): return eventLoop.makeSucceededFuture(.message(.badRequest, Self.message(problem)))
+        }
         var cursor: FileCursor?
         if let text = request.queryValue("cursor") {
-            guard let decoded = ListingCursor.decode(text, key: cursorKey) else {
-                return eventLoop.makeSucceededFuture(.message(.badRequest, "cursor is not one this server issued"))
+            guard let decoded = ListingCursor.decode(text, key: cursorKey, search: search) else {
+                return eventLoop.makeSucceededFuture(.message(.badRequest, "cursor is not one this server issued for this search"))
             }
             cursor = decoded
         }
-        let (pageSize, after, cursorKey) = (limit, cursor, cursorKey)
+        let (pageSize, after, cursorKey, now) = (limit, cursor, cursorKey, clock.unixMilliseconds)
         return storage.run { storage in
-            try storage.files.list(limit: pageSize + 1, after: after)
+            try storage.files.list(limit: pageSize + 1, after: after, now: now, search: search)
         }.map { files in
             let page = files.prefix(pageSize)
-            let next = files.count > pageSize ? page.last.map { JSONText.quoted(ListingCursor.encode($0, key: cursorKey)) } : nil
+            let next =
+                files.count > pageSize ? page.last.map { JSONText.quoted(ListingCursor.encode($0, key: cursorKey, search: search)) } : nil
             let records = page.map(FileJSON.record).joined(separator: ",")
             return .json(.ok, "{\"files\":[\(records)],\"next_cursor\":\(next ?? "null")}")
         }
     }
 
+    /// The `q` parameter as a search (absent or empty: every file).
+    static func search(_ request: Request) -> Result<FileSearch, FileSearch.Problem> {
+        do throws(FileSearch.Problem) {
+            return .success(try FileSearch(request.queryValue("q") ?? ""))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static func message(_ problem: FileSearch.Problem) -> String {
+        switch problem {
+        case .tooLong: "q is too long (\(FileSearch.maxLength) characters at most)"
+        case .tooManyWords: "q has too many words (\(FileSearch.maxWords) at most)"
+        }
+    }
+
     func record(id: Int64) -> EventLoopFuture<Response> {
-        storage.run { storage in try storage.files.record(id: id) }.map { record in
+        let now = clock.unixMilliseconds
+        return storage.run { storage in try storage.files.record(id: id, now: now) }.map { record in
             guard let record else { return .message(.notFound, "No file with id \(id)") }
             return .json(.ok, FileJSON.record(record))
         }
     }
 
+    /// Answers once the row is marked deleted (one small commit); the chunks are freed and
+    /// the space given back afterwards by the maintenance task, and a failure there is
+    /// retried later, never reported to this request.
     func delete(id: Int64) -> EventLoopFuture<Response> {
-        storage.run { storage in try storage.files.delete(id: id) }.map { deleted in
-            deleted ? Response(status: .noContent) : .message(.notFound, "No file with id \(id)")
-        }
+        let (now, maintenance) = (clock.unixMilliseconds, self.maintenance)
+        return storage.run { storage in try storage.files.delete(id: id, now: now) }.assumeIsolated().map { deleted in
+            guard let deleted else { return Response.message(.notFound, "No file with id \(id)") }
+            self.space.removeStored([deleted])
+            maintenance.wake(StorageMaintenance.reclaimName)
+            return Response(status: .noContent)
+        }.nonisolated()
     }
 
     func content(id: Int64, request: Request) -> EventLoopFuture<Response> {
-        storage.run { storage in try storage.files.record(id: id) }.map { record in
+        let now = clock.unixMilliseconds
+        return storage.run { storage in try storage.files.record(id: id, now: now) }.map { record in
             guard let record else { return .message(.notFound, "No file with id \(id)") }
             return Self.contentResponse(record, request: request)
         }
@@ -98,17 +138,6 @@ struct FileRoutes {
     static func safeContentType(_ value: String) -> String {
         let safe = !value.isEmpty && value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
         return safe ? value : "application/octet-stream"
-    }
-}
-
-/// A file record as JSON, per SPEC.
-enum FileJSON {
-    static func record(_ file: FileRecord) -> String {
-        "{\"id\":\(file.id),\"description\":\(JSONText.quoted(file.description)),"
-            + "\"filename\":\(JSONText.quoted(file.filename)),\"content_type\":\(JSONText.quoted(file.contentType)),"
-            + "\"size\":\(file.size),\"sha256\":\"\(file.sha256)\","
-            + "\"created_at\":\"\(RFC3339.format(unixMilliseconds: file.createdAt))\","
-            + "\"uploaded_by\":\(JSONText.quoted(file.uploadedBy))}"
     }
 }
 

@@ -17,6 +17,7 @@ struct Routes {
     let pages: PageRoutes
     let uploads: FormUpload.Environment
     let tus: TusRoutes
+    let metrics: MetricsRoutes
 
     /// For an endpoint whose body is consumed as it arrives (uploads), decides from the head
     /// whether to read it and makes its consumer; nil for endpoints whose small body is
@@ -49,6 +50,8 @@ struct Routes {
         switch exchange.endpoint {
         case .health?:
             return health()
+        case .metrics?:
+            return metrics.scrape()
         case .staticAsset(let name)?:
             return eventLoop.makeSucceededFuture(Self.serve(StaticAssets.asset(named: name), request: request))
         case .favicon?:
@@ -67,6 +70,8 @@ struct Routes {
             return files.record(id: id)
         case .fileContent(let id)?:
             return files.content(id: id, request: request)
+        case .editFile(let id)?:
+            return files.edit(id: id, request: request, body: body)
         case .deleteFile(let id)?:
             return files.delete(id: id)
         case .tus(let action)?:
@@ -76,11 +81,27 @@ struct Routes {
         }
     }
 
-    /// `GET /healthz`: a real query on the storage thread.
+    /// How long `/healthz` waits for the database.
+    static let healthDeadline = TimeAmount.seconds(1)
+
+    /// `GET /healthz`: a real query on the storage thread, answered within `healthDeadline`:
+    /// a storage thread stuck behind a long job is as unavailable as a broken database.
     private func health() -> EventLoopFuture<Response> {
-        storage.run { try $0.ping() }
-            .map { Response.json(.ok, "{\"status\":\"ok\"}") }
-            .recover { _ in Response.json(.serviceUnavailable, "{\"status\":\"unavailable\",\"message\":\"database unavailable\"}") }
+        let ok = Response.json(.ok, "{\"status\":\"ok\"}")
+        let unavailable = Response.json(.serviceUnavailable, "{\"status\":\"unavailable\",\"message\":\"database unavailable\"}")
+        let promise = eventLoop.makePromise(of: Response.self)
+        let answered = NIOLoopBoundBox(false, eventLoop: eventLoop)
+        let answer = { (response: Response) in
+            guard !answered.value else { return }
+            answered.value = true
+            promise.succeed(response)
+        }
+        let deadline = eventLoop.assumeIsolated().scheduleTask(in: Self.healthDeadline) { answer(unavailable) }
+        storage.run { try $0.ping() }.assumeIsolated().whenComplete { result in
+            deadline.cancel()
+            answer((try? result.get()) != nil ? ok : unavailable)
+        }
+        return promise.futureResult
     }
 
     /// 401 for a request without a usable token: the login page for a browser, JSON otherwise.

@@ -4,7 +4,7 @@ import NIOCore
 
 /// Keeps the authenticator's account snapshot in step with the database.
 ///
-/// Another process (`app user passwd`, `app user remove`) may change accounts while the
+/// Another process (`app user passwd`, `app user remove`, `app user quota`) may change accounts while the
 /// server runs. Twice a second the storage thread reads `PRAGMA data_version`, which changes
 /// only when another connection has committed; only then are users and revocations reloaded.
 /// So such a change takes effect within a second, at the cost of one cheap pragma per tick.
@@ -71,6 +71,7 @@ final class AccountRefresher {
         var snapshot = AccountSnapshot()
         for user in try storage.users.all() {
             snapshot.tokensValidAfter[user.name] = user.tokensValidAfter
+            if let quota = user.quota, quota > 0 { snapshot.quotas[user.name] = quota }
         }
         // Tokens that expired (beyond the verifier's leeway) are refused anyway.
         try storage.users.pruneRevocations(expiredBefore: now - 60)

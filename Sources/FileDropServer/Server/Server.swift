@@ -9,7 +9,9 @@ import NIOPosix
 /// thread owning the database, and a small pool for password hashing.
 ///
 /// `start` binds and returns; `shutdown` stops accepting, lets in-flight requests finish
-/// (up to 30 s), checkpoints the WAL and closes the database. Its methods are called from
+/// (up to 30 s), closes the database and, unless under `--litestream`, checkpoints the WAL
+/// so that the `-wal` file is empty. A fourth thread, the checkpoint thread, copies the WAL
+/// into the database file in the background (not under `--litestream`). Its methods are called from
 /// the main thread; what lives on the event loop is reached only by hopping onto it.
 public final class Server {
     /// The server's parts that live on its event loop.
@@ -17,7 +19,9 @@ public final class Server {
         let context: ServerContext
         let refresher: AccountRefresher
         let tracker: ConnectionTracker
-        let sweeper: TusExpirySweeper
+        let sweeper: ExpirySweeper
+        let tusSweeper: TusExpirySweeper
+        let checkpoints: CheckpointDriver?
     }
 
     public let configuration: ServerConfiguration
@@ -26,6 +30,7 @@ public final class Server {
     private let group: MultiThreadedEventLoopGroup
     private let eventLoop: EventLoop
     private let storage: StorageExecutor
+    private let checkpointer: Checkpointer?
     private let passwords: PasswordHashingPool
     private let loopParts: NIOLoopBoundBox<LoopParts>
     private var serverChannel: Channel?
@@ -42,8 +47,18 @@ public final class Server {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoop = group.next()
         do {
-            storage = try StorageExecutor.open(path: configuration.databasePath, eventLoop: eventLoop)
+            storage = try StorageExecutor.open(
+                path: configuration.databasePath, minimumFreeBytes: configuration.minFreeSpace,
+                checkpointOnClose: !configuration.litestream, eventLoop: eventLoop
+            )
         } catch {
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+        do {
+            checkpointer = configuration.litestream ? nil : try Checkpointer.open(path: configuration.databasePath, eventLoop: eventLoop)
+        } catch {
+            storage.close()
             try? group.syncShutdownGracefully()
             throw error
         }
@@ -52,17 +67,27 @@ public final class Server {
             configuration: configuration, eventLoop: eventLoop, storage: storage, passwords: passwords,
             key: key, logger: logger, clock: clock
         )
-        loopParts = .makeBoxSendingValue(
-            LoopParts(
-                context: context,
-                refresher: AccountRefresher(
-                    eventLoop: eventLoop, storage: storage, authenticator: context.authenticator, clock: clock, logger: logger
-                ),
-                tracker: ConnectionTracker(maxConnections: configuration.maxConnections),
-                sweeper: TusExpirySweeper(context: context, lifetimeSeconds: configuration.resumableTTL)
+        let (eventLoop, storage, checkpointer) = (self.eventLoop, self.storage, self.checkpointer)
+        let checkpoints = checkpointer.map {
+            CheckpointDriver(
+                eventLoop: eventLoop, checkpointer: $0, storage: storage, statistics: storage.statistics,
+                databasePath: configuration.databasePath, logger: logger
+            )
+        }
+        let parts = LoopParts(
+            context: context,
+            refresher: AccountRefresher(
+                eventLoop: eventLoop, storage: storage, authenticator: context.authenticator, clock: clock, logger: logger
             ),
-            eventLoop: eventLoop
+            tracker: ConnectionTracker(maxConnections: configuration.maxConnections),
+            sweeper: ExpirySweeper(
+                eventLoop: eventLoop, storage: storage, space: context.space, maintenance: context.maintenance, clock: clock,
+                logger: logger
+            ),
+            tusSweeper: TusExpirySweeper(context: context, lifetimeSeconds: configuration.resumableTTL),
+            checkpoints: checkpoints
         )
+        loopParts = .makeBoxSendingValue(parts, eventLoop: eventLoop)
     }
 
     /// On a database without users, creates `name` with a random password and returns the
@@ -78,16 +103,41 @@ public final class Server {
         }.wait()
     }
 
-    /// Removes what crashed uploads left, loads accounts, binds, and starts serving.
+    /// Hands what crashed uploads left to the reclaim task, loads accounts, starts the
+    /// maintenance, binds, and starts serving.
     public func start() throws {
-        let now = clock.unixMilliseconds
-        let removed = try storage.run { try $0.files.removeIncompleteUploads(now: now) }.wait()
-        if removed > 0 {
-            logger.info("removed \(removed) incomplete upload(s) left by an earlier run")
+        let storage = self.storage
+        do {
+            let removed = try storage.run { try $0.files.sweepIncompleteUploads(startedBefore: .max) }.wait()
+            if removed > 0 {
+                logger.info("removing \(removed) incomplete upload(s) left by an earlier run")
+            }
+        } catch  where error.isOutOfSpace {
+            // Serving what is stored matters more: the periodic sweep tries again.
+            logger.error("could not remove incomplete uploads left by an earlier run: the disk is full")
         }
         let loopParts = self.loopParts
         try eventLoop.flatSubmit { loopParts.value.refresher.start() }.wait()
-        try eventLoop.submit { loopParts.value.sweeper.start() }.wait()
+        try eventLoop.flatSubmit { loopParts.value.context.space.start() }.wait()
+        try eventLoop.submit {
+            let parts = loopParts.value
+            let maintenance = parts.context.maintenance
+            parts.context.metrics.storage = storage.statistics
+            if let checkpoints = parts.checkpoints {
+                let metrics = parts.context.metrics
+                checkpoints.onPass = { outcome in
+                    guard let outcome else { return metrics.recordCheckpoint("failed") }
+                    metrics.recordCheckpoint(outcome.truncated ? "truncated" : outcome.copy.busy ? "busy" : "partial")
+                }
+                let space = parts.context.space
+                checkpoints.isOutOfRoom = { space.ledger.diskFull }
+                maintenance.onTick = { checkpoints.tick(tasksWaitingForWAL: maintenance.hasWaitingTasks) }
+            }
+            maintenance.start()
+            maintenance.wake(StorageMaintenance.reclaimName)
+            parts.sweeper.start()
+            parts.tusSweeper.start()
+        }.wait()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -133,8 +183,9 @@ public final class Server {
         }
     }
 
-    /// Stops accepting, lets in-flight requests finish (at most `grace`), then checkpoints the
-    /// WAL, closes the database and stops every thread. Blocks the calling thread.
+    /// Stops accepting, lets in-flight requests finish (at most `grace`), then closes the
+    /// database, checkpoints the WAL (unless under Litestream) and stops every thread.
+    /// Blocks the calling thread.
     public func shutdown(grace: TimeAmount = .seconds(30)) {
         logger.info("shutting down: finishing in-flight requests")
         if let serverChannel {
@@ -144,11 +195,27 @@ public final class Server {
         try? eventLoop.flatSubmit { loopParts.value.tracker.quiesce(deadline: grace) }.wait()
         try? eventLoop.submit {
             loopParts.value.refresher.stop()
+            loopParts.value.context.space.stop()
             loopParts.value.sweeper.stop()
+            loopParts.value.tusSweeper.stop()
+            loopParts.value.context.maintenance.stop()
         }.wait()
         storage.close()
+        // The storage connection is closed: nothing of this process writes any more, so the
+        // last pass copies everything unless another process is reading.
+        let outcome = checkpointer?.finish()
         passwords.shutdown()
         try? group.syncShutdownGracefully()
-        logger.info("stopped; database checkpointed and closed")
+        switch outcome {
+        case nil where checkpointer == nil:
+            logger.info("stopped; database closed (checkpoints are left to Litestream)")
+        case let outcome? where outcome.truncated:
+            logger.info("stopped; database checkpointed and closed")
+        case let outcome?:
+            let copied = "\(outcome.copy.checkpointedFrames) of \(outcome.copy.walFrames) pages copied"
+            logger.warning("stopped; database closed, but another connection is using it: the WAL stays (\(copied))")
+        case nil:
+            logger.warning("stopped; database closed, but the final checkpoint failed")
+        }
     }
 }

@@ -15,10 +15,18 @@ final class ServerContext {
     let storage: any StorageAccess
     let authenticator: Authenticator
     let routes: Routes
+    /// Quotas, the storage limit and the free-space reserve, for every way in.
+    let space: SpaceGate
     /// The uploads a request is writing to right now (tus); the expiry sweep skips them.
     let activeUploads: TusActiveWrites
     let clock: WallClock
     let logger: Logger
+    /// Background storage work in bounded steps; features register their own tasks.
+    let maintenance: MaintenanceScheduler
+    /// The incomplete uploads being written right now (kept from the periodic sweep).
+    let liveUploads = LiveUploads()
+    let metrics = ServerMetrics()
+    let metricsAccess: MetricsAccess
 
     init(
         configuration: ServerConfiguration, eventLoop: EventLoop, storage: any StorageAccess, passwords: any PasswordHashing,
@@ -28,27 +36,50 @@ final class ServerContext {
         self.storage = storage
         self.clock = clock
         self.logger = logger
+        let maintenance = MaintenanceScheduler(eventLoop: eventLoop, storage: storage, logger: logger)
+        maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
+        maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
+        self.maintenance = maintenance
+        metricsAccess = MetricsAccess(token: configuration.metricsToken)
+        maintenance.onStep = { [metrics] task, duration in metrics.recordStep(task: task, duration: duration) }
         let activeUploads = TusActiveWrites(eventLoop: eventLoop)
         self.activeUploads = activeUploads
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
+        let space = SpaceGate(
+            limits: SpaceLedger.Limits(maxStorage: configuration.maxStorage, minFreeSpace: configuration.minFreeSpace),
+            eventLoop: eventLoop, storage: storage, logger: logger,
+            quotaOf: { name in authenticator.snapshot.quotas[name] }
+        )
+        self.space = space
+        let lifetime = FileLifetime(defaultSeconds: configuration.defaultFileTTL, maxSeconds: configuration.maxFileTTL)
         // Signs listing cursors, so that only cursors this server issued are accepted.
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
         routes = Routes(
             eventLoop: eventLoop,
             storage: storage,
-            files: FileRoutes(eventLoop: eventLoop, storage: storage, cursorKey: cursorKey),
+            files: FileRoutes(
+                eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock,
+                maintenance: maintenance
+            ),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
                 limiter: .makeBoxSendingValue(LoginRateLimiter(), eventLoop: eventLoop), clock: clock, logger: logger
             ),
-            pages: PageRoutes(storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL),
+            pages: PageRoutes(
+                storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL, lifetime: lifetime, space: space, clock: clock
+            ),
             uploads: FormUpload.Environment(
-                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger
+                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, lifetime: lifetime, space: space,
+                clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
             ),
             tus: TusRoutes(
                 eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger,
-                lifetimeMilliseconds: configuration.resumableTTL * 1000, active: activeUploads
+                lifetimeMilliseconds: configuration.resumableTTL * 1000, active: activeUploads, space: space, fileLifetime: lifetime,
+                maintenance: maintenance
+            ),
+            metrics: MetricsRoutes(
+                eventLoop: eventLoop, storage: storage, metrics: metrics, liveUploads: liveUploads, databasePath: configuration.databasePath
             )
         )
     }

@@ -23,12 +23,18 @@ struct TusCreationRequest: Equatable, Sendable {
     var checksum: UploadChecksum?
 
     /// The checks in order: version (412), deferred length (400), length (400, 413), metadata
-    /// (400), body media type (415), body size (413), checksum (400).
-    static func parse(_ request: Request, maxFileSize: Int64) -> Result<TusCreationRequest, TusRefusal> {
-        Result { () throws(TusRefusal) in try parseOrThrow(request, maxFileSize: maxFileSize) }
+    /// (400, also for an `expires_in` past `--max-file-ttl`), body media type (415), body size
+    /// (413), checksum (400).
+    /// - Parameter fileLifetime: what `expires_in` may ask for (`--max-file-ttl`).
+    static func parse(
+        _ request: Request, maxFileSize: Int64, fileLifetime: FileLifetime = FileLifetime()
+    ) -> Result<TusCreationRequest, TusRefusal> {
+        Result { () throws(TusRefusal) in try parseOrThrow(request, maxFileSize: maxFileSize, fileLifetime: fileLifetime) }
     }
 
-    private static func parseOrThrow(_ request: Request, maxFileSize: Int64) throws(TusRefusal) -> TusCreationRequest {
+    private static func parseOrThrow(
+        _ request: Request, maxFileSize: Int64, fileLifetime: FileLifetime
+    ) throws(TusRefusal) -> TusCreationRequest {
         guard TusProtocol.speaksOurVersion(request) else { throw .versionMismatch }
         if try TusHeaders.single(request, "upload-defer-length") != nil {
             throw TusRefusal(.badRequest, "Deferred lengths are not supported: send Upload-Length")
@@ -60,11 +66,14 @@ struct TusCreationRequest: Equatable, Sendable {
             }
             creation.contentType = type
         }
-        if let lifetime = try text(metadata, "expires_in"), !lifetime.isEmpty {
-            guard let seconds = TusHeaders.nonNegativeInteger(lifetime), seconds >= 1 else {
-                throw TusRefusal(.badRequest, "expires_in must be a whole number of seconds, 1 or more")
+        if let lifetime = metadata.values["expires_in"] {
+            switch FileLifetime.parseExpiresIn(lifetime) {
+            case .success(let seconds): creation.expiresIn = seconds
+            case .failure(let problem): throw TusRefusal(.badRequest, problem.message)
             }
-            creation.expiresIn = seconds
+            if let seconds = creation.expiresIn, let problem = fileLifetime.check(expiresIn: seconds) {
+                throw TusRefusal(.badRequest, problem.message)
+            }
         }
 
         let declared = request.declaredBodyLength

@@ -45,6 +45,13 @@ struct TusRoutes {
     /// long a finished one is still answered for (`--resumable-ttl`).
     let lifetimeMilliseconds: Int64
     let active: TusActiveWrites
+    /// Quotas, the storage limit and the free-space reserve (507): an unfinished upload's
+    /// whole length counts from its creation.
+    let space: SpaceGate
+    /// How long the stored files live (`expires_in`, `--default-file-ttl`, `--max-file-ttl`).
+    let fileLifetime: FileLifetime
+    /// Woken when an upload's bytes are to be freed (the background reclaim).
+    let maintenance: MaintenanceScheduler
 
     /// The answer to a `POST` or `PATCH`, whose bodies stream.
     func startStreamedBody(
@@ -101,6 +108,7 @@ struct TusRoutes {
     func terminate(_ id: String, mount: EventLoopFuture<TusMount>, request: Request) -> EventLoopFuture<Response> {
         guard TusProtocol.speaksOurVersion(request) else { return eventLoop.makeSucceededFuture(TusRefusal.versionMismatch.response) }
         let (now, storage, active, loop, logger) = (clock.unixMilliseconds, storage, active, eventLoop, logger)
+        let (space, maintenance) = (space, maintenance)
         return mount.assumeIsolated().flatMap { mount in
             storage.run { try $0.uploads.upload(id: id) }.map { upload in (mount, upload) }
         }.flatMap { mount, upload -> EventLoopFuture<Response> in
@@ -112,7 +120,14 @@ struct TusRoutes {
                 guard let claim = active.claim(id) else { return loop.makeSucceededFuture(TusRefusal.busy.response) }
                 return storage.run { try $0.uploads.terminate(id: id) }.assumeIsolated().always { _ in
                     active.release(claim)
-                }.map { removed in removed ? Response(status: .noContent) : TusRefusal.notFound.response }.nonisolated()
+                }.map { termination in
+                    guard let termination else { return TusRefusal.notFound.response }
+                    if case .removed(let removal) = termination {
+                        space.removeStored(owner: removal.uploadedBy, bytes: removal.bytes)
+                        maintenance.wake(StorageMaintenance.reclaimName)
+                    }
+                    return Response(status: .noContent)
+                }.nonisolated()
             }.nonisolated()
         }.nonisolated().recover { TusRoutes.answer(for: $0, logger: logger) }
     }
@@ -123,7 +138,7 @@ struct TusRoutes {
         _ request: Request, mount: EventLoopFuture<TusMount>, connection: StreamedBodyConnection
     ) -> StreamedBodyStart {
         let creation: TusCreationRequest
-        switch TusCreationRequest.parse(request, maxFileSize: maxFileSize) {
+        switch TusCreationRequest.parse(request, maxFileSize: maxFileSize, fileLifetime: fileLifetime) {
         case .failure(let refusal): return .refused(refusal.response)
         case .success(let parsed): creation = parsed
         }
@@ -132,22 +147,36 @@ struct TusRoutes {
             declaredLength: request.declaredBodyLength.map(Int64.init)
         )
         let (id, now, lifetime, storage) = (UploadID.generate(), clock.unixMilliseconds, lifetimeMilliseconds, storage)
-        let decision = mount.assumeIsolated().flatMap { mount in
-            storage.run { storage in
+        let (space, fileLifetime, loop) = (space, fileLifetime, eventLoop)
+        let decision = mount.assumeIsolated().flatMap { mount -> EventLoopFuture<TusWrite.Decision> in
+            // The whole length is claimed now (507 past a quota, the storage limit or the
+            // free-space reserve); once the row is stored, the database counts it.
+            let reservation: SpaceLedger.Reservation
+            switch space.reserve(owner: mount.owner.quotaOwner, bytes: creation.length) {
+            case .failure(let refusal): return loop.makeFailedFuture(TusRefusal(.insufficientStorage, refusal.message))
+            case .success(let claimed): reservation = claimed
+            }
+            return storage.run { storage in
                 let new = NewTusUpload(
                     id: id, owner: mount.owner, length: creation.length, description: creation.description,
                     filename: creation.filename, contentType: creation.contentType, metadata: creation.metadata,
                     expiresIn: creation.expiresIn
                 )
-                // Quotas and --min-free-space (SPEC: 507, an unfinished upload's whole length
-                // counting from its creation) are checked here, before the upload exists.
-                let empty = TusCompletion(sha256: Crypto.hex(Crypto.sha256([UInt8]())), answeredUntil: now + lifetime)
+                let empty = TusCompletion(
+                    sha256: Crypto.hex(Crypto.sha256([UInt8]())), answeredUntil: now + lifetime,
+                    fileExpiresAt: fileLifetime.expiresAt(expiresIn: creation.expiresIn, completedAt: now)
+                )
                 let upload = try storage.uploads.create(
                     new, digestState: SHA256Digest().state, chunkSize: ChunkWriter.chunkSize, now: now, expiresAt: now + lifetime,
                     completion: new.length == 0 ? empty : nil
                 )
                 return TusWrite.Decision(mount: mount, upload: upload)
-            }
+            }.assumeIsolated().always { result in
+                switch result {
+                case .success(let decision): space.commit(reservation, storedBytes: decision.upload.length)
+                case .failure: space.release(reservation)
+                }
+            }.nonisolated()
         }
         write.wait(for: decision.nonisolated())
         return .accepted(write)
@@ -187,6 +216,9 @@ struct TusRoutes {
         if let refusal = error as? TusRefusal { return refusal.response }
         if error as? FileStoreError == .duplicateDescription {
             return .message(.conflict, "A file or an unfinished upload already has this description")
+        }
+        if error.isOutOfSpace {
+            return .message(.insufficientStorage, UploadStateMachine.outOfSpaceMessage)
         }
         logger.error("resumable upload request failed: \(error)")
         return .message(.internalServerError, "Internal server error")

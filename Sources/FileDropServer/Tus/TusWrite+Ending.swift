@@ -20,6 +20,7 @@ extension TusWrite {
         let upload = self.upload!
         let received = machine.received
         let (storage, clock, lifetime, loop) = (routes.storage, routes.clock, routes.lifetimeMilliseconds, routes.eventLoop)
+        let (fileLifetime, maintenance) = (routes.fileLifetime, routes.maintenance)
         return writer.flush().assumeIsolated().flatMap { progress -> EventLoopFuture<Committed> in
             guard received > 0 else {  // nothing new: nothing to commit, and the expiry stays
                 let unchanged = Committed(
@@ -31,7 +32,10 @@ extension TusWrite {
                 var completion: TusCompletion?
                 if progress.storedBytes == upload.length {
                     var digest = progress.digest
-                    completion = TusCompletion(sha256: Crypto.hex(digest.finalize()), answeredUntil: now + lifetime)
+                    completion = TusCompletion(
+                        sha256: Crypto.hex(digest.finalize()), answeredUntil: now + lifetime,
+                        fileExpiresAt: fileLifetime.expiresAt(expiresIn: upload.expiresIn, completedAt: now)
+                    )
                 }
                 let expiresAt = completion?.answeredUntil ?? now + lifetime
                 let record = try storage.uploads.commit(
@@ -40,7 +44,9 @@ extension TusWrite {
                 )
                 return Committed(offset: progress.storedBytes, expiresAt: expiresAt, fileID: record?.id)
             }
-        }.always { _ in
+        }.always { result in
+            // A file sent in small pieces freed the pages of its rewritten last chunks.
+            if case .success(let committed) = result, committed.fileID != nil { maintenance.wake(StorageMaintenance.reclaimName) }
             self.release()
         }.nonisolated()
     }
@@ -49,15 +55,16 @@ extension TusWrite {
     /// removes it).
     func rollBack(_ writer: ChunkWriter) -> EventLoopFuture<Void> {
         let upload = self.upload!
-        let (storage, kind, logger) = (routes.storage, kind, routes.logger)
+        let (storage, kind, logger, space, maintenance) = (routes.storage, kind, routes.logger, routes.space, routes.maintenance)
         return writer.abandon().assumeIsolated().flatMap {
-            storage.run { storage in
-                if kind == .creation {
-                    _ = try storage.uploads.terminate(id: upload.id)
-                } else {
-                    try storage.uploads.discard(beyond: upload.offset, of: upload, digestState: upload.digestState)
-                }
+            storage.run { storage -> TusStore.Termination? in
+                if kind == .creation { return try storage.uploads.terminate(id: upload.id) }
+                try storage.uploads.discard(beyond: upload.offset, of: upload, digestState: upload.digestState)
+                return nil
             }
+        }.map { termination in
+            if case .removed(let removal)? = termination { space.removeStored(owner: removal.uploadedBy, bytes: removal.bytes) }
+            maintenance.wake(StorageMaintenance.reclaimName)
         }.recover { error in
             logger.error("could not give back a refused request's bytes: \(error)")
         }.always { _ in

@@ -166,7 +166,7 @@ final class TusWrite: StreamedBody {
         writer.onFailure = { [weak self] error in
             guard let self else { return }
             self.routes.logger.error("resumable upload failed in storage: \(error)")
-            self.perform(self.machine.storageFailed())
+            self.perform(self.machine.storageFailed(outOfSpace: error.isOutOfSpace))
         }
         return writer
     }
@@ -233,8 +233,15 @@ final class TusWrite: StreamedBody {
     private func forgetAfterAbort(_ upload: TusUpload) {
         phase = .done
         guard kind == .creation else { return release() }
-        routes.storage.run { storage in _ = try storage.uploads.terminate(id: upload.id) }
-            .assumeIsolated().whenComplete { _ in self.release() }
+        let (space, maintenance) = (routes.space, routes.maintenance)
+        routes.storage.run { storage in try storage.uploads.terminate(id: upload.id) }
+            .assumeIsolated().whenComplete { result in
+                if case .success(.removed(let removal)?) = result {
+                    space.removeStored(owner: removal.uploadedBy, bytes: removal.bytes)
+                    maintenance.wake(StorageMaintenance.reclaimName)
+                }
+                self.release()
+            }
     }
 
     /// Answers the client: at once while its body is still coming, or as `finish()`'s answer.

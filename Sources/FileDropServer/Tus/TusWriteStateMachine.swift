@@ -14,7 +14,7 @@ import NIOCore
 /// - ended, checksum (if any) matches: committed durably, answered with the new offset;
 /// - cut off, no checksum: what arrived is kept (tus: "store as much as possible");
 /// - cut off with a checksum, checksum mismatch (460), past `Upload-Length` (413), a storage
-///   failure (500): none of them count; the upload goes back to where the request started;
+///   failure (507 for a full disk, else 500): none of them count; the upload goes back to where the request started;
 /// - terminated (`DELETE`) while running: the request stops and is answered 404; the
 ///   termination removes the upload.
 struct TusWriteStateMachine {
@@ -95,9 +95,11 @@ struct TusWriteStateMachine {
         return .commit
     }
 
-    /// Storing a byte failed.
-    mutating func storageFailed() -> Action {
+    /// Storing a byte failed: 507 when the disk had no room (the free-space reserve, a full
+    /// disk), else 500.
+    mutating func storageFailed(outOfSpace: Bool = false) -> Action {
         guard state == .receiving else { return .none }
+        if outOfSpace { return refuse(TusRefusal(.insufficientStorage, UploadStateMachine.outOfSpaceMessage)) }
         return refuse(TusRefusal(.internalServerError, "Could not store the bytes"))
     }
 

@@ -15,6 +15,10 @@ import NIOCore
 /// client get its 201. Anything that goes wrong before that leaves an incomplete row, deleted
 /// at once (or at the next start after a crash).
 ///
+/// Space is claimed from the `SpaceGate` before the body is read (as much as the declared
+/// length guarantees) and as the file's bytes arrive; past a quota, the storage limit or the
+/// free-space reserve the answer is 507 at once, and so it is when the disk fills anyway.
+///
 /// It reaches its connection only through the closures of `StreamedBodyConnection` (pause and resume
 /// reading, answer now), never through the handler itself.
 final class FormUpload: StreamedBody {
@@ -24,8 +28,16 @@ final class FormUpload: StreamedBody {
         let storage: any StorageAccess
         /// The largest file accepted, in bytes (`--max-upload-size`).
         let maxFileSize: Int64
+        /// `--default-file-ttl` and `--max-file-ttl`.
+        let lifetime: FileLifetime
+        /// Quotas, the storage limit and the free-space reserve.
+        let space: SpaceGate
         let clock: WallClock
         let logger: Logger
+        /// Where the file's row is listed while it is being written.
+        let liveUploads: LiveUploads
+        /// Told after an abort, so that the space comes back soon.
+        let maintenance: MaintenanceScheduler
     }
 
     /// `finish()` after the upload had failed and answered: a bug in the caller.
@@ -39,17 +51,25 @@ final class FormUpload: StreamedBody {
     private var machine: UploadStateMachine
     private var file: (id: EventLoopFuture<Int64>, writer: ChunkWriter)?
     private var failed = false
+    /// The space this upload holds until it is stored (then counted as stored) or fails.
+    private var reservation: SpaceLedger.Reservation?
 
-    private init(request: Request, user: String, boundary: String, environment: Environment, connection: StreamedBodyConnection) {
+    private init(
+        request: Request, user: String, boundary: String, environment: Environment, connection: StreamedBodyConnection,
+        reservation: SpaceLedger.Reservation
+    ) {
         self.request = request
         self.user = user
         self.environment = environment
         self.connection = connection
+        self.reservation = reservation
         self.parser = MultipartParser(boundary: boundary)
-        self.machine = UploadStateMachine(maxFileSize: environment.maxFileSize)
+        self.machine = UploadStateMachine(maxFileSize: environment.maxFileSize, lifetime: environment.lifetime)
     }
 
-    /// Checks what can be checked from the head alone (media type, boundary, declared size).
+    /// Checks what can be checked from the head alone (media type, boundary, declared size),
+    /// and reserves the bytes a declared length guarantees: 507 before the body when they
+    /// cannot fit.
     static func start(
         _ request: Request, user: String, environment: Environment, connection: StreamedBodyConnection
     ) -> StreamedBodyStart {
@@ -61,7 +81,19 @@ final class FormUpload: StreamedBody {
         case .refuse(let status, let message):
             return .refused(UploadAnswers.error(status, message, request: request))
         case .accept(let boundary):
-            return .accepted(FormUpload(request: request, user: user, boundary: boundary, environment: environment, connection: connection))
+            // The file is at least the body less what else a form may carry.
+            let atLeast = request.declaredBodyLength.map { Int64($0) - UploadStateMachine.bodyOverheadAllowance } ?? 0
+            switch environment.space.reserve(owner: user, bytes: atLeast) {
+            case .failure(let refusal):
+                return .refused(UploadAnswers.error(.insufficientStorage, refusal.message, request: request))
+            case .success(let reservation):
+                return .accepted(
+                    FormUpload(
+                        request: request, user: user, boundary: boundary, environment: environment, connection: connection,
+                        reservation: reservation
+                    )
+                )
+            }
         }
     }
 
@@ -88,7 +120,13 @@ final class FormUpload: StreamedBody {
         case .openFile(let filename, let contentType):
             openFile(filename: filename, contentType: contentType)
         case .appendToFile(let bytes):
-            file?.writer.append(bytes)
+            guard let writer = file?.writer else { return }
+            // Claim the bytes before storing them: past a quota or the limit, 507 at once.
+            let fileBytes = writer.receivedBytes + Int64(bytes.readableBytes)
+            if let reservation, let refusal = environment.space.grow(reservation, to: fileBytes, owner: user) {
+                return perform(machine.spaceRefused(refusal.message))
+            }
+            writer.append(bytes)
         case .fail(let status, let message):
             guard !failed else { return }
             abort()
@@ -103,6 +141,8 @@ final class FormUpload: StreamedBody {
                 filename: filename, contentType: contentType, uploadedBy: user, chunkSize: ChunkWriter.chunkSize, now: now
             )
         }
+        let liveUploads = environment.liveUploads
+        id.assumeIsolated().whenSuccess { liveUploads.insert($0) }
         let writer = ChunkWriter(storage: environment.storage, fileID: id, expectedBytes: request.declaredBodyLength.map(Int64.init))
         writer.onPause = connection.pauseReading
         writer.onResume = connection.resumeReading
@@ -110,8 +150,12 @@ final class FormUpload: StreamedBody {
             guard let self else { return }
             // A database step failed (disk full, I/O error): answer now rather than read the
             // rest of the body for nothing.
-            self.environment.logger.error("upload failed in storage: \(error)")
-            self.perform(self.machine.storageFailed())
+            if error.isOutOfSpace {
+                self.environment.logger.warning("upload refused: no room on the disk (\(error))")
+            } else {
+                self.environment.logger.error("upload failed in storage: \(error)")
+            }
+            self.perform(self.machine.storageFailed(outOfSpace: error.isOutOfSpace))
         }
         file = (id, writer)
     }
@@ -127,23 +171,34 @@ final class FormUpload: StreamedBody {
         } catch {
             action = machine.multipartFailed(error)
         }
-        guard case .commit(let description, let size) = action, let file else {
+        guard case .commit(let description, let size, let expiresIn) = action, let file else {
             abort()
             guard case .fail(let status, let message) = action else {
                 return environment.eventLoop.makeFailedFuture(AlreadyFailed())
             }
             return environment.eventLoop.makeSucceededFuture(UploadAnswers.error(status, message, request: request))
         }
-        let (storage, now, request) = (environment.storage, environment.clock.unixMilliseconds, request)
+        let (storage, request) = (environment.storage, request)
         return file.writer.flush().assumeIsolated().flatMap { progress in
             file.id.assumeIsolated().flatMap { fileID in
-                storage.run { storage in
+                // The time is read when the last byte is in: the file's life starts at its commit.
+                let now = self.environment.clock.unixMilliseconds
+                let expiresAt = self.environment.lifetime.expiresAt(expiresIn: expiresIn, completedAt: now)
+                return storage.run { storage in
                     var digest = progress.digest
                     let sha256 = Crypto.hex(digest.finalize())
-                    return try storage.files.completeUpload(fileID: fileID, description: description, size: size, sha256: sha256, now: now)
-                }
+                    return try storage.files.completeUpload(
+                        fileID: fileID, description: description, size: size, sha256: sha256, now: now, expiresAt: expiresAt
+                    )
+                }.assumeIsolated().map { record in
+                    // In the turn the commit arrives: the bytes move from reserved to stored.
+                    if let reservation = self.reservation { self.environment.space.commit(reservation, storedBytes: record.size) }
+                    self.reservation = nil
+                    return record
+                }.nonisolated()
             }.nonisolated()
         }.map { record in
+            self.environment.liveUploads.remove(record.id)
             self.machine.committed()
             return UploadAnswers.created(record, request: request)
         }.flatMapErrorThrowing { error in
@@ -151,20 +206,33 @@ final class FormUpload: StreamedBody {
             if error as? FileStoreError == .duplicateDescription, case .fail(let status, let message) = self.machine.descriptionTaken() {
                 return UploadAnswers.error(status, message, request: request)
             }
+            if error.isOutOfSpace, case .fail(let status, let message) = self.machine.commitFoundNoSpace() {
+                self.environment.logger.warning("upload refused at its commit: no room on the disk (\(error))")
+                return UploadAnswers.error(status, message, request: request)
+            }
             throw error
         }.nonisolated()
     }
 
-    /// Forgets the upload: stops writing at once and deletes what was written.
+    /// Forgets the upload: stops writing at once and hands what was written to the reclaim
+    /// task. When even that fails (a full disk), the row stays incomplete and, no longer
+    /// live, is found by the periodic sweep.
     func abort() {
         guard !failed else { return }
         failed = true
+        if let reservation { environment.space.release(reservation) }
+        reservation = nil
         guard let file else { return }
-        let (storage, logger) = (environment.storage, environment.logger)
+        let (storage, logger, environment) = (environment.storage, environment.logger, environment)
         let id = file.id
         file.writer.abandon().flatMap { id }.assumeIsolated().whenSuccess { fileID in
-            storage.run { storage in try storage.files.abortUpload(fileID: fileID) }
-                .whenFailure { logger.error("could not remove an aborted upload: \($0)") }
+            storage.run { storage in try storage.files.abortUpload(fileID: fileID) }.assumeIsolated().whenComplete { result in
+                environment.liveUploads.remove(fileID)
+                switch result {
+                case .success: environment.maintenance.wake(StorageMaintenance.reclaimName)
+                case .failure(let error): logger.error("could not remove an aborted upload (the sweep will): \(error)")
+                }
+            }
         }
     }
 }

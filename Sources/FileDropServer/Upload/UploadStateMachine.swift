@@ -3,7 +3,8 @@ import NIOCore
 import NIOHTTP1
 
 /// The decisions of one `POST /upload`, per SPEC "Uploads": which part is the file, what the
-/// description is, when the size limit is passed, what status each failure gets.
+/// description and the lifetime (`expires_in`) are, when the size limit is passed, what
+/// status each failure gets.
 ///
 /// A pure state machine: each method takes one event (a multipart event, the body's end, a
 /// storage outcome) and returns the `Action` the caller must carry out. It owns no channel,
@@ -15,6 +16,8 @@ import NIOHTTP1
 struct UploadStateMachine {
     /// Raw bytes of the description part (200 scalars are at most 800 UTF-8 bytes, plus spaces).
     static let maxDescriptionBytes = 4096
+    /// Raw bytes of the `expires_in` part: digits of a number of seconds, with room for spaces.
+    static let maxExpiresInBytes = 64
     /// Bytes of parts other than the file and the description, which are read and dropped.
     static let maxOtherPartBytes = 64 * 1024
     /// What a body may hold beyond the file: part headers, boundaries, the description.
@@ -28,8 +31,9 @@ struct UploadStateMachine {
         case appendToFile(ByteBuffer)
         /// Answer with this status and message; forget whatever was stored.
         case fail(HTTPResponseStatus, String)
-        /// The body is complete and valid: store the file under this description, durably.
-        case commit(description: String, size: Int64)
+        /// The body is complete and valid: store the file under this description, durably,
+        /// to live `expiresIn` seconds from then (nil: the server's default).
+        case commit(description: String, size: Int64, expiresIn: Int64?)
     }
 
     /// What the request head alone decides, before any body byte is read.
@@ -39,7 +43,7 @@ struct UploadStateMachine {
     }
 
     private enum Part {
-        case file, description, other
+        case file, description, expiresIn, other
     }
 
     private enum State {
@@ -49,16 +53,20 @@ struct UploadStateMachine {
     }
 
     private let maxFileSize: Int64
+    private let lifetime: FileLifetime
     private var state = State.receiving
     private var part = Part.other
     private var fileSeen = false
     private var filenameWasEmpty = false
     private var fileBytes: Int64 = 0
     private var descriptionBytes: [UInt8]?
+    private var expiresInBytes: [UInt8]?
+    private var expiresIn: Int64?
     private var otherBytes = 0
 
-    init(maxFileSize: Int64) {
+    init(maxFileSize: Int64, lifetime: FileLifetime = FileLifetime()) {
         self.maxFileSize = maxFileSize
+        self.lifetime = lifetime
     }
 
     /// Media type, boundary and declared size: 415, 400 and 413 before the body.
@@ -90,8 +98,8 @@ struct UploadStateMachine {
         case .body(let bytes):
             return partBody(bytes)
         case .partEnd:
-            part = .other
-            return .none
+            defer { part = .other }
+            return part == .expiresIn ? expiresInEnded() : .none
         case .end:
             return .none
         }
@@ -113,16 +121,32 @@ struct UploadStateMachine {
             return fail(.badRequest, problem.message)
         case .success(let description):
             state = .committing
-            return .commit(description: description, size: fileBytes)
+            return .commit(description: description, size: fileBytes, expiresIn: expiresIn)
         }
     }
 
-    /// Storing the bytes failed while the body was still coming; a failure of the commit
-    /// itself is answered by the commit.
-    mutating func storageFailed() -> Action {
+    /// Storing the bytes failed while the body was still coming: 507 when the disk had no
+    /// room (the server's free-space reserve or a full disk), else 500. A failure of the
+    /// commit itself is answered by the commit (`commitFoundNoSpace`).
+    mutating func storageFailed(outOfSpace: Bool) -> Action {
         guard case .receiving = state else { return .none }
+        if outOfSpace { return fail(.insufficientStorage, Self.outOfSpaceMessage) }
         return fail(.internalServerError, "Could not store the file")
     }
+
+    /// The file's bytes would pass a quota, the storage limit or the free-space reserve
+    /// (`SpaceLedger`): 507 at once, whatever arrived is dropped.
+    mutating func spaceRefused(_ message: String) -> Action {
+        fail(.insufficientStorage, message)
+    }
+
+    /// The disk was full when the file was committed.
+    mutating func commitFoundNoSpace() -> Action {
+        guard case .committing = state else { return .none }
+        return fail(.insufficientStorage, Self.outOfSpaceMessage)
+    }
+
+    static let outOfSpaceMessage = "The server's disk is full: the file was not stored"
 
     /// The commit found another stored file with the same description.
     mutating func descriptionTaken() -> Action {
@@ -150,6 +174,11 @@ struct UploadStateMachine {
             part = .description
             descriptionBytes = []
             return .none
+        case "expires_in":
+            guard expiresInBytes == nil else { return fail(.badRequest, "Send one expires_in part per upload") }
+            part = .expiresIn
+            expiresInBytes = []
+            return .none
         default:
             part = .other
             return .none
@@ -168,9 +197,27 @@ struct UploadStateMachine {
             }
             descriptionBytes!.append(contentsOf: bytes.readableBytesView)
             return .none
+        case .expiresIn:
+            guard expiresInBytes!.count + bytes.readableBytes <= Self.maxExpiresInBytes else {
+                return fail(.badRequest, "expires_in must be a whole number of seconds")
+            }
+            expiresInBytes!.append(contentsOf: bytes.readableBytesView)
+            return .none
         case .other:
             otherBytes += bytes.readableBytes
             guard otherBytes <= Self.maxOtherPartBytes else { return fail(.badRequest, "Unexpected form fields are too large") }
+            return .none
+        }
+    }
+
+    /// The `expires_in` part is complete: a number of seconds within the cap, or empty (absent).
+    private mutating func expiresInEnded() -> Action {
+        switch FileLifetime.parseExpiresIn(expiresInBytes ?? []) {
+        case .failure(let problem):
+            return fail(.badRequest, problem.message)
+        case .success(let seconds):
+            if let seconds, let problem = lifetime.check(expiresIn: seconds) { return fail(.badRequest, problem.message) }
+            expiresIn = seconds
             return .none
         }
     }

@@ -27,16 +27,28 @@ final class PipelineHarness {
     }
     private let time = TestTime()
 
-    init(configuration: ServerConfiguration = ServerConfiguration()) throws {
+    /// - Parameters:
+    ///   - clock: the server's wall clock; by default one that starts at `now` and that
+    ///     `advanceClock` moves on.
+    ///   - access: how requests reach the database; inline by default (a whole request
+    ///     completes within one write), or a stand-in for a busy storage thread.
+    init(
+        configuration: ServerConfiguration = ServerConfiguration(), clock: WallClock? = nil,
+        access: ((Storage, EventLoop) -> any StorageAccess)? = nil
+    ) throws {
         var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         storage = try Storage(path: folder + "/app.db")
         let time = self.time
+        var configuration = configuration
+        configuration.databasePath = folder + "/app.db"
+        let eventLoop = channel.eventLoop
         context = ServerContext(
             configuration: configuration, eventLoop: channel.eventLoop,
-            storage: InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
+            storage: access?(storage, eventLoop) ?? InlineStorageAccess(storage: storage, eventLoop: eventLoop),
             passwords: InlinePasswordHashing(eventLoop: channel.eventLoop), key: Array(repeating: 0x61, count: 32),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: WallClock { time.seconds.withLock { $0 } }
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            clock: clock ?? WallClock { time.seconds.withLock { $0 } }
         )
         try Server.configure(channel, context: context).wait()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
@@ -119,8 +131,9 @@ final class PipelineHarness {
     }
 
     /// Adds a user to the database, as `app user add` does, and lets the server load it.
-    func addUser(_ name: String, password: String) throws {
-        try storage.users.add(name: name, passwordHash: InlinePasswordHashing.cheap.hash(password), now: Int64(Self.now) - 60)
+    func addUser(_ name: String, password: String, quota: Int64? = nil) throws {
+        try storage.users.add(
+            name: name, passwordHash: InlinePasswordHashing.cheap.hash(password), now: Int64(Self.now) - 60, quota: quota)
         let refresher = AccountRefresher(
             eventLoop: channel.eventLoop, storage: InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop),
             authenticator: context.authenticator, clock: context.clock, logger: context.logger

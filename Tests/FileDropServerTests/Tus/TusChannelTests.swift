@@ -82,7 +82,7 @@ import Testing
         #expect(answer.header("Upload-Offset") == "0")
         #expect(answer.header("Upload-Expires") == "Sat, 16 Jan 2027 08:00:00 GMT")  // 24 h after the harness's now
         #expect(answer.header("Tus-Resumable") == "1.0.0")
-        #expect(try harness.storage.files.list(limit: 10).isEmpty)
+        #expect(try harness.storage.files.list(limit: 10, now: harness.context.clock.unixMilliseconds).isEmpty)
         // The description is taken: by another upload, and by a plain upload too.
         let second = try harness.exchange(TusRequests.create(token: token, length: 3))
         #expect(second.hasPrefix("HTTP/1.1 409 Conflict\r\n"))
@@ -133,7 +133,7 @@ import Testing
         let answer = try harness.exchange(TusRequests.create(token: token, length: 0))
         #expect(answer.hasPrefix("HTTP/1.1 201 Created\r\n"))
         #expect(TusRequests.location(answer).hasPrefix("/uploads/"))
-        let record = try #require(try harness.storage.files.list(limit: 10).first)
+        let record = try #require(try harness.storage.files.list(limit: 10, now: harness.context.clock.unixMilliseconds).first)
         #expect(record.size == 0 && record.sha256 == TusRequests.sha256([]))
         #expect(record.filename == "a.bin" && record.description == "notes" && record.uploadedBy == "ann")
         let head = try harness.exchange(TusRequests.head(token: token, TusRequests.location(answer)))
@@ -179,7 +179,7 @@ import Testing
             head: HTTPRequestHead(version: .http1_1, method: .HEAD, uri: location, headers: ["Tus-Resumable": "1.0.0"]),
             clientAddress: "-", receivedAt: .now
         )
-        let drop = loop.makeSucceededFuture(TusMount(basePath: "/d/T/uploads", owner: .drop(id: 1, label: "Scans")))
+        let drop = loop.makeSucceededFuture(TusMount(basePath: "/d/T/uploads", owner: .drop(id: 1, label: "Scans", createdBy: "ann")))
         #expect(try tus.handle(.head(id), mount: drop, request: head).wait().status == .notFound)
         let ann = loop.makeSucceededFuture(TusMount(basePath: "/uploads", owner: .user("ann")))
         #expect(try tus.handle(.head(id), mount: ann, request: head).wait().status == .ok)
@@ -188,6 +188,41 @@ import Testing
         #expect(answer.status == .gone)
         #expect(try tus.handle(.terminate(id), mount: expired, request: head).wait().status == .gone)
         #expect(try harness.count("tus_uploads") == 1)
+    }
+
+    @Test func anUnfinishedUploadsWholeLengthCountsAgainstTheStorageLimitFromItsCreation() throws {
+        var configuration = ServerConfiguration()
+        configuration.maxStorage = 100
+        configuration.minFreeSpace = 0
+        let harness = try PipelineHarness(configuration: configuration)
+        try harness.addUser("ann", password: "secret")
+        let token = harness.token(for: "ann")
+        let tooBig = try harness.exchange(TusRequests.create(token: token, length: 101))
+        #expect(tooBig.hasPrefix("HTTP/1.1 507 Insufficient Storage\r\n"), "\(tooBig)")
+        #expect(tooBig.header("Tus-Resumable") == "1.0.0")
+        let first = TusRequests.location(try harness.exchange(TusRequests.create(token: token, length: 60)))
+        let second = TusRequests.create(token: token, length: 50, metadata: TusRequests.metadata(description: "second"))
+        #expect(try harness.exchange(second).hasPrefix("HTTP/1.1 507 "))
+        // Terminating the first gives its 60 bytes back.
+        #expect(try harness.exchange(TusRequests.delete(token: token, first)).hasPrefix("HTTP/1.1 204 "))
+        #expect(try harness.exchange(second).hasPrefix("HTTP/1.1 201 "))
+        #expect(try harness.count("tus_uploads") == 1)
+    }
+
+    @Test func expiresInGivesTheFileItsLifetimeFromCompletion() throws {
+        var configuration = ServerConfiguration()
+        configuration.maxFileTTL = 3600
+        let harness = try PipelineHarness(configuration: configuration)
+        try harness.addUser("ann", password: "secret")
+        let token = harness.token(for: "ann")
+        let tooLong = TusRequests.metadata(more: "expires_in \(Base64.encode(Array("7200".utf8)))")
+        #expect(try harness.exchange(TusRequests.create(token: token, length: 1, metadata: tooLong)).hasPrefix("HTTP/1.1 400 "))
+        let metadata = TusRequests.metadata(more: "expires_in \(Base64.encode(Array("60".utf8)))")
+        let location = TusRequests.location(try harness.exchange(TusRequests.create(token: token, length: 1, metadata: metadata)))
+        harness.advanceClock(by: 500)  // the lifetime counts from completion, not creation
+        #expect(try harness.exchange(TusRequests.patch(token: harness.token(for: "ann"), location, offset: 0, [7])).hasPrefix("HTTP/1.1 204 "))
+        let record = try #require(try harness.storage.files.list(limit: 1, now: harness.context.clock.unixMilliseconds).first)
+        #expect(record.expiresAt == Int64(PipelineHarness.now + 560) * 1000)
     }
 
     @Test func aPostMayCarryThePatchMethodInAnOverride() throws {

@@ -53,7 +53,7 @@ import Testing
             #expect(answer.header("Upload-Expires") != nil)
             #expect((answer.header("Location") != nil) == (offset == file.count))
         }
-        let record = try #require(try harness.storage.files.list(limit: 10).first)
+        let record = try #require(try harness.storage.files.list(limit: 10, now: harness.context.clock.unixMilliseconds).first)
         #expect(record.size == Int64(file.count))
         #expect(record.sha256 == TusRequests.sha256(file))
         #expect(try content(harness, fileID: record.id) == file)
@@ -74,7 +74,8 @@ import Testing
         let location = TusRequests.location(answer)
         let rest = try harness.exchange(TusRequests.patch(token: token, location, offset: 40, Array(file[40...])))
         #expect(rest.header("Upload-Offset") == "100")
-        #expect(try harness.storage.files.list(limit: 1).first?.sha256 == TusRequests.sha256(file))
+        #expect(
+            try harness.storage.files.list(limit: 1, now: harness.context.clock.unixMilliseconds).first?.sha256 == TusRequests.sha256(file))
         // The whole file in the creation: stored at once, and the answer still points at the upload.
         let whole = try harness.exchange(
             TusRequests.create(token: token, length: 5, metadata: TusRequests.metadata(description: "whole"), body: [1, 2, 3, 4, 5])
@@ -82,7 +83,7 @@ import Testing
         #expect(whole.hasPrefix("HTTP/1.1 201 "))
         #expect(whole.header("Location")?.hasPrefix("/uploads/") == true)
         #expect(whole.header("Upload-Offset") == "5")
-        #expect(try harness.storage.files.list(limit: 10).count == 2)
+        #expect(try harness.storage.files.list(limit: 10, now: harness.context.clock.unixMilliseconds).count == 2)
     }
 
     @Test func wrongOffsetTypeAndLengthChangeNothing() throws {
@@ -159,7 +160,8 @@ import Testing
         #expect(try harness.readAnswer(on: other).header("Upload-Offset") == String(sent))
         try harness.send(TusRequests.patch(token: token, location, offset: Int64(sent), Array(file[sent...])), on: other)
         #expect(try harness.readAnswer(on: other).hasPrefix("HTTP/1.1 204 "))
-        #expect(try harness.storage.files.list(limit: 1).first?.sha256 == TusRequests.sha256(file))
+        #expect(
+            try harness.storage.files.list(limit: 1, now: harness.context.clock.unixMilliseconds).first?.sha256 == TusRequests.sha256(file))
     }
 
     @Test func bytesAndOffsetAreCommittedTogetherAsTheyArrive() throws {
@@ -217,7 +219,7 @@ import Testing
         #expect(try harness.exchange(TusRequests.patch(token: token, location, offset: 0, [1, 2, 3])).hasPrefix("HTTP/1.1 204 "))
         #expect(try harness.exchange(TusRequests.delete(token: token, location)).hasPrefix("HTTP/1.1 204 "))
         #expect(try harness.exchange(TusRequests.head(token: token, location)).hasPrefix("HTTP/1.1 404 "))
-        #expect(try harness.storage.files.list(limit: 10).count == 1)
+        #expect(try harness.storage.files.list(limit: 10, now: harness.context.clock.unixMilliseconds).count == 1)
     }
 
     @Test func anExpiredUploadIs404AndTheSweepRemovesIt() throws {
@@ -252,6 +254,6 @@ import Testing
         #expect(try harness.exchange(TusRequests.head(token: harness.token(for: "ann"), location)).hasPrefix("HTTP/1.1 404 "))
         try TusExpirySweeper(context: harness.context, lifetimeSeconds: 86_400).sweep().wait()
         #expect(try harness.count("tus_uploads") == 0)
-        #expect(try harness.storage.files.record(id: 1) != nil)
+        #expect(try harness.storage.files.record(id: 1, now: harness.context.clock.unixMilliseconds) != nil)
     }
 }

@@ -1,0 +1,105 @@
+import FileDropStorage
+import FileDropSystem
+import Logging
+import NIOCore
+
+/// Carries out `CheckpointPolicy` on every maintenance tick: reads the `-wal` file's size
+/// and the storage thread's last write, and starts a pass when the policy says so, at most
+/// one at a time. Lives on the event loop.
+final class CheckpointDriver {
+    private let eventLoop: EventLoop
+    private let checkpointer: Checkpointer
+    private let storage: any StorageAccess
+    private let statistics: StorageStatistics
+    private let walPath: String
+    private let logger: Logger
+    private var running = false
+    private var lastPassStartedAt: UInt64?
+    private var lastPassTruncated = false
+    /// The `-wal` file's size when it was last synced (or checkpointed).
+    private var walSyncedBytes: Int64 = 0
+    /// When the last pass that a lock held elsewhere stopped ended; nil after one that was not.
+    private var lastBusyAt: NIODeadline?
+
+    /// Called with every pass's outcome, or nil when it failed (for metrics).
+    var onPass: (CheckpointOutcome?) -> Void = { _ in }
+    /// True while the disk is full and the emergency reserve is given up for deletes: a
+    /// checkpoint would grow the database file into that room, so none runs.
+    var isOutOfRoom: () -> Bool = { false }
+
+    init(
+        eventLoop: EventLoop, checkpointer: Checkpointer, storage: any StorageAccess, statistics: StorageStatistics,
+        databasePath: String, logger: Logger
+    ) {
+        self.eventLoop = eventLoop
+        self.checkpointer = checkpointer
+        self.storage = storage
+        self.statistics = statistics
+        self.walPath = databasePath + "-wal"
+        self.logger = logger
+    }
+
+    func tick(tasksWaitingForWAL: Bool) {
+        eventLoop.assertInEventLoop()
+        guard !running, !isOutOfRoom() else { return }
+        let now = NIODeadline.now()
+        let lastWrite = statistics.snapshot.lastWriteUptimeNanoseconds
+        let inputs = CheckpointPolicy.Inputs(
+            walBytes: FileSystem.size(of: walPath),
+            sinceLastWrite: lastWrite == 0 ? .hours(1) : now - NIODeadline.uptimeNanoseconds(lastWrite),
+            writtenSinceLastPass: lastPassStartedAt.map { lastWrite >= $0 } ?? true,
+            lastPassTruncated: lastPassTruncated,
+            busySince: lastBusyAt.map { now - $0 },
+            tasksWaitingForWAL: tasksWaitingForWAL
+        )
+        let size = inputs.walBytes
+        let pass: EventLoopFuture<CheckpointOutcome>
+        switch CheckpointPolicy.decide(inputs) {
+        case .none:
+            if inputs.walBytes < walSyncedBytes { walSyncedBytes = 0 }  // truncated or restarted
+            guard inputs.walBytes - walSyncedBytes >= CheckpointPolicy.walSyncStep else { return }
+            running = true
+            checkpointer.syncWAL(path: walPath).assumeIsolated().whenComplete { _ in
+                self.running = false
+                self.walSyncedBytes = size
+            }
+            return
+        case .background:
+            pass = checkpointer.pass()
+        case .onStorageThread:
+            logger.warning("the -wal file passed \(CheckpointPolicy.walHardLimit >> 20) MiB: checkpointing on the storage thread")
+            pass = storage.run { try $0.checkpointNow() }
+        }
+        running = true
+        lastPassStartedAt = now.uptimeNanoseconds
+        pass.assumeIsolated().whenComplete { result in
+            self.running = false
+            switch result {
+            case .success(let outcome):
+                let copy = outcome.copy
+                self.logger.debug(
+                    "checkpoint: \(copy.checkpointedFrames) of \(copy.walFrames) pages copied\(copy.busy ? " (busy)" : "")\(outcome.truncated ? ", -wal truncated" : "")"
+                )
+                self.lastPassTruncated = outcome.truncated
+                self.walSyncedBytes = outcome.truncated ? 0 : size  // a checkpoint syncs the WAL first
+                self.noteBusy(outcome.copy.busy)
+                self.onPass(outcome)
+            case .failure(let error):
+                self.lastPassTruncated = false
+                self.lastBusyAt = .now()
+                self.logger.error("checkpoint failed, will retry: \(error)")
+                self.onPass(nil)
+            }
+        }
+    }
+
+    private func noteBusy(_ busy: Bool) {
+        if busy, lastBusyAt == nil {
+            logger.info("checkpoint postponed: another connection is using the database; retrying every few seconds")
+        }
+        lastBusyAt = busy ? .now() : nil
+    }
+}
+
+@available(*, unavailable)
+extension CheckpointDriver: Sendable {}

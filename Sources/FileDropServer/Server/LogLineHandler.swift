@@ -1,0 +1,93 @@
+import FileDropAuth
+import FileDropSystem
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes log records to stderr, one line each, as text (the default) or as one JSON object
+/// per line (`--log-format json`, for journald and log shippers).
+///
+/// JSON lines: access-log records (`AccessLog`, marked by their metadata) become
+/// `{"time","level","method","path","status","bytes","duration_ms","user","client"}`, other
+/// messages `{"time","level","message"}` plus any metadata as string fields. Strings are
+/// escaped by `JSONText.quoted` (quotes, backslashes, every control character), and a Swift
+/// string holds no invalid UTF-8 (whatever was decoded into it had bad bytes replaced), so
+/// every line parses whatever a client sent. Lines are written whole under a lock, so that
+/// two threads never interleave.
+public struct LogLineHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+    private let format: ServerConfiguration.LogFormat
+
+    private static let output = Mutex(())
+
+    public init(label: String, level: Logger.Level, format: ServerConfiguration.LogFormat) {
+        self.label = label
+        self.logLevel = level
+        self.format = format
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let line: String
+        switch format {
+        case .text:
+            let message =
+                merged[AccessLog.kindKey] == nil ? Self.textMetadata(merged) + event.message.description : event.message.description
+            line = "\(Self.timestamp(fraction: false)) \(event.level) \(label): [\(event.source)] \(message)\n"
+        case .json:
+            line = Self.json(level: event.level, message: event.message.description, metadata: merged) + "\n"
+        }
+        Self.output.withLock { _ in try? FileSystem.writeAll(STDERR_FILENO, Array(line.utf8)) }
+    }
+
+    static func json(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+        var fields = ["\"time\":\(JSONText.quoted(timestamp(fraction: true)))", "\"level\":\(JSONText.quoted(level.rawValue))"]
+        if metadata[AccessLog.kindKey] != nil {
+            for key in AccessLog.fields {
+                guard let value = metadata[key] else { continue }
+                let text = "\(value)"
+                let isLiteral = (AccessLog.numericFields.contains(key) && Double(text) != nil) || (key == "aborted" && text == "true")
+                fields.append("\"\(key)\":" + (isLiteral ? text : JSONText.quoted(text)))
+            }
+        } else {
+            fields.append("\"message\":\(JSONText.quoted(message))")
+            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) where !["time", "level", "message"].contains(key) {
+                fields.append("\(JSONText.quoted(key)):\(JSONText.quoted("\(value)"))")
+            }
+        }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    private static func textMetadata(_ metadata: Logger.Metadata) -> String {
+        metadata.isEmpty ? "" : metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " "
+    }
+
+    /// Now in UTC, RFC 3339: `2026-01-02T03:04:05Z`, with milliseconds for JSON.
+    static func timestamp(fraction: Bool) -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        var seconds = time_t(spec.tv_sec)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        var text =
+            "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+        if fraction {
+            let milliseconds = Int(spec.tv_nsec / 1_000_000)
+            text += "." + String(repeating: "0", count: 3 - String(milliseconds).count) + String(milliseconds)
+        }
+        return text + "Z"
+    }
+}

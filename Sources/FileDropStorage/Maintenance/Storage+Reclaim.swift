@@ -1,0 +1,55 @@
+import FileDropSystem
+
+/// How much one reclaim step may do. Both bounds keep a step short on the one storage
+/// thread, so that requests queued behind it wait a few milliseconds, not seconds.
+public struct ReclaimLimits: Sendable, Equatable {
+    /// Chunk rows (1 MiB each) freed per step.
+    public var chunksPerStep: Int
+    /// Pages given back to the file system per step. Each may move a page from the end of
+    /// the file into a hole, so this also bounds what a step writes to the WAL.
+    public var pagesPerStep: Int
+
+    public init(chunksPerStep: Int, pagesPerStep: Int) {
+        self.chunksPerStep = max(1, chunksPerStep)
+        self.pagesPerStep = max(1, pagesPerStep)
+    }
+}
+
+/// What a reclaim step did.
+public enum ReclaimProgress: Sendable, Equatable {
+    /// Nothing was left to free or give back.
+    case finished
+    /// Freed chunk rows of deleted or aborted files.
+    case freedChunks
+    /// Gave pages back to the file system.
+    case vacuumed(pages: Int64)
+}
+
+extension Storage {
+    /// One bounded step of giving deleted files' space back, in two stages: first the chunk
+    /// rows of deleted or aborted files are freed (their pages go to SQLite's free list),
+    /// then the free pages are given back to the file system by an incremental vacuum, which
+    /// moves the pages after them into the holes so that the file can shrink.
+    public func reclaimStep(_ limits: ReclaimLimits) throws -> ReclaimProgress {
+        if try files.purgeRemovedStep(maxChunks: limits.chunksPerStep) {
+            return .freedChunks
+        }
+        // On a full disk, moving pages would write them to the `-wal` file, into the room that
+        // deletes need (`EmergencyReserve`): the free pages wait until the reserve is back.
+        guard !files.isOutOfRoom, try database.freePageCount() > 0 else { return .finished }
+        let pages = try database.incrementalVacuum(pages: limits.pagesPerStep)
+        return pages > 0 ? .vacuumed(pages: pages) : .finished
+    }
+
+    /// A checkpoint on the storage connection itself, never waiting (see
+    /// `CheckpointConnection.checkpoint`): for when the WAL has grown past what the
+    /// background checkpoints keep up with, so that writers wait while it runs.
+    public func checkpointNow() throws -> CheckpointOutcome {
+        let copied = try database.checkpoint(.passive)
+        guard copied.isComplete, !copied.busy else { return CheckpointOutcome(copy: copied, truncated: false) }
+        return CheckpointOutcome(copy: copied, truncated: !(try database.checkpoint(.truncate)).busy)
+    }
+
+    /// The size of the `-wal` file in bytes (0 when there is none).
+    public var walFileSize: Int64 { FileSystem.size(of: path + "-wal") }
+}

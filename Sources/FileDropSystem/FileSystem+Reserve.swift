@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension FileSystem {
+    /// Creates (or completes) a file of `bytes` whose blocks are really allocated on disk
+    /// (`posix_fallocate`, so a later write cannot fail for space), readable by its owner only.
+    /// A file that could not be made whole is removed again.
+    public static func allocateFile(at path: String, bytes: Int64) throws(SystemError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw SystemError(code: errno) }
+        let code = posix_fallocate(descriptor, 0, off_t(bytes))
+        close(descriptor)
+        guard code == 0 else {
+            unlink(path)
+            throw SystemError(code: code)
+        }
+    }
+
+    /// The size of the file at `path`; nil when there is none.
+    public static func fileSize(at path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
+    }
+
+    /// Removes the file at `path`; false when there was none (or it could not be removed).
+    @discardableResult
+    public static func removeFile(at path: String) -> Bool {
+        unlink(path) == 0
+    }
+}
