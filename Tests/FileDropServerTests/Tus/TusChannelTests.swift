@@ -220,7 +220,8 @@ import Testing
         let metadata = TusRequests.metadata(more: "expires_in \(Base64.encode(Array("60".utf8)))")
         let location = TusRequests.location(try harness.exchange(TusRequests.create(token: token, length: 1, metadata: metadata)))
         harness.advanceClock(by: 500)  // the lifetime counts from completion, not creation
-        #expect(try harness.exchange(TusRequests.patch(token: harness.token(for: "ann"), location, offset: 0, [7])).hasPrefix("HTTP/1.1 204 "))
+        #expect(
+            try harness.exchange(TusRequests.patch(token: harness.token(for: "ann"), location, offset: 0, [7])).hasPrefix("HTTP/1.1 204 "))
         let record = try #require(try harness.storage.files.list(limit: 1, now: harness.context.clock.unixMilliseconds).first)
         #expect(record.expiresAt == Int64(PipelineHarness.now + 560) * 1000)
     }
