@@ -31,6 +31,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var metricsToken: String?
     /// Running under `litestream replicate`: FileDrop never checkpoints (Litestream does).
     public var litestream = false
+    /// Reverse proxies whose forwarding headers are believed (`--trusted-proxy`).
+    public var trustedProxies: [AddressRange] = []
 
     /// How stderr lines are written.
     public enum LogFormat: String, Sendable, Equatable {
@@ -54,6 +56,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case logFormat = "log-format"
         case metricsToken = "metrics-token"
         case litestream
+        case trustedProxy = "trusted-proxy"
         case resumableTTL = "resumable-ttl"
 
         public var flag: String { "--\(rawValue)" }
@@ -63,8 +66,12 @@ public struct ServerConfiguration: Sendable, Equatable {
         public var isSwitch: Bool { self == .litestream }
 
         public var environmentVariable: String {
-            "APP_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
+            if self == .trustedProxy { return "APP_TRUSTED_PROXIES" }  // a list, comma-separated
+            return "APP_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
         }
+
+        /// The flag may be given more than once; its values add up (as a comma-separated list).
+        public var isRepeatable: Bool { self == .trustedProxy }
 
         /// The value's placeholder in the help text (`--port N`).
         public var placeholder: String {
@@ -78,6 +85,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .logFormat: "FORMAT"
             case .metricsToken: "TOKEN"
             case .litestream: ""
+            case .trustedProxy: "CIDR"
             }
         }
 
@@ -98,6 +106,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .logFormat: "stderr lines as text or json (one object per line)"
             case .metricsToken: "Bearer token that may read /metrics and nothing else"
             case .litestream: "under litestream replicate: only Litestream checkpoints (see below)"
+            case .trustedProxy: "reverse proxy whose X-Forwarded-For/-Proto are believed; repeatable"
             case .resumableTTL: "life of an unfinished resumable upload after its last bytes"
             }
         }
@@ -120,6 +129,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .logFormat: return defaults.logFormat.rawValue
             case .metricsToken: return "unset: signed-in users only"
             case .litestream: return "off"
+            case .trustedProxy: return "none"
             case .resumableTTL: return String(defaults.resumableTTL)
             }
         }
@@ -226,6 +236,23 @@ public struct ServerConfiguration: Sendable, Equatable {
             case "0", "false", "no", "off": litestream = false
             default: throw .init("must be 1 or 0 (true or false)")
             }
+        case .trustedProxy:
+            // `none` (or nothing, as an empty environment variable) trusts no proxy.
+            guard value.trimmed != "none" && !value.trimmed.isEmpty else {
+                trustedProxies = []
+                return
+            }
+            var ranges: [AddressRange] = []
+            for item in value.split(separator: ",", omittingEmptySubsequences: false) {
+                let text = String(item.trimmed)
+                guard !text.isEmpty else { throw .init("an empty item; give CIDR ranges or addresses, separated by commas") }
+                do {
+                    ranges.append(try AddressRange(parsing: text))
+                } catch {
+                    throw .init(error.description)
+                }
+            }
+            trustedProxies = ranges
         }
     }
 }

@@ -52,10 +52,11 @@ public final class UserStore {
         }
     }
 
-    /// Sets a new password hash and voids every token the user held.
+    /// Sets a new password hash and voids every token the user held. The validity start only
+    /// ever moves forward, even if this machine's clock went back since the last change.
     public func setPassword(name: String, passwordHash: String, now: Int64) throws {
         let update = try database.statement(
-            "UPDATE users SET password_hash = ?, tokens_valid_after = ? WHERE name = ?"
+            "UPDATE users SET password_hash = ?, tokens_valid_after = max(tokens_valid_after, ?) WHERE name = ?"
         )
         try update.bind(passwordHash, at: 1)
         try update.bind(Self.validityStart(afterPasswordChangeAt: now), at: 2)
@@ -100,6 +101,18 @@ public final class UserStore {
             users.append(Self.record(from: query))
         }
         return users
+    }
+
+    /// Every user's password hash (to match the cost of the dummy hash unknown names are
+    /// checked against).
+    public func passwordHashes() throws -> [String] {
+        let query = try database.statement("SELECT password_hash FROM users")
+        defer { query.reset() }
+        var hashes: [String] = []
+        while try query.step() {
+            hashes.append(query.string(at: 0))
+        }
+        return hashes
     }
 
     public func count() throws -> Int {

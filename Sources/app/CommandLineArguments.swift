@@ -81,7 +81,11 @@ enum CommandLineArguments {
             guard let value = inlineValue ?? reader.next() else {
                 return .failure(UsageError(message: "\(flag) needs a value"))
             }
-            flags[setting] = value
+            if setting.isRepeatable, let earlier = flags[setting] {
+                flags[setting] = earlier + "," + value
+            } else {
+                flags[setting] = value
+            }
         }
         return .success(.serve(flags))
     }

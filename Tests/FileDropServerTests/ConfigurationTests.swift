@@ -35,6 +35,7 @@ import Testing
                 "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
                 "APP_DEFAULT_FILE_TTL", "APP_MAX_FILE_TTL", "APP_MAX_STORAGE", "APP_MIN_FREE_SPACE",
                 "APP_LOG_FORMAT", "APP_METRICS_TOKEN", "APP_LITESTREAM",
+                "APP_TRUSTED_PROXIES",
                 "APP_RESUMABLE_TTL",
             ])
     }
@@ -44,6 +45,8 @@ import Testing
         (.tokenTTL, "0"), (.maxUploadSize, "-5"), (.maxUploadSize, "1e9"), (.logLevel, "verbose"), (.host, ""),
         (.defaultFileTTL, "-1"), (.defaultFileTTL, "1h"), (.maxFileTTL, "3153600001"), (.maxStorage, "-1"),
         (.maxStorage, "10G"), (.minFreeSpace, "lots"),
+        (.trustedProxy, "10.0.0.1/8"), (.trustedProxy, "proxy.example"), (.trustedProxy, "10.0.0.0/8,,::1"),
+        (.trustedProxy, "192.168.1.0/33"), (.trustedProxy, "fe80::1%eth0"), (.trustedProxy, "10.0.0.0/8 192.168.0.0/16"),
         (.resumableTTL, "0"), (.resumableTTL, "1.5"), (.resumableTTL, "31536001"),
     ])
     func invalidValuesNameTheSettingInOneLine(setting: ServerConfiguration.Setting, value: String) {
@@ -65,6 +68,34 @@ import Testing
             _ = try ServerConfiguration.resolve(flags: [:], environment: ["APP_TOKEN_TTL": "abc"])
         } catch {
             #expect(error.description == "invalid value 'abc' for APP_TOKEN_TTL: must be a whole number of seconds from 1 to 31536000")
+        }
+    }
+
+    @Test func trustedProxiesAreAListOfRanges() throws {
+        let resolved = try ServerConfiguration.resolve(
+            flags: [:], environment: ["APP_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7 ,2001:db8::/32"]
+        )
+        #expect(resolved.trustedProxies.map(\.description) == ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"])
+        // Flags win over the environment as a whole; `none` or nothing trusts no proxy.
+        let flagged = try ServerConfiguration.resolve(
+            flags: [.trustedProxy: "127.0.0.1"], environment: ["APP_TRUSTED_PROXIES": "10.0.0.0/8"]
+        )
+        #expect(flagged.trustedProxies.map(\.description) == ["127.0.0.1/32"])
+        for nothing in ["none", "", " "] {
+            #expect(try ServerConfiguration.resolve(flags: [:], environment: ["APP_TRUSTED_PROXIES": nothing]).trustedProxies == [])
+        }
+    }
+
+    @Test func aBadRangeIsNamedWithWhatIsWrong() {
+        do {
+            _ = try ServerConfiguration.resolve(flags: [.trustedProxy: "10.0.0.0/8,10.1.2.3/16"], environment: [:])
+            Issue.record("accepted a range with host bits")
+        } catch {
+            #expect(
+                error.description
+                    == "invalid value '10.0.0.0/8,10.1.2.3/16' for --trusted-proxy: '10.1.2.3/16' has bits set past the prefix; "
+                    + "did you mean 10.1.0.0/16?"
+            )
         }
     }
 

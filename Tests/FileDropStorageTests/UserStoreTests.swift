@@ -15,6 +15,27 @@ import Testing
         #expect(throws: UserStoreError.notFound("bob")) { try users.setPassword(name: "bob", passwordHash: "h", now: 1) }
     }
 
+    @Test func theValidityStartNeverMovesBack() throws {
+        let temporary = try TemporaryDatabase()
+        let users = temporary.storage.users
+        try users.add(name: "ann", passwordHash: "h1", now: 100)
+        try users.setPassword(name: "ann", passwordHash: "h2", now: 900)
+        // A clock set back since: the password changes, the tokens stay void.
+        try users.setPassword(name: "ann", passwordHash: "h3", now: 400)
+        let ann = try #require(try users.user(named: "ann"))
+        #expect(ann.passwordHash == "h3")
+        #expect(ann.tokensValidAfter == 901)
+    }
+
+    @Test func passwordHashesAreListedForTheDummyHashCost() throws {
+        let temporary = try TemporaryDatabase()
+        let users = temporary.storage.users
+        #expect(try users.passwordHashes() == [])
+        try users.add(name: "ann", passwordHash: "h1", now: 1)
+        try users.add(name: "bob", passwordHash: "h2", now: 1)
+        #expect(try users.passwordHashes().sorted() == ["h1", "h2"])
+    }
+
     @Test func usersAreListedByNameAndRemoved() throws {
         let temporary = try TemporaryDatabase()
         let users = temporary.storage.users

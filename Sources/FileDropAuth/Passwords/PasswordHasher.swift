@@ -30,6 +30,30 @@ public struct PasswordHasher: Sendable {
         self.p = p
     }
 
+    /// A hasher at the cost `encoded` (a PHC string made by `hash`) was made with; nil when it
+    /// is not one.
+    public init?(costOf encoded: String) {
+        guard let stored = PHCScryptString(parsing: encoded) else { return nil }
+        self.init(logN: stored.parameters.logN, r: stored.parameters.r, p: stored.parameters.p)
+    }
+
+    /// A hasher at the cost most of `hashes` were made with (the first such when tied); nil
+    /// when none of them is a PHC scrypt string. For the dummy hash that unknown user names
+    /// are checked against: at the stored hashes' cost, an unknown name takes as long as a
+    /// wrong password.
+    public static func commonCost(of hashes: [String]) -> PasswordHasher? {
+        var counts: [ScryptParameters: Int] = [:]
+        var order: [ScryptParameters] = []
+        for hash in hashes {
+            guard let parameters = PHCScryptString(parsing: hash)?.parameters else { continue }
+            if counts[parameters] == nil { order.append(parameters) }
+            counts[parameters, default: 0] += 1
+        }
+        // `max(by:)` keeps the first of equal elements.
+        guard let best = order.max(by: { counts[$0]! < counts[$1]! }) else { return nil }
+        return PasswordHasher(logN: best.logN, r: best.r, p: best.p)
+    }
+
     /// A new PHC string for `password`, with a fresh random salt.
     public func hash(_ password: String) -> String {
         let parameters = ScryptParameters(logN: logN, r: r, p: p)
@@ -54,7 +78,7 @@ public struct PasswordHasher: Sendable {
 }
 
 /// scrypt's cost parameters, with the limits FileDrop accepts from a stored string.
-struct ScryptParameters: Equatable, Sendable {
+struct ScryptParameters: Hashable, Sendable {
     var logN: Int
     var r: Int
     var p: Int

@@ -4,8 +4,10 @@
 /// base64url; a JSON object header whose `alg` is exactly "HS256" (no "none", no other
 /// algorithm, RFC 8725 §3.1), with no `crit` and a `typ`, if any, of "JWT"; then the HMAC,
 /// compared in constant time, before anything in the payload is looked at; then the claims:
-/// `exp` required, `nbf` and `iat` not in the future, `sub` (or the tutorial's `user`) naming
-/// the user. Clock skew of `leeway` seconds is allowed each way.
+/// `exp` required and, with a `maxLifetime`, no further ahead than that lifetime (so a token
+/// without `iat` cannot claim to outlive password changes), `nbf` and `iat` not in the
+/// future, `sub` (or the tutorial's `user`) naming the user. Clock skew of `leeway` seconds is
+/// allowed each way.
 ///
 /// It does not check revocation or whether the user still exists: that needs the database,
 /// and is the caller's job with the returned `subject` and `tokenID`. Time is passed in.
@@ -13,14 +15,18 @@ public struct JWTVerifier: Sendable {
     private let key: [UInt8]
     private let leeway: Int64
     private let maxTokenBytes: Int
+    private let maxLifetime: Int64?
 
+    /// - Parameter maxLifetime: the longest a token may still be valid, in seconds: one whose
+    ///   `exp` lies further ahead than this plus the leeway is refused. nil: no limit.
     /// - Precondition: `key` has at least 32 bytes (RFC 7518 §3.2); `leeway` ≥ 0.
-    public init(key: [UInt8], leeway: Int64 = 30, maxTokenBytes: Int = 8 * 1024) {
+    public init(key: [UInt8], leeway: Int64 = 30, maxTokenBytes: Int = 8 * 1024, maxLifetime: Int64? = nil) {
         precondition(key.count >= 32, "an HS256 key needs at least 32 bytes")
         precondition(leeway >= 0, "leeway must not be negative")
         self.key = key
         self.leeway = leeway
         self.maxTokenBytes = maxTokenBytes
+        self.maxLifetime = maxLifetime
     }
 
     /// The claims of `token` if it is valid at `now` (seconds since the epoch).
@@ -29,6 +35,9 @@ public struct JWTVerifier: Sendable {
         guard case .object(let claimsSet) = try? JSONParser.parse(payload) else { throw .malformed }
         let claims = try TokenClaims(claimsSet: claimsSet)
         if now > claims.expiresAt.addingSaturating(leeway) { throw .expired }
+        if let maxLifetime, claims.expiresAt > now.addingSaturating(maxLifetime).addingSaturating(leeway) {
+            throw .expiresTooLate
+        }
         let latestStart = now.addingSaturating(leeway)
         if let notBefore = claims.notBefore, notBefore > latestStart { throw .notYetValid }
         if let issuedAt = claims.issuedAt, issuedAt > latestStart { throw .notYetValid }

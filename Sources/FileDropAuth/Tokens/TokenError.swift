@@ -12,6 +12,9 @@ public enum TokenError: Error, Equatable, Sendable {
     case badSignature
     /// `exp` is in the past by more than the leeway.
     case expired
+    /// `exp` lies further ahead than the token lifetime plus the leeway: no token we issue
+    /// lives that long, and one without `iat` must not outlive password changes.
+    case expiresTooLate
     /// `nbf` or `iat` is in the future by more than the leeway.
     case notYetValid
     /// No `exp` claim: FileDrop accepts no token that never expires.

@@ -1,27 +1,32 @@
 import NIOHTTP1
 
-/// SPEC's CSRF rule: a request authenticated by the cookie that changes state (POST, PATCH,
-/// PUT, DELETE) must come from this server's own origin. Its `Origin` (or, lacking it,
-/// `Referer`) must name the same host as the request's `Host`; `null` and foreign origins are
-/// refused; with neither header it is allowed (not a browser). Bearer and query tokens are
+/// SPEC's CSRF rules. A request authenticated by the cookie that changes state (POST, PATCH,
+/// PUT, DELETE) must come from this server's own origin; so must every `POST /login` (login
+/// CSRF, and five bad logins posted from a visitor's browser would lock the visitor out).
+///
+/// A request is cross-site when it carries `Sec-Fetch-Site: cross-site`, or when its `Origin`
+/// (or, lacking it, `Referer`) is `null` or names another host than its `Host`. With none of
+/// these headers it is allowed: it does not come from a browser. Bearer and query tokens are
 /// not checked: a browser never adds those by itself.
 enum CrossSiteCheck {
     static func refusal(request: Request, principal: Principal) -> Response? {
         guard principal.source == .cookie, changesState(request.method) else { return nil }
+        return isCrossSite(request) ? .message(.forbidden, "Cross-site request refused") : nil
+    }
+
+    static func isCrossSite(_ request: Request) -> Bool {
+        let headers = request.headers
+        if headers.first(name: "sec-fetch-site")?.trimmed.lowercased() == "cross-site" { return true }
         let claimed: String
-        if let origin = request.headers.first(name: "origin") {
+        if let origin = headers.first(name: "origin") {
             claimed = origin
-        } else if let referer = request.headers.first(name: "referer") {
+        } else if let referer = headers.first(name: "referer") {
             claimed = referer
         } else {
-            return nil
+            return false
         }
-        guard let host = request.headers.first(name: "host"), let claimedHost = authority(of: claimed),
-            claimedHost.lowercased() == host.lowercased()
-        else {
-            return .message(.forbidden, "Cross-site request refused")
-        }
-        return nil
+        guard let host = headers.first(name: "host"), let claimedHost = authority(of: claimed) else { return true }
+        return claimedHost.lowercased() != host.lowercased()
     }
 
     /// The methods that change state; every other one (GET, HEAD, OPTIONS) only reads.

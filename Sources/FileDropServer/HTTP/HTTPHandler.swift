@@ -4,7 +4,9 @@ import NIOCore
 import NIOHTTP1
 
 /// One connection's requests, one at a time (`HTTPServerPipelineHandler` sits before it):
-/// route, authenticate, read the body the endpoint needs, answer, log.
+/// find the client (through trusted proxies), refuse a browser that reached a loopback
+/// address under a foreign name (`HostCheck`), route, authenticate, read the body the
+/// endpoint needs, answer, log.
 ///
 /// Small bodies (login forms) are collected in memory up to `smallBodyLimit`; an upload's
 /// body is handed piece by piece to its `StreamedBody` (`Routes.startStreamedBody` says
@@ -67,10 +69,17 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let address = context.channel.remoteAddress?.ipAddress ?? "-"
-        let request = Request(head: head, clientAddress: address, receivedAt: .now)
+        let peer = context.channel.remoteAddress.flatMap { IPAddress(socketAddress: $0) }
+        let origin = server.trustedProxies.origin(peer: peer, headers: head.headers)
+        let request = Request(head: head, origin: origin, receivedAt: .now)
         var exchange = Exchange(request: request)
         closeAfterBody = false
+
+        if !origin.throughTrustedProxy, let local = context.channel.localAddress.flatMap({ IPAddress(socketAddress: $0) }),
+            local.isLoopback, let refusal = HostCheck.refusal(request)
+        {
+            return answerEarly(exchange, refusal, context: context)
+        }
 
         let endpoint: Endpoint
         switch Router.match(method: head.method, path: request.path, methodOverride: head.headers.first(name: "x-http-method-override")) {

@@ -6,13 +6,23 @@ struct Request: Sendable {
     /// The path, not percent-decoded (routes are plain ASCII).
     let path: String
     let query: [(name: String, value: String)]
-    /// The client's IP address, for rate limiting and the access log.
+    /// The client's IP address, for the access log: the peer's, or the one a trusted proxy
+    /// forwarded for.
     let clientAddress: String
+    /// The key failed logins from this client are counted under (see `IPAddress.rateLimitKey`).
+    let rateLimitKey: String
+    /// A trusted proxy said the client reached it over https (the cookie gets `Secure`).
+    let viaHTTPS: Bool
+    /// The peer is a trusted proxy.
+    let throughTrustedProxy: Bool
     let receivedAt: ContinuousClock.Instant
 
-    init(head: HTTPRequestHead, clientAddress: String, receivedAt: ContinuousClock.Instant) {
+    init(head: HTTPRequestHead, origin: ClientOrigin, receivedAt: ContinuousClock.Instant) {
         self.head = head
-        self.clientAddress = clientAddress
+        self.clientAddress = origin.text
+        self.rateLimitKey = origin.address?.rateLimitKey ?? origin.text
+        self.viaHTTPS = origin.viaHTTPS
+        self.throughTrustedProxy = origin.throughTrustedProxy
         self.receivedAt = receivedAt
         let uri = head.uri
         if let mark = uri.firstIndex(of: "?") {
@@ -22,6 +32,12 @@ struct Request: Sendable {
             path = uri
             query = []
         }
+    }
+
+    /// A request from `clientAddress` (text), directly: for answers made before a request was
+    /// read, and for tests.
+    init(head: HTTPRequestHead, clientAddress: String, receivedAt: ContinuousClock.Instant) {
+        self.init(head: head, origin: ClientOrigin(address: IPAddress(clientAddress)), receivedAt: receivedAt)
     }
 
     var method: HTTPMethod { head.method }

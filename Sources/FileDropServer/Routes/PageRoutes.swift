@@ -8,10 +8,9 @@ struct PageRoutes {
 
     let storage: any StorageAccess
     let cursorKey: [UInt8]
-    /// The session cookie's lifetime, for a page reached with `?token=`.
-    let tokenTTL: Int64
     let lifetime: FileLifetime
     let space: SpaceGate
+    /// File times, and the session cookie's lifetime: what is left of the token's.
     let clock: WallClock
 
     func index(_ exchange: Exchange) -> EventLoopFuture<Response> {
@@ -29,7 +28,7 @@ struct PageRoutes {
         if let text = request.queryValue("cursor") {
             cursor = ListingCursor.decode(text, key: cursorKey, search: search)
         }
-        let (after, cursorKey, tokenTTL, now) = (cursor, cursorKey, tokenTTL, clock.unixMilliseconds)
+        let (after, cursorKey, clock, now) = (cursor, cursorKey, clock, clock.unixMilliseconds)
         return storage.run { storage in
             try storage.files.list(limit: Self.pageSize + 1, after: after, now: now, search: search)
         }.assumeIsolated().map { files in
@@ -43,9 +42,11 @@ struct PageRoutes {
                     maxStorage: self.space.ledger.limits.maxStorage, lifetime: self.lifetime
                 )
             )
-            if exchange.principal?.source == .query, let token = request.queryValue("token") {
-                // Reached with ?token=: give the page the cookie its form posts need.
-                response.headers.add(name: "Set-Cookie", value: LoginRoutes.cookie(token, maxAge: tokenTTL))
+            if let principal = exchange.principal, principal.source == .query, let token = request.queryValue("token") {
+                // Reached with ?token=: give the page the cookie its form posts need, for as
+                // long as the token has left.
+                let remaining = principal.claims.expiresAt - clock.unixSeconds
+                response.headers.add(name: "Set-Cookie", value: LoginRoutes.cookie(token, maxAge: remaining, secure: request.viaHTTPS))
             }
             return response
         }.nonisolated()

@@ -8,6 +8,8 @@ import NIOCore
 /// server runs. Twice a second the storage thread reads `PRAGMA data_version`, which changes
 /// only when another connection has committed; only then are users and revocations reloaded.
 /// So such a change takes effect within a second, at the cost of one cheap pragma per tick.
+/// A reload replaces which users exist but cannot undo what this server learnt meanwhile (a
+/// newer validity start, a logout not stored yet): see `Authenticator.reloaded`.
 ///
 /// Lives on the event loop: the last version seen and the snapshot are only touched there.
 final class AccountRefresher {
@@ -63,7 +65,7 @@ final class AccountRefresher {
             return (version, try Self.load(from: storage, now: now))
         }.assumeIsolated().map { loaded in
             self.lastVersion = loaded.version
-            if let snapshot = loaded.snapshot { self.authenticator.snapshot = snapshot }
+            if let snapshot = loaded.snapshot { self.authenticator.reloaded(snapshot, now: self.clock.unixSeconds) }
         }.nonisolated()
     }
 

@@ -14,9 +14,3 @@ protocol PasswordHashing: AnyObject {
     /// user costs as much as a wrong password, so timing tells no user names.
     func verify(_ password: String, against hash: String?) -> EventLoopFuture<Bool>
 }
-
-/// A valid hash of a random password, checked when the user does not exist. Made on first
-/// use, on a hashing thread.
-enum DummyHash {
-    static let value = PasswordHasher().hash(Base64URL.encode(Crypto.randomBytes(16)))
-}

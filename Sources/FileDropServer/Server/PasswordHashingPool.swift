@@ -4,16 +4,34 @@ import NIOPosix
 
 /// Runs scrypt off the event loop, on a small fixed pool of threads that run at a lower
 /// scheduling priority, so that logins never delay other requests. It runs nothing else.
+///
+/// An unknown user name is checked against a dummy hash made when the pool starts, on the
+/// pool, at the cost most stored hashes have: an unknown name costs as much as a wrong
+/// password (timing tells no user names), from the first login on.
 final class PasswordHashingPool: PasswordHashing, Sendable {
     private let pool: NIOThreadPool
     private let eventLoop: EventLoop
     private let hasher: PasswordHasher
+    /// A valid hash of a random password nobody knows.
+    private let dummyHash: String
 
-    init(threads: Int, eventLoop: EventLoop, hasher: PasswordHasher = PasswordHasher()) {
+    /// Starts the threads and makes the dummy hash at the cost of `storedHashes` (the
+    /// default cost when they have none); blocks the calling thread (never an event loop)
+    /// until it is ready.
+    init(threads: Int, eventLoop: EventLoop, hasher: PasswordHasher = PasswordHasher(), storedHashes: [String]) throws {
         pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
         self.eventLoop = eventLoop
         self.hasher = hasher
+        let dummyHasher = PasswordHasher.commonCost(of: storedHashes) ?? hasher
+        do {
+            dummyHash = try pool.runIfActive(eventLoop: eventLoop) {
+                dummyHasher.hash(Base64URL.encode(Crypto.randomBytes(16)))
+            }.wait()
+        } catch {
+            try? pool.syncShutdownGracefully()
+            throw error
+        }
     }
 
     func hash(_ password: String) -> EventLoopFuture<String> {
@@ -25,10 +43,10 @@ final class PasswordHashingPool: PasswordHashing, Sendable {
     }
 
     func verify(_ password: String, against hash: String?) -> EventLoopFuture<Bool> {
-        let hasher = self.hasher
+        let (hasher, dummyHash) = (self.hasher, self.dummyHash)
         return pool.runIfActive(eventLoop: eventLoop) {
             ThreadPriority.lowerCurrentThread()
-            let matches = hasher.verify(password, against: hash ?? DummyHash.value)
+            let matches = hasher.verify(password, against: hash ?? dummyHash)
             return matches && hash != nil
         }
     }

@@ -56,13 +56,21 @@ public final class Server {
             throw error
         }
         do {
-            checkpointer = configuration.litestream ? nil : try Checkpointer.open(path: configuration.databasePath, eventLoop: eventLoop)
+            let storedHashes = try storage.run { try $0.users.passwordHashes() }.wait()
+            passwords = try PasswordHashingPool(threads: 2, eventLoop: eventLoop, storedHashes: storedHashes)
         } catch {
             storage.close()
             try? group.syncShutdownGracefully()
             throw error
         }
-        passwords = PasswordHashingPool(threads: 2, eventLoop: eventLoop)
+        do {
+            checkpointer = configuration.litestream ? nil : try Checkpointer.open(path: configuration.databasePath, eventLoop: eventLoop)
+        } catch {
+            passwords.shutdown()
+            storage.close()
+            try? group.syncShutdownGracefully()
+            throw error
+        }
         let context = ServerContext(
             configuration: configuration, eventLoop: eventLoop, storage: storage, passwords: passwords,
             key: key, logger: logger, clock: clock

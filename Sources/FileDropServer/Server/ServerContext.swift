@@ -7,7 +7,7 @@ import NIOCore
 /// downloads need, the clock and the log. Built once per server.
 ///
 /// It lives on the server's one event loop and is not `Sendable`: the mutable state it holds
-/// (the authenticator's snapshot, the login rate limiter) is only ever touched on that loop,
+/// (the authenticator's snapshot, the login gate) is only ever touched on that loop,
 /// which the compiler checks at every hop (`assumeIsolated`, `NIOLoopBound`) and the state
 /// asserts on each change. Each route group gets only the parts it needs.
 final class ServerContext {
@@ -15,6 +15,8 @@ final class ServerContext {
     let storage: any StorageAccess
     let authenticator: Authenticator
     let routes: Routes
+    /// Whose forwarding headers are believed (`--trusted-proxy`).
+    let trustedProxies: TrustedProxies
     /// Quotas, the storage limit and the free-space reserve, for every way in.
     let space: SpaceGate
     /// The uploads a request is writing to right now (tus); the expiry sweep skips them.
@@ -36,6 +38,7 @@ final class ServerContext {
         self.storage = storage
         self.clock = clock
         self.logger = logger
+        trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
         let maintenance = MaintenanceScheduler(eventLoop: eventLoop, storage: storage, logger: logger)
         maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
         maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
@@ -64,11 +67,10 @@ final class ServerContext {
             ),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
-                limiter: .makeBoxSendingValue(LoginRateLimiter(), eventLoop: eventLoop), clock: clock, logger: logger
+                gate: .makeBoxSendingValue(LoginGate(eventLoop: eventLoop, clock: clock), eventLoop: eventLoop), clock: clock,
+                logger: logger
             ),
-            pages: PageRoutes(
-                storage: storage, cursorKey: cursorKey, tokenTTL: configuration.tokenTTL, lifetime: lifetime, space: space, clock: clock
-            ),
+            pages: PageRoutes(storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock),
             uploads: FormUpload.Environment(
                 eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, lifetime: lifetime, space: space,
                 clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance

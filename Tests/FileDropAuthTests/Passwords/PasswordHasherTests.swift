@@ -110,3 +110,17 @@ func malformedHashStringsDoNotParseOrVerify(_ encoded: String) {
     #expect(parsed.hash.count == 32)
     #expect(parsed.encoded == encoded)
 }
+
+@Test func theDummyHashTakesTheCostMostStoredHashesHave() throws {
+    let cheap = PasswordHasher(logN: 1, r: 1, p: 1)
+    let other = PasswordHasher(logN: 2, r: 2, p: 1)
+    let hashes = [other.hash("a"), cheap.hash("b"), cheap.hash("c"), "not a hash", ""]
+    let common = try #require(PasswordHasher.commonCost(of: hashes))
+    #expect(common.logN == 1 && common.r == 1 && common.p == 1)
+    let first = try #require(PasswordHasher.commonCost(of: [other.hash("a"), cheap.hash("b")]))
+    #expect(first.logN == 2 && first.r == 2)
+    #expect(PasswordHasher.commonCost(of: []) == nil)
+    #expect(PasswordHasher.commonCost(of: ["$scrypt$ln=30,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"]) == nil)
+    let matching = try #require(PasswordHasher(costOf: other.hash("x")))
+    #expect(matching.logN == 2 && matching.r == 2 && matching.p == 1)
+}

@@ -83,3 +83,82 @@ import Testing
     limiter.recordFailure(address: "d", now: 61)
     #expect(limiter.trackedAddressCount == 2)
 }
+
+// MARK: Attempts in flight
+
+@Test func attemptsInFlightTakeTheRoomOfFailures() {
+    var limiter = LoginRateLimiter()
+    for _ in 0..<5 {
+        #expect(limiter.admission(address: "a", now: 0) == .proceed)
+        limiter.begin(address: "a", now: 0)
+    }
+    // Five being checked: a sixth waits for one of them, whatever its password.
+    #expect(limiter.admission(address: "a", now: 0) == .wait)
+    #expect(limiter.admission(address: "b", now: 0) == .proceed)
+    #expect(limiter.retryAfter(address: "a", now: 0) == nil)
+    limiter.finish(address: "a", now: 1, failed: true)
+    // Four failures possible in flight plus one recorded: still no room.
+    #expect(limiter.admission(address: "a", now: 1) == .wait)
+    for second in 2..<6 { limiter.finish(address: "a", now: Double(second), failed: true) }
+    #expect(limiter.admission(address: "a", now: 6) == .refuse(retryAfter: 55))
+}
+
+@Test func successesGiveTheirRoomBack() {
+    var limiter = LoginRateLimiter()
+    for _ in 0..<5 { limiter.begin(address: "a", now: 0) }
+    limiter.finish(address: "a", now: 1, failed: false)
+    #expect(limiter.admission(address: "a", now: 1) == .proceed)
+    for _ in 0..<4 { limiter.finish(address: "a", now: 1, failed: false) }
+    #expect(limiter.trackedAddressCount == 0)
+}
+
+@Test func twentyAtOnceGetAtMostFiveChecks() {
+    var limiter = LoginRateLimiter()
+    var checked = 0
+    var refused = 0
+    var waiting = 20
+    // Admit what may proceed, finish those (all wrong), and ask again for the rest.
+    while waiting > 0 {
+        var admitted = 0
+        var stillWaiting = 0
+        for _ in 0..<waiting {
+            switch limiter.admission(address: "a", now: 10) {
+            case .proceed:
+                limiter.begin(address: "a", now: 10)
+                admitted += 1
+            case .wait: stillWaiting += 1
+            case .refuse: refused += 1
+            }
+        }
+        for _ in 0..<admitted { limiter.finish(address: "a", now: 10, failed: true) }
+        checked += admitted
+        waiting = stillWaiting
+        if admitted == 0 && stillWaiting > 0 { break }
+    }
+    #expect(checked == 5)
+    #expect(refused == 15)
+}
+
+@Test func addressesWithAttemptsInFlightAreNeverEvicted() {
+    var limiter = LoginRateLimiter(maxTrackedAddresses: 2)
+    limiter.begin(address: "busy", now: 0)
+    limiter.recordFailure(address: "b", now: 0)
+    limiter.recordFailure(address: "c", now: 1)  // full: "b" goes, not "busy"
+    #expect(limiter.trackedAddressCount == 2)
+    limiter.finish(address: "busy", now: 2, failed: true)
+    #expect(limiter.admission(address: "busy", now: 2) == .proceed)
+    for _ in 0..<4 { limiter.recordFailure(address: "busy", now: 3) }
+    #expect(limiter.admission(address: "busy", now: 3) == .refuse(retryAfter: 59))
+}
+
+@Test(arguments: [
+    (LoginAdmission.proceed, LoginAdmission.proceed, LoginAdmission.proceed),
+    (.proceed, .wait, .wait),
+    (.wait, .refuse(retryAfter: 3), .refuse(retryAfter: 3)),
+    (.refuse(retryAfter: 60), .refuse(retryAfter: 900), .refuse(retryAfter: 900)),
+    (.refuse(retryAfter: 5), .proceed, .refuse(retryAfter: 5)),
+])
+func theStricterAdmissionWins(first: LoginAdmission, second: LoginAdmission, combined: LoginAdmission) {
+    #expect(first.combined(with: second) == combined)
+    #expect(second.combined(with: first) == combined)
+}

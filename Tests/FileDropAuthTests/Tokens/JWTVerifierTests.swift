@@ -130,3 +130,28 @@ func tokenInsideTheLeewayVerifies(expiresIn seconds: Int64) throws {
     #expect(throws: TokenError.tooLarge) { try F.verifier.verify(token + "A", now: F.now) }
     #expect(throws: TokenError.tooLarge) { try JWTVerifier(key: F.key, maxTokenBytes: 100).verify(token, now: F.now) }
 }
+
+// MARK: Token age
+
+@Test(arguments: [
+    (F.now + 1200, true), (F.now + 1230, true), (F.now + 1231, false), (F.now + 86_400, false), (Int64.max, false),
+])
+func aTokenMayNotExpireFurtherAheadThanItsLifetime(exp: Int64, accepted: Bool) {
+    let verifier = JWTVerifier(key: F.key, maxLifetime: 1200)
+    // The tutorial's shape (no iat) and ours: the rule is the same.
+    for payload in [#"{"user":"alice","exp":\#(exp)}"#, #"{"sub":"alice","iat":\#(F.now),"exp":\#(exp)}"#] {
+        let token = F.token(payload: payload)
+        if accepted {
+            #expect((try? verifier.verify(token, now: F.now)) != nil)
+        } else {
+            #expect(throws: TokenError.expiresTooLate) { try verifier.verify(token, now: F.now) }
+        }
+    }
+    // Without a lifetime (the default) only exp in the past is refused.
+    #expect((try? F.verifier.verify(F.token(payload: #"{"user":"alice","exp":\#(exp)}"#), now: F.now)) != nil)
+}
+
+@Test func aFarExpiryGivenAsAHugeNumberIsRefused() {
+    let verifier = JWTVerifier(key: F.key, maxLifetime: 1200)
+    #expect(throws: TokenError.expiresTooLate) { try verifier.verify(F.token(payload: #"{"user":"alice","exp":1e300}"#), now: F.now) }
+}

@@ -2,6 +2,7 @@ import FileDropAuth
 import Logging
 import NIOCore
 import NIOEmbedded
+import NIOHTTP1
 import Synchronization
 
 @testable import FileDropServer
@@ -20,6 +21,9 @@ final class PipelineHarness {
     let channel = EmbeddedChannel()
     let context: ServerContext
     let storage: Storage
+    /// How the server's routes reach `storage` (inline unless a test chose otherwise).
+    let access: any StorageAccess
+    let passwords: any PasswordHashing
     private let folder: String
     /// The server's wall clock, which a test may move on (`advanceClock`).
     private final class TestTime: Sendable {
@@ -31,10 +35,13 @@ final class PipelineHarness {
     ///   - clock: the server's wall clock; by default one that starts at `now` and that
     ///     `advanceClock` moves on.
     ///   - access: how requests reach the database; inline by default (a whole request
-    ///     completes within one write), or a stand-in for a busy storage thread.
+    ///     completes within one write), or a stand-in for a busy or stepped storage thread.
+    ///   - passwords: how passwords are checked; inline at the cheapest cost by default.
     init(
-        configuration: ServerConfiguration = ServerConfiguration(), clock: WallClock? = nil,
-        access: ((Storage, EventLoop) -> any StorageAccess)? = nil
+        configuration: ServerConfiguration = ServerConfiguration(),
+        clock: WallClock? = nil,
+        access: ((Storage, EventLoop) -> any StorageAccess)? = nil,
+        passwords: (EventLoop) -> any PasswordHashing = { InlinePasswordHashing(eventLoop: $0) }
     ) throws {
         var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
@@ -42,11 +49,11 @@ final class PipelineHarness {
         let time = self.time
         var configuration = configuration
         configuration.databasePath = folder + "/app.db"
-        let eventLoop = channel.eventLoop
+        self.access = access?(storage, channel.eventLoop) ?? InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop)
+        self.passwords = passwords(channel.eventLoop)
         context = ServerContext(
-            configuration: configuration, eventLoop: channel.eventLoop,
-            storage: access?(storage, eventLoop) ?? InlineStorageAccess(storage: storage, eventLoop: eventLoop),
-            passwords: InlinePasswordHashing(eventLoop: channel.eventLoop), key: Array(repeating: 0x61, count: 32),
+            configuration: configuration, eventLoop: channel.eventLoop, storage: self.access, passwords: self.passwords,
+            key: Array(repeating: 0x61, count: 32),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             clock: clock ?? WallClock { time.seconds.withLock { $0 } }
         )
@@ -140,6 +147,25 @@ final class PipelineHarness {
         )
         try refresher.start().wait()
         refresher.stop()
+    }
+
+    /// The database file, for a second connection playing another process (`app user ...`).
+    var databasePath: String { folder + "/app.db" }
+
+    /// Another connection to the same server (the same context and event loop), from
+    /// `address`, for requests that must be in flight at the same time.
+    func connection(from address: String) throws -> EmbeddedChannel {
+        let connection = EmbeddedChannel(loop: channel.embeddedEventLoop)
+        try Server.configure(connection, context: context).wait()
+        try connection.connect(to: SocketAddress(ipAddress: address, port: 9)).wait()
+        return connection
+    }
+
+    /// Whether the server takes `token` right now (the check every request's token gets).
+    func accepts(_ token: String) -> Bool {
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/files", headers: ["Authorization": "Bearer \(token)"])
+        let request = Request(head: head, clientAddress: "127.0.0.1", receivedAt: .now)
+        return (try? context.authenticator.authenticate(request, now: context.clock.unixSeconds).get()) != nil
     }
 
     /// A valid token for `user` (added before).
