@@ -22,6 +22,8 @@ let package = Package(
             name: "COpenSSL",
             providers: [.apt(["libssl-dev"])]
         ),
+        // glibc's mallopt, to keep large buffers out of the heap (see Serve.swift).
+        .systemLibrary(name: "CMalloc"),
         // The few POSIX file calls shared by storage and the secret key file.
         .target(name: "FileDropSystem"),
         .target(
@@ -53,6 +55,7 @@ let package = Package(
         .executableTarget(
             name: "app",
             dependencies: [
+                "CMalloc",
                 "FileDropServer",
                 "FileDropStorage",
                 "FileDropAuth",

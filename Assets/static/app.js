@@ -7,12 +7,14 @@
  * from the page's <template> elements (js/templates.js).
  */
 import {$} from './js/dom.js';
+import {setupDropLinks} from './js/drop-links.js';
 import {setupDropZone} from './js/drop-zone.js';
 import {setupFileDelete} from './js/file-delete.js';
 import {setupFileEdit} from './js/file-edit.js';
 import {setupSearch} from './js/file-search.js';
 import {createFileList} from './js/file-list.js';
 import {readSettings} from './js/settings.js';
+import {setupSharePanels} from './js/share-panel.js';
 import {setupUploadForm} from './js/upload-form.js';
 import {createUploadQueue} from './js/upload-queue.js';
 
@@ -21,13 +23,20 @@ document.documentElement.classList.add('js');
 const settings = readSettings();
 const searchInput = $('#search-input');
 const list = createFileList({...settings, q: searchInput ? searchInput.value.trim() : ''});
+const dropLinks = setupDropLinks(settings);
 const refreshList = (ids) => {
   if (list) list.refresh(ids);
 };
+// Guests send files through drop links while the page waits in another tab: coming back to it
+// shows what each drop link has received.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && dropLinks) dropLinks.refresh();
+});
 if (list) {
   setupFileDelete(list);
   setupFileEdit(list, settings);
   setupSearch(list);
+  setupSharePanels(list, settings);
 }
 
 setupUploadForm({descriptionMax: settings.descriptionMax, onUploaded: refreshList});

@@ -2,7 +2,9 @@
 /// "Uploads").
 ///
 /// It keeps only the last path component after `/` or `\`, removes control characters (C0,
-/// DEL and C1), cuts the result to at most ``maxBytes`` bytes of UTF-8 on a Unicode scalar
+/// DEL and C1) and the invisible characters that change how a name reads (zero-width and
+/// direction marks, embeddings, overrides and isolates, the byte order mark: a name shown
+/// as `invoice`, U+202E, `fdp.exe` reads `invoiceexe.pdf`), cuts the result to at most ``maxBytes`` bytes of UTF-8 on a Unicode scalar
 /// boundary, and answers ``fallback`` when nothing usable is left (empty, `.` or `..`).
 /// It does not escape anything for HTML or headers: that is for whoever writes it out.
 public enum UploadFilename {
@@ -18,7 +20,7 @@ public enum UploadFilename {
         for scalar in raw.unicodeScalars {
             if scalar == "/" || scalar == "\\" {
                 lastComponent.removeAll(keepingCapacity: true)
-            } else if !isControl(scalar) {
+            } else if !isControl(scalar) && !isInvisibleFormatting(scalar) {
                 lastComponent.append(scalar)
             }
         }
@@ -31,6 +33,15 @@ public enum UploadFilename {
         }
         let name = String(cleaned)
         return name.isEmpty || name == "." || name == ".." ? fallback : name
+    }
+
+    /// Zero-width space, joiners and direction marks (U+200B–U+200F), embeddings and
+    /// overrides (U+202A–U+202E), isolates (U+2066–U+2069), and the byte order mark (U+FEFF).
+    private static func isInvisibleFormatting(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x200B...0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: true
+        default: false
+        }
     }
 
     /// C0 controls, DEL, and C1 controls.

@@ -16,7 +16,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Seconds an unfinished resumable upload is kept after its creation or its last stored
     /// bytes; a finished one is answered for as long after its completion.
     public var resumableTTL: Int64 = 86_400
-    /// Connections past this many are closed as soon as they are accepted.
+    /// The longest life of a share or drop link, in seconds (30 days).
+    public var maxLinkTTL: Int64 = 2_592_000
+    /// Open connections at most; a newcomer past it takes the slot of an idle or slow one,
+    /// or is closed at once when none can be freed (`ConnectionAdmission`).
     public var maxConnections = 512
     /// Seconds a file uploaded without `expires_in` lives; 0: forever (or `maxFileTTL`).
     public var defaultFileTTL: Int64 = 0
@@ -38,6 +41,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     public enum LogFormat: String, Sendable, Equatable {
         case text, json
     }
+    /// Open connections from one client address at most. Half the default cap: one host (or
+    /// one NAT) cannot take every slot, yet 200 parallel uploads, a benchmark's 64 connections
+    /// or a reverse proxy on the same box (all from 127.0.0.1) fit.
+    public var maxConnectionsPerAddress = 256
+    /// Bytes of request and response data buffered at once, over all connections.
+    public var memoryBudget = 64 << 20
+    /// Slow-client limits (test-only overrides: `ConnectionLimits.environmentVariable`).
+    public var limits = ConnectionLimits()
 
     public init() {}
 
@@ -56,7 +67,11 @@ public struct ServerConfiguration: Sendable, Equatable {
         case logFormat = "log-format"
         case metricsToken = "metrics-token"
         case litestream
+        case maxLinkTTL = "max-link-ttl"
         case trustedProxy = "trusted-proxy"
+        case maxConnections = "max-connections"
+        case maxConnectionsPerAddress = "max-connections-per-address"
+        case memoryBudget = "memory-budget"
         case resumableTTL = "resumable-ttl"
 
         public var flag: String { "--\(rawValue)" }
@@ -79,13 +94,15 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .host: "ADDR"
             case .port: "N"
             case .database, .secretKeyFile: "PATH"
-            case .tokenTTL, .defaultFileTTL, .maxFileTTL, .resumableTTL: "SECONDS"
+            case .tokenTTL, .defaultFileTTL, .maxFileTTL, .maxLinkTTL, .resumableTTL: "SECONDS"
             case .maxUploadSize, .maxStorage, .minFreeSpace: "BYTES"
             case .logLevel: "LEVEL"
             case .logFormat: "FORMAT"
             case .metricsToken: "TOKEN"
             case .litestream: ""
             case .trustedProxy: "CIDR"
+            case .maxConnections, .maxConnectionsPerAddress: "N"
+            case .memoryBudget: "BYTES"
             }
         }
 
@@ -106,7 +123,11 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .logFormat: "stderr lines as text or json (one object per line)"
             case .metricsToken: "Bearer token that may read /metrics and nothing else"
             case .litestream: "under litestream replicate: only Litestream checkpoints (see below)"
+            case .maxLinkTTL: "longest life of a share or drop link"
             case .trustedProxy: "reverse proxy whose X-Forwarded-For/-Proto are believed; repeatable"
+            case .maxConnections: "open connections at most; idle and slow ones make room"
+            case .maxConnectionsPerAddress: "open connections from one client address at most"
+            case .memoryBudget: "request and response bytes buffered at once"
             case .resumableTTL: "life of an unfinished resumable upload after its last bytes"
             }
         }
@@ -129,7 +150,11 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .logFormat: return defaults.logFormat.rawValue
             case .metricsToken: return "unset: signed-in users only"
             case .litestream: return "off"
+            case .maxLinkTTL: return String(defaults.maxLinkTTL)
             case .trustedProxy: return "none"
+            case .maxConnections: return String(defaults.maxConnections)
+            case .maxConnectionsPerAddress: return String(defaults.maxConnectionsPerAddress)
+            case .memoryBudget: return String(defaults.memoryBudget)
             case .resumableTTL: return String(defaults.resumableTTL)
             }
         }
@@ -168,6 +193,13 @@ public struct ServerConfiguration: Sendable, Equatable {
             throw ConfigurationError(
                 source: source, value: value, reason: .init("must not be longer than \(cap) (\(configuration.maxFileTTL))")
             )
+        }
+        if let text = environment[ConnectionLimits.environmentVariable] {
+            do throws(ConfigurationError.Reason) {
+                configuration.limits = try ConnectionLimits.parse(text)
+            } catch {
+                throw ConfigurationError(source: ConnectionLimits.environmentVariable, value: text, reason: error)
+            }
         }
         return configuration
     }
@@ -236,6 +268,11 @@ public struct ServerConfiguration: Sendable, Equatable {
             case "0", "false", "no", "off": litestream = false
             default: throw .init("must be 1 or 0 (true or false)")
             }
+        case .maxLinkTTL:
+            guard let seconds = Int64(value), (1...315_360_000).contains(seconds) else {
+                throw .init("must be a whole number of seconds from 1 to 315360000 (ten years)")
+            }
+            maxLinkTTL = seconds
         case .trustedProxy:
             // `none` (or nothing, as an empty environment variable) trusts no proxy.
             guard value.trimmed != "none" && !value.trimmed.isEmpty else {
@@ -253,6 +290,22 @@ public struct ServerConfiguration: Sendable, Equatable {
                 }
             }
             trustedProxies = ranges
+        case .maxConnections:
+            guard let count = Int(value), (1...1_000_000).contains(count) else {
+                throw .init("must be a whole number from 1 to 1000000")
+            }
+            maxConnections = count
+        case .maxConnectionsPerAddress:
+            guard let count = Int(value), (1...1_000_000).contains(count) else {
+                throw .init("must be a whole number from 1 to 1000000")
+            }
+            maxConnectionsPerAddress = count
+        case .memoryBudget:
+            // At least 4 MiB: a few chunk buffers (1 MiB each) must fit for uploads to move.
+            guard let bytes = Int(value), bytes >= 4 << 20 else {
+                throw .init("must be a whole number of bytes, 4194304 (4 MiB) or more")
+            }
+            memoryBudget = bytes
         }
     }
 }

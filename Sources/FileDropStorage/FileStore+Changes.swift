@@ -118,9 +118,15 @@ extension FileStore {
 
     /// Bytes of stored files per uploader, unfinished uploads included by what their rows
     /// say (`size`), expired files until the sweep marks them; deleted files not at all,
-    /// although their chunks may not be freed yet.
+    /// although their chunks may not be freed yet. A guest's file (through a drop link)
+    /// counts for the user who made the link (SPEC: quotas), revoked or not.
     public func bytesByUploader() throws -> [String: Int64] {
-        let query = try database.statement("SELECT uploaded_by, sum(size) FROM files WHERE complete >= 0 GROUP BY uploaded_by")
+        let query = try database.statement(
+            """
+            SELECT coalesce(d.created_by, f.uploaded_by), sum(f.size) FROM files f LEFT JOIN drop_links d ON d.id = f.drop_id
+            WHERE f.complete >= 0 GROUP BY 1
+            """
+        )
         defer { query.reset() }
         var usage: [String: Int64] = [:]
         while try query.step() {

@@ -52,7 +52,7 @@ public final class FileStore {
         try insert.bind(chunkSize, at: 3)
         try insert.bind(now, at: 4)
         try insert.bind(uploadedBy, at: 5)
-        try insert.run()
+        try noticingFullDisk { try insert.run() }
         return database.lastInsertRowID
     }
 
@@ -68,6 +68,10 @@ public final class FileStore {
     ///   soon as the disk runs low, whoever else fills it).
     public func writeChunk(fileID: Int64, sequence: Int64, bytes: UnsafeRawBufferPointer, keepingFirst: Int = 0) throws {
         try checkFreeSpace(for: Int64(bytes.count))
+        try noticingFullDisk { try writeChunkRow(fileID: fileID, sequence: sequence, bytes: bytes, keepingFirst: keepingFirst) }
+    }
+
+    private func writeChunkRow(fileID: Int64, sequence: Int64, bytes: UnsafeRawBufferPointer, keepingFirst: Int) throws {
         guard keepingFirst > 0 else {
             let insert = try database.statement("INSERT INTO chunks (file_id, seq, data) VALUES (?, ?, ?)")
             try insert.bind(fileID, at: 1)
@@ -90,11 +94,16 @@ public final class FileStore {
     /// Marks an upload complete, durably: when this returns, the file survives power loss.
     /// `expiresAt` (Unix milliseconds) is when the file goes; nil: never.
     ///
+    /// `alongside` runs in the same transaction, after the file is marked complete: what it
+    /// throws undoes the completion (a drop link charges its budget there, and refuses past it).
+    ///
     /// - Throws: `FileStoreError.duplicateDescription` when another file has the description,
-    ///   or whatever SQLite reported (a full disk, an I/O error). On any failure the upload is
-    ///   aborted here and now, so that its chunks never outlive a failed commit.
+    ///   whatever `alongside` throws, or whatever SQLite reported (a full disk, an I/O error).
+    ///   On any failure the upload is aborted here and now, so that its chunks never outlive a
+    ///   failed commit.
     public func completeUpload(
-        fileID: Int64, description: String, size: Int64, sha256: String, now: Int64, expiresAt: Int64? = nil
+        fileID: Int64, description: String, size: Int64, sha256: String, now: Int64, expiresAt: Int64? = nil,
+        alongside: (() throws -> Void)? = nil
     ) throws -> FileRecord {
         do {
             try database.transaction(durable: true) {
@@ -112,8 +121,10 @@ public final class FileStore {
                 try update.bind(fileID, at: 6)
                 try update.run()
                 guard database.changes == 1 else { throw FileStoreError.notFound }
+                try alongside?()
             }
         } catch {
+            if let error = error as? DatabaseError, error.isDiskFull { _ = reserve?.release() }
             // Best effort: when even this fails (the disk is full), the periodic sweep
             // finds the row later.
             try? abortUpload(fileID: fileID)
@@ -174,6 +185,21 @@ public final class FileStore {
             // The room is for deletes: while the reserve is given up, space reclaim and
             // checkpoints wait (`isOutOfRoom`), since both would grow the files into it.
             return try body()
+        }
+    }
+
+    /// Runs a write that adds data; when the file system is full, gives the emergency reserve
+    /// back before passing the error on: the disk is full now, so the room is for the deletes
+    /// that follow (the failed upload's abort, users making room), and nothing else writes
+    /// until the reserve is made again (`isOutOfRoom`). An abort may well succeed without the
+    /// reserve (it rewrites one small row, often in `-wal` space already on disk): the reserve
+    /// is given up because the disk is full, not because the abort needed it.
+    private func noticingFullDisk<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.isDiskFull {
+            _ = reserve?.release()
+            throw error
         }
     }
 

@@ -79,7 +79,46 @@ enum Migrations {
         END;
         INSERT INTO files_search (files_search) VALUES ('rebuild');
         """,
-        // 4: resumable (tus) uploads. The bytes go into the chunk rows of the upload's `files` row
+        // 4: links for people without an account (SPEC "Sharing"). Share links give one file's
+        // bytes; drop links take uploads. A link is found by the SHA-256 of its token; the token
+        // itself is not stored but derived again from `seed` and the server key (see
+        // `LinkTokens`), so a copy of the database alone opens no link. Link times are Unix
+        // milliseconds. (`files.downloads` and `files.drop_id` came with migration 2.)
+        """
+        CREATE TABLE share_links (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+            token_hash BLOB NOT NULL UNIQUE,
+            seed BLOB NOT NULL,
+            expires_at INTEGER NOT NULL,
+            max_downloads INTEGER,
+            downloads INTEGER NOT NULL DEFAULT 0,
+            -- A PHC scrypt string, or NULL for a link without a passphrase.
+            passphrase_hash TEXT,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX share_links_of_file ON share_links (file_id, id);
+        CREATE TABLE drop_links (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            token_hash BLOB NOT NULL UNIQUE,
+            seed BLOB NOT NULL,
+            label TEXT NOT NULL,
+            expires_at INTEGER NOT NULL,
+            max_files INTEGER,
+            max_bytes INTEGER,
+            -- Files and bytes received so far: the budget used. Deleting a received file does
+            -- not give it back.
+            files INTEGER NOT NULL DEFAULT 0,
+            bytes INTEGER NOT NULL DEFAULT 0,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            -- Unix milliseconds; NULL while the link works. A revoked link's row stays: its
+            -- files still count against its creator's quota.
+            revoked_at INTEGER
+        );
+        """,
+        // 5: resumable (tus) uploads. The bytes go into the chunk rows of the upload's `files` row
         // (complete = 0 until the last byte, holding the description from the start, so that
         // the UNIQUE constraint reserves it); this row holds the upload's progress.
         """

@@ -45,6 +45,15 @@ public final class Statement {
         try bind(value, at: index)
     }
 
+    public func bind(_ value: String?, at index: Int32) throws(DatabaseError) {
+        guard let value else { return try check(sqlite3_bind_null(handle, index)) }
+        try bind(value, at: index)
+    }
+
+    public func bind(_ bytes: [UInt8], at index: Int32) throws(DatabaseError) {
+        try check(bytes.withUnsafeBytes { bindBlob($0, at: index) })
+    }
+
     public func bind(_ value: String, at index: Int32) throws(DatabaseError) {
         // The length is given: with -1 SQLite would stop at the first NUL, so "a\0b" would be
         // stored (and looked up) as "a".
@@ -60,23 +69,15 @@ public final class Statement {
         try check(code)
     }
 
-    public func bind(_ bytes: [UInt8], at index: Int32) throws(DatabaseError) {
-        // As `bind(_: UnsafeRawBufferPointer, at:)`, with the code checked outside the closure.
-        let code = bytes.withUnsafeBytes { bytes in
-            bytes.count == 0
-                ? sqlite3_bind_zeroblob(handle, index, 0)
-                : sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), csqlite_transient())
-        }
-        try check(code)
+    public func bind(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws(DatabaseError) {
+        try check(bindBlob(bytes, at: index))
     }
 
-    public func bind(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws(DatabaseError) {
+    private func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32) -> Int32 {
         // A zero-length blob must still be a blob, not NULL: SQLite wants a non-nil pointer.
-        let code =
-            bytes.count == 0
+        bytes.count == 0
             ? sqlite3_bind_zeroblob(handle, index, 0)
             : sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), csqlite_transient())
-        try check(code)
     }
 
     // MARK: Stepping
@@ -115,13 +116,17 @@ public final class Statement {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
     }
 
+    public func isNull(at column: Int32) -> Bool {
+        sqlite3_column_type(handle, column) == SQLITE_NULL
+    }
+
     public func string(at column: Int32) -> String {
         guard let text = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
-    /// A copy of a blob column's bytes.
+    /// The bytes of a blob column, copied.
     public func bytes(at column: Int32) -> [UInt8] {
         withBlob(at: column) { Array($0) }
     }

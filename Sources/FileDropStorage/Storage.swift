@@ -1,6 +1,6 @@
 import FileDropSystem
 
-/// The FileDrop database: one SQLite file holding users, revoked tokens and files.
+/// The FileDrop database: one SQLite file holding users, revoked tokens, files and links.
 ///
 /// Opening it creates the file when missing and brings the schema up to date. Like
 /// `Database`, it must be used from one thread only (the server keeps it on its storage
@@ -11,6 +11,8 @@ public final class Storage {
     let database: Database
     public let files: FileStore
     public let users: UserStore
+    public let shareLinks: ShareLinkStore
+    public let dropLinks: DropLinkStore
     /// Resumable (tus) uploads.
     public let uploads: TusStore
 
@@ -34,6 +36,8 @@ public final class Storage {
         files = FileStore(database: database, minimumFreeBytes: minimumFreeBytes, reserve: reserve)
         _ = try? files.restoreReserve()
         users = UserStore(database: database)
+        shareLinks = ShareLinkStore(database: database)
+        dropLinks = DropLinkStore(database: database)
         uploads = TusStore(database: database, files: files)
     }
 

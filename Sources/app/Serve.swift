@@ -1,3 +1,4 @@
+import CMalloc
 import FileDropAuth
 import FileDropServer
 import Logging
@@ -7,6 +8,12 @@ import Glibc
 #endif
 
 /// `app serve`: runs the server until SIGTERM or SIGINT, then shuts down gracefully.
+///
+/// Start-up creates nothing on disk until the configuration is known to be good (SPEC
+/// "Configuration"): the settings, the listening address (resolved and bound once, then
+/// released) and the database's folder are checked first. Should a later step still fail (the
+/// port taken in the moment between), what this start created is removed again. Every
+/// failure is one `app: error: ...` line and a non-zero exit.
 enum Serve {
     static func run(flags: [ServerConfiguration.Setting: String]) -> Never {
         let configuration: ServerConfiguration
@@ -15,21 +22,36 @@ enum Serve {
         } catch {
             Terminal.fail(error.description)
         }
+        do {
+            try ListenAddress.check(host: configuration.host, port: configuration.port)
+        } catch {
+            Terminal.fail(error.description)
+        }
+        if let problem = DatabaseLocation.problem(configuration.databasePath) {
+            Terminal.fail(problem)
+        }
+        var created = CreatedFiles(configuration: configuration)
+
+        // Blocks of 128 KiB and more (upload chunk buffers, download chunks) get mappings of
+        // their own, given back to the system when freed, so that the resident size follows
+        // what the memory budget holds. By default glibc raises this threshold to the size of
+        // the largest block freed so far, after which 1 MiB buffers come from the heap and
+        // their pages stay resident after use (measured: 200 slow uploads peaked at 105 MiB
+        // with the default, 92 MiB with this).
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024)
 
         let (level, format) = (configuration.logLevel, configuration.logFormat)
         LoggingSystem.bootstrap { label in LogLineHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "filedrop")
 
         let key: [UInt8]
+        let keyCreated: Bool
         do {
-            let loaded = try SecretKeyFile.loadOrCreate(path: configuration.secretKeyFile)
-            key = loaded.key
-            if loaded.created {
-                logger.info("created secret key file \(configuration.secretKeyFile) (mode 0600)")
-            }
+            (key, keyCreated) = try SecretKeyFile.loadOrCreate(path: configuration.secretKeyFile)
         } catch {
             Terminal.fail(error.message)
         }
+        created.key = keyCreated
 
         // Every thread created from here on inherits this mask; the main thread takes the
         // signals with sigwait, so no signal handler ever runs on the event loop.
@@ -39,6 +61,7 @@ enum Serve {
         do {
             server = try Server(configuration: configuration, key: key, logger: logger)
         } catch {
+            created.remove()
             Terminal.fail("cannot open database \(configuration.databasePath): \(error)")
         }
         do {
@@ -47,19 +70,65 @@ enum Serve {
                 Terminal.printError("Change it with: app user passwd admin")
             }
         } catch {
-            server.shutdown(grace: .seconds(0))
+            server.abandonStart()
+            created.remove()
             Terminal.fail("cannot create the first user in \(configuration.databasePath): \(error)")
+        }
+        if keyCreated {
+            logger.info("created secret key file \(configuration.secretKeyFile) (mode 0600)")
         }
         do {
             try server.start()
         } catch {
-            server.shutdown(grace: .seconds(0))
-            Terminal.fail("cannot listen on \(configuration.host):\(configuration.port): \(error)")
+            server.abandonStart()
+            created.remove()
+            Terminal.fail(ListenAddress.failure(host: configuration.host, port: configuration.port, error: error).description)
         }
 
         let signal = Signals.waitForTermination()
         logger.info("received \(signal == SIGINT ? "SIGINT" : "SIGTERM")")
         server.shutdown()
         exit(0)
+    }
+}
+
+/// The database's place on disk, checked before anything is created.
+enum DatabaseLocation {
+    /// Why the database cannot be opened or created at `path`; nil when it can.
+    static func problem(_ path: String) -> String? {
+        if access(path, F_OK) == 0 {
+            return access(path, R_OK | W_OK) == 0 ? nil : "cannot open database \(path): \(reason(errno))"
+        }
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        guard access(folder, W_OK | X_OK) == 0 else {
+            return "cannot create database \(path): folder \(folder): \(reason(errno))"
+        }
+        return nil
+    }
+
+    private static func reason(_ code: Int32) -> String {
+        strerror(code).map { String(cString: $0).lowercased() } ?? "error \(code)"
+    }
+}
+
+/// What this start created, to be removed again if the start fails after creating it.
+struct CreatedFiles {
+    let databasePath: String
+    let keyPath: String
+    let databaseExisted: Bool
+    var key = false
+
+    init(configuration: ServerConfiguration) {
+        databasePath = configuration.databasePath
+        keyPath = configuration.secretKeyFile
+        databaseExisted = access(configuration.databasePath, F_OK) == 0
+    }
+
+    func remove() {
+        if key { unlink(keyPath) }
+        if !databaseExisted {
+            for suffix in ["", "-wal", "-shm"] { unlink(databasePath + suffix) }
+        }
     }
 }

@@ -85,6 +85,11 @@ import Glibc
         }
     }
 
+    /// A budget far larger than anything these tests hold.
+    private static func budget(_ loop: EventLoop) -> MemoryBudget {
+        MemoryBudget(capacity: 1 << 20, eventLoop: loop)
+    }
+
     private static func bytes(_ count: Int, seed: Int = 0) -> [UInt8] {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) }
     }
@@ -94,7 +99,8 @@ import Glibc
         let loop = EmbeddedEventLoop()
         let id = try database.newFile(chunkSize: 4)
         let writer = ChunkWriter(
-            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), fileID: loop.makeSucceededFuture(id), chunkSize: 4
+            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), budget: Self.budget(loop),
+            fileID: loop.makeSucceededFuture(id), chunkSize: 4
         )
         let content = Self.bytes(10)
         for start in stride(from: 0, to: 10, by: 3) {
@@ -117,11 +123,12 @@ import Glibc
         let id = try database.newFile(chunkSize: 4)
         let content = Self.bytes(11, seed: 7)
         // The first request stores `offset` bytes and ends (a partial last chunk stays).
-        let first = ChunkWriter(storage: storage, fileID: loop.makeSucceededFuture(id), chunkSize: 4)
+        let first = ChunkWriter(storage: storage, budget: Self.budget(loop), fileID: loop.makeSucceededFuture(id), chunkSize: 4)
         first.append(ByteBuffer(bytes: content[..<offset]))
         let stored = try first.flush().wait()
         // The next one starts from what was stored: its offset and digest.
-        let second = ChunkWriter(storage: storage, fileID: loop.makeSucceededFuture(id), start: stored, chunkSize: 4)
+        let second = ChunkWriter(
+            storage: storage, budget: Self.budget(loop), fileID: loop.makeSucceededFuture(id), start: stored, chunkSize: 4)
         #expect(second.storedBytes == Int64(offset))
         second.append(ByteBuffer(bytes: content[offset...]))
         var progress = try second.flush().wait()
@@ -136,7 +143,7 @@ import Glibc
         let loop = EmbeddedEventLoop()
         let storage = QueuedStorageAccess(storage: database.storage, eventLoop: loop)
         let id = try database.newFile(chunkSize: 4)
-        let writer = ChunkWriter(storage: storage, fileID: loop.makeSucceededFuture(id), chunkSize: 4)
+        let writer = ChunkWriter(storage: storage, budget: Self.budget(loop), fileID: loop.makeSucceededFuture(id), chunkSize: 4)
         var events: [String] = []
         writer.onPause = { events.append("pause") }
         writer.onResume = { events.append("resume") }
@@ -157,7 +164,7 @@ import Glibc
         let loop = EmbeddedEventLoop()
         let storage = QueuedStorageAccess(storage: database.storage, eventLoop: loop)
         let id = try database.newFile(chunkSize: 4)
-        let writer = ChunkWriter(storage: storage, fileID: loop.makeSucceededFuture(id), chunkSize: 4)
+        let writer = ChunkWriter(storage: storage, budget: Self.budget(loop), fileID: loop.makeSucceededFuture(id), chunkSize: 4)
         var failures: [Error] = []
         writer.onFailure = { failures.append($0) }
         writer.append(ByteBuffer(bytes: Self.bytes(12)))
@@ -177,7 +184,8 @@ import Glibc
         let id = try database.newFile(chunkSize: 4)
         let seen = Mutex<[Int64]>([])
         let writer = ChunkWriter(
-            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), fileID: loop.makeSucceededFuture(id),
+            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), budget: Self.budget(loop),
+            fileID: loop.makeSucceededFuture(id),
             chunkSize: 4,
             commitEachChunk: { storage, fileID, progress in
                 // Inside the transaction: the row just written is visible.
@@ -196,7 +204,8 @@ import Glibc
         let loop = EmbeddedEventLoop()
         let id = try database.newFile(chunkSize: 4)
         let writer = ChunkWriter(
-            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), fileID: loop.makeSucceededFuture(id),
+            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), budget: Self.budget(loop),
+            fileID: loop.makeSucceededFuture(id),
             chunkSize: 4,
             commitEachChunk: { _, _, progress in
                 if progress.storedBytes > 4 { throw Refused() }
@@ -212,7 +221,7 @@ import Glibc
         let loop = EmbeddedEventLoop()
         let storage = QueuedStorageAccess(storage: database.storage, eventLoop: loop)
         let id = try database.newFile(chunkSize: 4)
-        let writer = ChunkWriter(storage: storage, fileID: loop.makeSucceededFuture(id), chunkSize: 4)
+        let writer = ChunkWriter(storage: storage, budget: Self.budget(loop), fileID: loop.makeSucceededFuture(id), chunkSize: 4)
         var resumed = false
         writer.onResume = { resumed = true }
         writer.append(ByteBuffer(bytes: Self.bytes(10)))
@@ -222,5 +231,81 @@ import Glibc
         storage.runAll()
         try done.wait()
         #expect(try database.rows(id).count == 2)  // the two chunks already started, no more
+    }
+
+    @Test func aWriterWaitsForItsBufferWithoutReadingAndGoesOnWhenItsTurnComes() throws {
+        let database = try Database()
+        let loop = EmbeddedEventLoop()
+        let storage = QueuedStorageAccess(storage: database.storage, eventLoop: loop)
+        let budget = MemoryBudget(capacity: 4, eventLoop: loop)
+        let (first, second) = (try database.newFile(chunkSize: 4), try database.newFile(chunkSize: 4))
+        let a = ChunkWriter(storage: storage, budget: budget, fileID: loop.makeSucceededFuture(first), chunkSize: 4)
+        let b = ChunkWriter(storage: storage, budget: budget, fileID: loop.makeSucceededFuture(second), chunkSize: 4)
+        var events: [String] = []
+        b.onPause = { events.append("b pauses") }
+        b.onResume = { events.append("b resumes") }
+        a.reserveFirstBuffer()
+        b.reserveFirstBuffer()
+        #expect(events == ["b pauses"])  // before reading a byte: it holds nothing
+        a.append(ByteBuffer(bytes: Self.bytes(4)))  // a's buffer is full and goes to the database
+        storage.runAll()
+        #expect(events == ["b pauses", "b resumes"])
+        b.append(ByteBuffer(bytes: Self.bytes(3)))
+        _ = a.flush()
+        _ = b.flush()
+        storage.runAll()
+        #expect(try database.rows(first).count == 1 && database.rows(second).count == 1)
+        #expect(budget.used == 0)
+    }
+
+    @Test func writersHoldingBuffersWithRoomNeverWaitForEachOther() throws {
+        // Two writers, room for exactly their two buffers: each asks ahead for a second
+        // buffer that cannot come, and reads on all the same until its own buffer is full.
+        let database = try Database()
+        let loop = EmbeddedEventLoop()
+        let storage = QueuedStorageAccess(storage: database.storage, eventLoop: loop)
+        let budget = MemoryBudget(capacity: 2 << 20, eventLoop: loop)
+        let files = [try database.newFile(chunkSize: 1 << 20), try database.newFile(chunkSize: 1 << 20)]
+        let writers = files.map { ChunkWriter(storage: storage, budget: budget, fileID: loop.makeSucceededFuture($0)) }
+        var paused = [false, false]
+        for (index, writer) in writers.enumerated() {
+            writer.onPause = { paused[index] = true }
+            writer.onResume = { paused[index] = false }
+            writer.reserveFirstBuffer()
+        }
+        for writer in writers { writer.append(ByteBuffer(bytes: Self.bytes(900 * 1024))) }
+        #expect(budget.waitingCount == 2)  // both asked ahead...
+        #expect(paused == [false, false])  // ...and read on: their budget comes back only when they fill
+        // Full, then some: the full buffers go to the database, the rest waits for their budget.
+        for writer in writers { writer.append(ByteBuffer(bytes: Self.bytes(200 * 1024))) }
+        #expect(paused == [true, true])
+        storage.runAll()
+        // The first in line has its next buffer; the other waits for room, which the first
+        // gives back once its body ends (or its buffer fills): nobody waits for ever.
+        #expect(paused == [false, true])
+        _ = writers[0].flush()
+        storage.runAll()
+        #expect(paused == [false, false])
+        _ = writers[1].flush()
+        storage.runAll()
+        #expect(try files.map { try database.rows($0).count } == [2, 2])
+        #expect(budget.used == 0)
+    }
+
+    @Test(arguments: [0, 3, 4, 8, 9])
+    func everyByteOfBudgetComesBackAfterTheEnd(size: Int) throws {
+        let database = try Database()
+        let loop = EmbeddedEventLoop()
+        let budget = MemoryBudget(capacity: 8, eventLoop: loop)
+        let id = try database.newFile(chunkSize: 4)
+        let writer = ChunkWriter(
+            storage: InlineStorageAccess(storage: database.storage, eventLoop: loop), budget: budget,
+            fileID: loop.makeSucceededFuture(id), chunkSize: 4
+        )
+        writer.reserveFirstBuffer()
+        writer.append(ByteBuffer(bytes: Self.bytes(size)))
+        _ = try writer.flush().wait()
+        #expect(budget.used == 0)
+        #expect(try database.rows(id).map(\.count).reduce(0, +) == size)
     }
 }

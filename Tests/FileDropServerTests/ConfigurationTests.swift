@@ -13,6 +13,25 @@ import Testing
         #expect(configuration.tokenTTL == 1200)
         #expect(configuration.maxUploadSize == 4_294_967_295)
         #expect(configuration.logLevel == .info)
+        #expect(configuration.maxLinkTTL == 2_592_000)
+        #expect(configuration.maxConnections == 512)
+        #expect(configuration.memoryBudget == 64 << 20)
+        #expect(configuration.limits == ConnectionLimits())
+    }
+
+    @Test func testLimitsComeFromTheirEnvironmentVariable() throws {
+        let environment = ["FILEDROP_TEST_LIMITS": "write-idle=2, body-idle=0.5,discard-bytes=1000,body-min-rate=10"]
+        let limits = try ServerConfiguration.resolve(flags: [:], environment: environment).limits
+        #expect(limits.writeIdle == .seconds(2))
+        #expect(limits.bodyIdle == .milliseconds(500))
+        #expect(limits.discardBytes == 1000)
+        #expect(limits.bodyMinimumRate == 10)
+        #expect(limits.head == .seconds(10))
+        for bad in ["write-idle", "write-idle=0", "nap=3", "head=-1"] {
+            #expect(throws: ConfigurationError.self) {
+                _ = try ServerConfiguration.resolve(flags: [:], environment: ["FILEDROP_TEST_LIMITS": bad])
+            }
+        }
     }
 
     @Test func flagsOverrideEnvironmentWhichOverridesDefaults() throws {
@@ -35,7 +54,9 @@ import Testing
                 "APP_HOST", "APP_PORT", "APP_DATABASE", "APP_SECRET_KEY_FILE", "APP_TOKEN_TTL", "APP_MAX_UPLOAD_SIZE", "APP_LOG_LEVEL",
                 "APP_DEFAULT_FILE_TTL", "APP_MAX_FILE_TTL", "APP_MAX_STORAGE", "APP_MIN_FREE_SPACE",
                 "APP_LOG_FORMAT", "APP_METRICS_TOKEN", "APP_LITESTREAM",
+                "APP_MAX_LINK_TTL",
                 "APP_TRUSTED_PROXIES",
+                "APP_MAX_CONNECTIONS", "APP_MAX_CONNECTIONS_PER_ADDRESS", "APP_MEMORY_BUDGET",
                 "APP_RESUMABLE_TTL",
             ])
     }
@@ -45,8 +66,10 @@ import Testing
         (.tokenTTL, "0"), (.maxUploadSize, "-5"), (.maxUploadSize, "1e9"), (.logLevel, "verbose"), (.host, ""),
         (.defaultFileTTL, "-1"), (.defaultFileTTL, "1h"), (.maxFileTTL, "3153600001"), (.maxStorage, "-1"),
         (.maxStorage, "10G"), (.minFreeSpace, "lots"),
+        (.maxLinkTTL, "0"), (.maxLinkTTL, "-1"), (.maxLinkTTL, "1.5"), (.maxLinkTTL, "315360001"),
         (.trustedProxy, "10.0.0.1/8"), (.trustedProxy, "proxy.example"), (.trustedProxy, "10.0.0.0/8,,::1"),
         (.trustedProxy, "192.168.1.0/33"), (.trustedProxy, "fe80::1%eth0"), (.trustedProxy, "10.0.0.0/8 192.168.0.0/16"),
+        (.maxConnections, "0"), (.maxConnectionsPerAddress, "many"), (.memoryBudget, "1024"),
         (.resumableTTL, "0"), (.resumableTTL, "1.5"), (.resumableTTL, "31536001"),
     ])
     func invalidValuesNameTheSettingInOneLine(setting: ServerConfiguration.Setting, value: String) {

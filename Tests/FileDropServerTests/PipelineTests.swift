@@ -96,15 +96,86 @@ import Testing
     }
 
     @Test func aBodyMayIdleThirtySecondsBetweenReads() throws {
-        let harness = try PipelineHarness()
+        var configuration = ServerConfiguration()
+        // 1 B/s: 31 bytes buy 30 + 31 s, so only the idle limit can end this body.
+        configuration.limits.bodyMinimumRate = 1
+        let harness = try PipelineHarness(configuration: configuration)
         try harness.channel.writeInbound(
             ByteBuffer(string: "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{")
         )
         harness.channel.embeddedEventLoop.advanceTime(by: .seconds(29))
-        try harness.channel.writeInbound(ByteBuffer(string: "\"user"))
+        try harness.channel.writeInbound(ByteBuffer(string: "\"username\":\"ann\",\"password\":\""))
         harness.channel.embeddedEventLoop.advanceTime(by: .seconds(29))
         #expect(harness.isOpen)
         harness.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
         #expect(!harness.isOpen)
+    }
+
+    @Test func aBodyThatTricklesInIsCutOffAtTheMinimumRate() throws {
+        let harness = try PipelineHarness()
+        try harness.channel.writeInbound(
+            ByteBuffer(string: "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+        )
+        // A byte every 25 s passes the 30 s idle limit, but not the 1 KiB/s average after 30 s.
+        for _ in 0..<1 {
+            harness.channel.embeddedEventLoop.advanceTime(by: .seconds(25))
+            try harness.channel.writeInbound(ByteBuffer(string: "x"))
+        }
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(4))
+        #expect(harness.isOpen)
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!harness.isOpen)
+    }
+
+    @Test func aResponseThatStopsDrainingIsAbandoned() throws {
+        let harness = try PipelineHarness()
+        let socket = StalledSocket()
+        try harness.channel.pipeline.syncOperations.addHandler(socket, position: .first)
+        try harness.channel.writeInbound(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(socket.held > 0)
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(59))
+        #expect(harness.isOpen)
+        harness.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!harness.isOpen)
+    }
+
+    @Test func aResponseThatDrainsSlowlyIsNotAbandoned() throws {
+        let harness = try PipelineHarness()
+        let socket = StalledSocket()
+        try harness.channel.pipeline.syncOperations.addHandler(socket, position: .first)
+        try harness.channel.writeInbound(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+        // One write drains every 50 s: never 60 s without progress.
+        while socket.held > 0 {
+            harness.channel.embeddedEventLoop.advanceTime(by: .seconds(50))
+            #expect(harness.isOpen)
+            socket.drainOne()
+        }
+        #expect(harness.isOpen)
+    }
+}
+
+/// The socket end of a pipeline whose client reads nothing: writes are kept, their promises
+/// left pending, until the test drains them.
+final class StalledSocket: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    private var pending: [(NIOAny, EventLoopPromise<Void>?)] = []
+    private var context: ChannelHandlerContext?
+
+    var held: Int { pending.count }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        pending.append((data, promise))
+    }
+
+    func flush(context: ChannelHandlerContext) {}
+
+    /// Lets the oldest write through.
+    func drainOne() {
+        let (data, promise) = pending.removeFirst()
+        context?.writeAndFlush(data, promise: promise)
     }
 }

@@ -282,20 +282,25 @@ def stream_request(server, path, headers, pieces, length=None, method="POST", ti
             conn.putheader("Content-Length", str(length))
         conn.endheaders()
         sent = 0
-        for piece in pieces:
-            if not piece:
-                continue
+        try:
+            for piece in pieces:
+                if not piece:
+                    continue
+                if length is None:
+                    conn.send(b"%x\r\n" % len(piece))
+                    conn.send(piece)
+                    conn.send(b"\r\n")
+                else:
+                    conn.send(piece)
+                sent += len(piece)
             if length is None:
-                conn.send(b"%x\r\n" % len(piece))
-                conn.send(piece)
-                conn.send(b"\r\n")
+                conn.send(b"0\r\n\r\n")
             else:
-                conn.send(piece)
-            sent += len(piece)
-        if length is None:
-            conn.send(b"0\r\n\r\n")
-        else:
-            assert sent == length, (sent, length)
+                assert sent == length, (sent, length)
+        except (BrokenPipeError, ConnectionResetError):
+            # The server answered before the body's end (413, 507, ...) and, past what it
+            # drops of the rest (1 MiB), closed: its answer is waiting, as curl would read it.
+            pass
         resp = conn.getresponse()
         return resp.status, resp.headers, resp.read()
     finally:

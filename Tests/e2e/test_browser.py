@@ -490,12 +490,14 @@ def test_templates_follow_the_csp_and_the_placeholder_contract():
         "index.html": {"{{username}}", "{{page_size}}", "{{description_max}}", "{{{file_rows}}}",
                        "{{{pager}}}", "{{{file_row_template}}}", "{{{pager_template}}}",
                        "{{max_file_ttl}}", "{{search_max}}", "{{query}}", "{{empty_text}}",
-                       "{{{usage}}}", "{{{expiry_options}}}", "{{expiry_hint}}"},
+                       "{{{usage}}}", "{{{expiry_options}}}", "{{expiry_hint}}",
+                       "{{max_link_ttl}}", "{{{share_panel_template}}}", "{{{share_link_template}}}",
+                       "{{{drop_link_template}}}"},
         "file-row.html": {"{{id}}", "{{description}}", "{{filename}}", "{{content_type}}",
                           "{{size}}", "{{size_human}}", "{{created_at}}", "{{created_display}}",
                           "{{uploaded_by}}", "{{expires_at}}", "{{expires_display}}"},
         "pager.html": {"{{cursor}}", "{{href}}"},
-        "result.html": {"{{title}}", "{{message}}", "{{kind}}"},
+        "result.html": {"{{title}}", "{{message}}", "{{kind}}", "{{back_href}}", "{{back_text}}"},
     }
     pages = {"login.html", "index.html", "result.html"}
     for name, placeholders in expected.items():

@@ -1,7 +1,8 @@
 /* The server's JSON API as the page uses it:
  *   GET    /files?limit=N[&q=TEXT][&cursor=C]  -> {"files": [...], "next_cursor": "..." | null}
  *   POST   /upload (multipart: description, [expires_in,] inputFile) -> 201 + the JSON record
- *          (the tutorial's form; the drop zone uploads through tus at /uploads, see tus-client.js)
+ *          (the tutorial's form; the drop zone uploads through tus at /uploads, see tus-client.js;
+ *          a guest on a drop link's page posts the same form to /d/TOKEN/upload)
  *   PATCH  /files/ID (JSON: description and/or expires_at) -> 200 + the record
  *   DELETE /files/ID -> 204
  * Errors are JSON {"message": "..."}.
@@ -15,7 +16,7 @@ import {holdPage} from './leave-guard.js';
 const ACCEPT_JSON = {Accept: 'application/json'};
 
 /** fetch() on this origin; a network failure becomes HttpError(0), any non-2xx HttpError(status). */
-async function call(path, init = {}) {
+export async function call(path, init = {}) {
   let response;
   try {
     response = await fetch(path, {credentials: 'same-origin', ...init, headers: {...ACCEPT_JSON, ...init.headers}});
@@ -57,11 +58,12 @@ export async function deleteFile(id) {
 }
 
 /**
- * Sends one file through the tutorial's endpoint, POST /upload. XMLHttpRequest rather than
- * fetch: only it reports upload progress. onProgress(loaded, total) is called as the body goes
- * out. Returns {abort, done}; done resolves to {status, body, aborted} (status 0: no answer).
+ * Sends one file through the tutorial's endpoint, POST /upload (or `url`: a drop link's
+ * /d/TOKEN/upload). XMLHttpRequest rather than fetch: only it reports upload progress.
+ * onProgress(loaded, total) is called as the body goes out. Returns {abort, done}; done
+ * resolves to {status, body, aborted} (status 0: no answer).
  */
-export function sendUpload(file, description, onProgress, expiresIn = '') {
+export function sendUpload(file, description, onProgress, expiresIn = '', url = '/upload') {
   const xhr = new XMLHttpRequest();
   const release = holdPage();
   const done = new Promise((resolve) => {
@@ -69,7 +71,7 @@ export function sendUpload(file, description, onProgress, expiresIn = '') {
       release();
       resolve(result);
     };
-    xhr.open('POST', '/upload');
+    xhr.open('POST', url);
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable) onProgress(e.loaded, e.total);
@@ -93,7 +95,7 @@ export function sendUpload(file, description, onProgress, expiresIn = '') {
 export function parseRecord(text) {
   try {
     const data = JSON.parse(text);
-    return data && typeof data === 'object' && 'id' in data ? data : null;
+    return data && typeof data === 'object' && 'filename' in data ? data : null;
   } catch (_) {
     return null;
   }

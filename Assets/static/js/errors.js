@@ -29,6 +29,7 @@ const STATUS_TEXT = {
   403: 'The server refused this request.',
   404: 'Not found.',
   409: 'Description already used.',
+  410: 'This link is no longer open.',
   413: 'File too large.',
   415: 'The server did not understand the upload.',
   429: 'Too many requests. Wait a moment and try again.',

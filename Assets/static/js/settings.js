@@ -4,6 +4,7 @@
  *   data-description-max  longest description in Unicode scalars (UploadDescription.maxScalars)
  *   data-max-file-ttl     longest lifetime of a file in seconds, 0: no cap (--max-file-ttl)
  *   data-search-max       longest search text in Unicode scalars (FileSearch.maxLength)
+ *   data-max-link-ttl     longest life of a share or drop link in seconds (--max-link-ttl)
  */
 
 function integer(element, name, least) {
@@ -22,5 +23,6 @@ export function readSettings(element = document.body) {
     descriptionMax: integer(element, 'description-max', 1),
     maxFileTTL: integer(element, 'max-file-ttl', 0),
     searchMax: integer(element, 'search-max', 1),
+    maxLinkTTL: integer(element, 'max-link-ttl', 1),
   });
 }

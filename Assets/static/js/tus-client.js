@@ -3,6 +3,9 @@
  *   HEAD   /uploads/ID    where it stands: Upload-Offset (and, once complete, Location /files/ID)
  *   PATCH  /uploads/ID    the next bytes from Upload-Offset -> 204 + the new Upload-Offset
  *   DELETE /uploads/ID    termination
+ * The collection is /uploads for a signed-in user, /d/TOKEN/uploads on a drop link's page (a
+ * guest is not told the stored file's id: no Location /files/ID there; an upload is complete
+ * when its offset reaches its length).
  * The file goes in PATCH requests of PATCH_SIZE bytes, sent with XMLHttpRequest (only it
  * reports upload progress). When the network or the server goes away, it asks where the upload
  * stands and goes on from there, retrying like tus-js-client: after 0 s, 1 s, 3 s and 5 s, then
@@ -14,7 +17,8 @@
 import {HttpError, errorText} from './errors.js';
 import {forget, remember} from './tus-memory.js';
 
-const ENDPOINT = '/uploads';
+const DEFAULT_ENDPOINT = '/uploads';
+
 /** Bytes per PATCH: large enough that request overhead vanishes, small enough that a proxy's
  * buffering or a cut costs little (the server also keeps what arrived of a cut PATCH). */
 export const PATCH_SIZE = 16 * 1024 * 1024;
@@ -56,13 +60,15 @@ function fileIdOf(location) {
   return match ? Number(match[1]) : null;
 }
 
-/** Where an upload stands: {offset, length, fileId} (fileId once complete), or null when the
- * server does not know it (expired, terminated, another user's). Throws HttpError otherwise. */
+/** Where an upload stands: {offset, length, complete, fileId} (fileId: once complete, for a
+ * signed-in user), or null when the server does not know it (expired, terminated, another
+ * user's). Throws HttpError otherwise. */
 export async function probe(url) {
   const answer = await send('HEAD', url).done;
   if (answer.status === 200) {
-    return {offset: Number(answer.header('Upload-Offset')), length: Number(answer.header('Upload-Length')),
-      fileId: fileIdOf(answer.header('Location'))};
+    const offset = Number(answer.header('Upload-Offset'));
+    const length = Number(answer.header('Upload-Length'));
+    return {offset, length, complete: offset === length, fileId: fileIdOf(answer.header('Location'))};
   }
   if (answer.status === 404 || answer.status === 410 || answer.status === 403) return null;
   throw new HttpError(answer.status, errorText(answer.status, answer.body));
@@ -83,13 +89,16 @@ function retryable(error) {
 /**
  * One file's resumable upload. `start()` runs it until it completes ({fileId}), is paused
  * ({paused: true}) or cancelled ({cancelled: true}), or fails for good (rejects with an
- * HttpError); `start()` again resumes it. url: an upload made earlier (a resumed one);
+ * HttpError); `start()` again resumes it. endpoint: the tus collection (/uploads, or a drop
+ * link's /d/TOKEN/uploads); url: an upload made earlier (a resumed one);
  * expiresIn: the stored file's lifetime in seconds, as text ('' for the server's default).
  * onProgress(loaded, total); onWaiting(milliseconds) before a retry.
  */
 export class TusUpload {
-  constructor(file, {description, expiresIn = '', url = null, onProgress = () => {}, onWaiting = () => {}}) {
+  constructor(file, {description, endpoint = DEFAULT_ENDPOINT, expiresIn = '', url = null, onProgress = () => {},
+    onWaiting = () => {}}) {
     this.file = file;
+    this.endpoint = endpoint;
     this.description = description;
     this.expiresIn = expiresIn; // seconds as text; '' for the server's default
     this.url = url;
@@ -120,7 +129,7 @@ export class TusUpload {
     this.interrupt('cancel');
     if (this.running) await this.running.catch(() => {});
     if (this.url) await terminate(this.url);
-    forget(this.file);
+    forget(this.file, this.endpoint);
     this.url = null;
   }
 
@@ -139,16 +148,16 @@ export class TusUpload {
         if (this.offset === null) {
           const state = await probe(this.url);
           if (!state) { // gone (expired or terminated): start again with a new upload
-            forget(this.file);
+            forget(this.file, this.endpoint);
             this.url = null;
             continue;
           }
           this.offset = state.offset;
           this.onProgress(this.offset, this.file.size);
-          if (state.fileId !== null) return this.finished(state.fileId);
+          if (state.complete) return this.finished(state.fileId);
         }
-        const fileId = await this.patch();
-        if (fileId !== null) return this.finished(fileId);
+        const outcome = await this.patch();
+        if (outcome && outcome.complete) return this.finished(outcome.fileId);
         attempt = 0; // progress was made: the back-off starts again
       } catch (error) {
         this.offset = null; // ask the server where the upload stands before sending more
@@ -163,7 +172,7 @@ export class TusUpload {
   }
 
   finished(fileId) {
-    forget(this.file);
+    forget(this.file, this.endpoint);
     this.onProgress(this.file.size, this.file.size);
     return {fileId};
   }
@@ -173,7 +182,7 @@ export class TusUpload {
       ['expires_in', this.expiresIn]]
       .filter(([, value]) => value)
       .map(([key, value]) => `${key} ${base64(value)}`).join(',');
-    const answer = await this.call('POST', ENDPOINT, {
+    const answer = await this.call('POST', this.endpoint, {
       headers: {'Upload-Length': String(this.file.size), 'Upload-Metadata': metadata},
     });
     if (answer.status !== 201) {
@@ -183,10 +192,11 @@ export class TusUpload {
     }
     this.url = new URL(answer.header('Location'), window.location.href).pathname;
     this.offset = 0;
-    remember(this.file, this.url, this.description);
+    remember(this.file, this.endpoint, this.url, this.description);
   }
 
-  /** Sends the next PATCH; returns the stored file's id once the upload is complete, else null. */
+  /** Sends the next PATCH; returns {complete, fileId} (fileId: null for a guest), or null when the
+   * upload is gone and must start again. */
   async patch() {
     const start = this.offset;
     const end = Math.min(start + PATCH_SIZE, this.file.size);
@@ -196,14 +206,14 @@ export class TusUpload {
       onProgress: (sent) => this.onProgress(start + sent, this.file.size),
     });
     if (answer.status === 404 || answer.status === 410) { // gone meanwhile: start again
-      forget(this.file);
+      forget(this.file, this.endpoint);
       this.url = null;
       this.offset = null;
       return null;
     }
     if (answer.status !== 204) throw new HttpError(answer.status, errorText(answer.status, answer.body));
     this.offset = Number(answer.header('Upload-Offset'));
-    return fileIdOf(answer.header('Location'));
+    return {complete: this.offset === this.file.size, fileId: fileIdOf(answer.header('Location'))};
   }
 
   /** A request that pause() and cancel() can abort. */

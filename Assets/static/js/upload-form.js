@@ -84,7 +84,7 @@ export function setupUploadForm({descriptionMax, onUploaded}) {
     active = sendUpload(file, description, (loaded, total) => {
       progressBar.value = percent(loaded, total);
       progressMeta.textContent = progressText(loaded, total, meter(loaded, total));
-    }, expirySelect ? expirySelect.value : '');
+    }, expirySelect ? expirySelect.value : '', form.getAttribute('action') || '/upload');
     announce(`Uploading ${file.name}.`);
     const outcome = await active.done;
     active = null;
@@ -99,7 +99,7 @@ export function setupUploadForm({descriptionMax, onUploaded}) {
       showResult('success', message);
       announce(message);
       form.reset();
-      onUploaded(record ? [String(record.id)] : []);
+      onUploaded(record && record.id !== undefined ? [String(record.id)] : []);
       return;
     }
     progressBlock.hidden = true;

@@ -18,9 +18,10 @@ const CONCURRENCY = 2;
  * form: the pending-list form (with #pending-list, #upload-all, #clear-pending);
  * descriptionMax: the server's limit (data-description-max);
  * onUploaded(ids): after a batch that stored files; focusHome(): where the focus goes when the
- * list empties. Returns {add(files, viaPicker)}.
+ * list empties; endpoint: the tus collection the files go to (a drop link's page sends to its
+ * own /d/TOKEN/uploads). Returns {add(files, viaPicker)}.
  */
-export function createUploadQueue({form, descriptionMax, onUploaded, focusHome}) {
+export function createUploadQueue({form, descriptionMax, onUploaded, focusHome, endpoint = '/uploads'}) {
   const list = form.querySelector('#pending-list');
   const uploadButton = form.querySelector('#upload-all');
   const clearButton = form.querySelector('#clear-pending');
@@ -82,7 +83,7 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome})
 
   /** A file chosen again whose earlier upload stopped part way: offer to go on from there. */
   async function offerResume(item) {
-    const earlier = recall(item.file);
+    const earlier = recall(item.file, endpoint);
     if (!earlier) return;
     let state;
     try {
@@ -90,8 +91,8 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome})
     } catch (_) {
       return; // the server is out of reach: keep the memory for a later choice
     }
-    if (!state || state.fileId !== null || state.length !== item.file.size) {
-      forget(item.file); // gone, or finished
+    if (!state || state.complete || state.length !== item.file.size) {
+      forget(item.file, endpoint); // gone, or finished
       return;
     }
     if (item.state !== 'pending' || item.tus) return;
@@ -105,6 +106,7 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome})
     if (!item.tus) {
       const meter = makeMeter();
       item.tus = new TusUpload(item.file, {
+        endpoint,
         description: item.description,
         expiresIn: expirySelect ? expirySelect.value : '',
         url: item.resumable ? item.resumable.url : null,
@@ -133,7 +135,7 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome})
         await item.cancelling;
         return 'cancelled';
       }
-      item.record = {id: outcome.fileId};
+      item.record = outcome.fileId !== null ? {id: outcome.fileId} : null;
       item.setProgress(100, `· ${formatSize(item.file.size)} stored`);
       item.setState('done', 'Done');
       return 'done';
@@ -172,7 +174,7 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome})
   async function resume(item) {
     const result = await uploadItem(item);
     if (result === 'done') {
-      onUploaded([String(item.record.id)]);
+      onUploaded(item.record ? [String(item.record.id)] : []);
       announce(`${item.file.name} uploaded.`);
     }
     updateControls();
@@ -183,7 +185,7 @@ export function createUploadQueue({form, descriptionMax, onUploaded, focusHome})
     const earlier = item.resumable;
     if (!earlier) return;
     item.withdrawOffer();
-    forget(item.file);
+    forget(item.file, endpoint);
     await terminate(earlier.url);
     updateControls();
   }

@@ -1,4 +1,5 @@
-/// A parsed JSON value (RFC 8259), as the JOSE header and the JWT claims set need it.
+/// A parsed JSON value (RFC 8259), as the JOSE header, the JWT claims set and small request
+/// bodies (`JSONText.parse`) need it.
 ///
 /// FileDrop parses JOSE JSON itself rather than through `JSONDecoder`, because RFC 7515 §4
 /// requires duplicate member names to be rejected (or the last one used), and RFC 8725 asks

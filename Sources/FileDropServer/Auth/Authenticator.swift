@@ -80,7 +80,7 @@ final class Authenticator {
     /// The token of a request, in SPEC order: `Authorization: Bearer`, `?token=`, the cookie.
     static func token(of request: Request) -> (String, TokenSource)? {
         if let authorization = request.headers.first(name: "authorization") {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
+            let parts = authorization.split(ascii: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
                 return (String(parts[1].trimmed), .bearer)
             }
@@ -109,7 +109,7 @@ final class Authenticator {
 
     static func revocationID(token: String, claims: TokenClaims) -> String {
         if let id = claims.tokenID { return "jti:" + id }
-        return "sig:" + String(token.split(separator: ".").last ?? "")
+        return "sig:" + String(token.split(ascii: ".").last ?? "")
     }
 
     /// A new token for `user`, issued at `now`. Its `iat` is never before the user's validity

@@ -26,7 +26,8 @@ enum CrossSiteCheck {
             return false
         }
         guard let host = headers.first(name: "host"), let claimedHost = authority(of: claimed) else { return true }
-        return claimedHost.lowercased() != host.lowercased()
+        // Compared as bytes: as Strings, canonically equivalent spellings would count as equal.
+        return !claimedHost.lowercased().utf8.elementsEqual(host.lowercased().utf8)
     }
 
     /// The methods that change state; every other one (GET, HEAD, OPTIONS) only reads.
@@ -46,7 +47,7 @@ enum CrossSiteCheck {
             return nil
         }
         let rest = url.dropFirst(scheme.count)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        return authority.isEmpty ? nil : String(authority)
+        let authority = rest.unicodeScalars.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return authority.isEmpty ? nil : String(Substring(authority))
     }
 }

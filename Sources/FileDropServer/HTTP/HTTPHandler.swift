@@ -8,13 +8,19 @@ import NIOHTTP1
 /// address under a foreign name (`HostCheck`), route, authenticate, read the body the
 /// endpoint needs, answer, log.
 ///
-/// Small bodies (login forms) are collected in memory up to `smallBodyLimit`; an upload's
-/// body is handed piece by piece to its `StreamedBody` (`Routes.startStreamedBody` says
-/// which endpoints stream and makes it), which may pause reading from the
-/// socket while the database catches up (reads are held back in `read(context:)`) and may
-/// answer before the body's end, through the closures the handler gives it.
+/// Small bodies (login forms) are collected in memory up to `smallBodyLimit`, counted against
+/// the server's `MemoryBudget`; an upload's body is handed piece by piece to its
+/// `StreamedBody` (`Routes.startStreamedBody` says which endpoints stream and makes it),
+/// which may pause reading from the socket while the database catches up or the budget is
+/// spent (reads are held back in `read(context:)`, and `TimeoutHandler` is told, so that the
+/// client's clocks stop meanwhile) and may answer before the body's end, through the closures
+/// the handler gives it.
+///
 /// An answer given before the body was read (401, 413, 415, ...) is sent at once; the rest
-/// of the body is then read and dropped, and the connection closed.
+/// of the body is then read and dropped (`TimeoutHandler` bounds how much and how long), and
+/// the connection closed. A body the HTTP parser refuses midway (a malformed chunk) is
+/// answered with 400, then the connection closes. Writing answers and the access log: see
+/// `HTTPHandler+Answers.swift`.
 final class HTTPHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -22,23 +28,35 @@ final class HTTPHandler: ChannelDuplexHandler {
 
     static let smallBodyLimit = 64 * 1024
 
-    private enum State {
+    enum State {
         case idle
         case collecting(Exchange, ByteBuffer)
         case streaming(Exchange, any StreamedBody)
+        /// A streaming endpoint is still deciding (`StreamedBodyStart.pending`): reading is
+        /// paused; body pieces already decoded wait here, and whether the body ended.
+        case deciding(Exchange, [ByteBuffer], ended: Bool)
         /// Answered before the body was read; drop the body, then close.
         case discarding
         /// The request is complete and its answer is being made or written.
         case responding
     }
 
-    private let server: ServerContext
-    private var state = State.idle
+    let server: ServerContext
+    var state = State.idle
+    var context: ChannelHandlerContext?
+    /// An early answer went out while the body was still coming: close when it ends.
+    var closeAfterBody = false
+    /// The request being served and what its access-log line needs (`HTTPHandler+Answers`).
+    var current: CurrentRequest?
+
+    /// The streamed body asked to stop reading.
+    private var bodyPaused = false
+    /// A streaming endpoint is deciding whether to take the body.
+    private var deciding = false
+    /// The collected body waits for its share of the memory budget.
+    private var budgetTicket: MemoryBudget.Ticket?
     private var readsPaused = false
     private var readPending = false
-    private var context: ChannelHandlerContext?
-    /// An early answer went out while the body was still coming: close when it ends.
-    private var closeAfterBody = false
 
     init(server: ServerContext) {
         self.server = server
@@ -74,6 +92,8 @@ final class HTTPHandler: ChannelDuplexHandler {
         let request = Request(head: head, origin: origin, receivedAt: .now)
         var exchange = Exchange(request: request)
         closeAfterBody = false
+        releaseBodyBudget()
+        current = CurrentRequest(exchange: exchange)
 
         if !origin.throughTrustedProxy, let local = context.channel.localAddress.flatMap({ IPAddress(socketAddress: $0) }),
             local.isLoopback, let refusal = HostCheck.refusal(request)
@@ -110,10 +130,11 @@ final class HTTPHandler: ChannelDuplexHandler {
                 }
             }
         }
+        current?.exchange = exchange
 
         let connection = StreamedBodyConnection(
-            pauseReading: { [weak self] in self?.pauseReading() },
-            resumeReading: { [weak self] in self?.resumeReading() },
+            pauseReading: { [weak self] in self?.setBodyPaused(true) },
+            resumeReading: { [weak self] in self?.setBodyPaused(false) },
             answerNow: { [weak self] response in self?.streamFailed(exchange, response) }
         )
         if let start = server.routes.startStreamedBody(exchange, connection: connection) {
@@ -122,11 +143,19 @@ final class HTTPHandler: ChannelDuplexHandler {
                 return answerEarly(exchange, response, context: context)
             case .accepted(let body):
                 state = .streaming(exchange, body)
+            case .pending(let decision):
+                state = .deciding(exchange, [], ended: false)
+                deciding = true
+                updateReading()
+                decision.assumeIsolated().whenComplete { result in self.decided(exchange, result) }
+                return  // `100 Continue`, if asked for, waits for the decision
             }
         } else {
-            if let declared = request.declaredBodyLength, declared > Self.smallBodyLimit {
+            let declared = request.declaredBodyLength
+            if let declared, declared > Self.smallBodyLimit {
                 return answerEarly(exchange, .message(.payloadTooLarge, "Request body too large"), context: context)
             }
+            reserveBodyBudget(min(declared ?? Self.smallBodyLimit, Self.smallBodyLimit))
             state = .collecting(exchange, context.channel.allocator.buffer(capacity: 0))
         }
         if request.expectsContinue {
@@ -146,8 +175,48 @@ final class HTTPHandler: ChannelDuplexHandler {
             state = .collecting(exchange, body)
         case .streaming(_, let body):
             body.receive(buffer)
+        case .deciding(let exchange, var pieces, _):
+            pieces.append(buffer)
+            state = .deciding(exchange, pieces, ended: false)
         case .idle, .discarding, .responding:
             break
+        }
+    }
+
+    /// A streaming endpoint decided: stream what arrived meanwhile into the accepted body, or
+    /// answer the refusal.
+    private func decided(_ exchange: Exchange, _ result: Result<StreamedBodyStart, Error>) {
+        deciding = false
+        guard case .deciding(_, let pieces, let ended) = state, let context else {
+            // The connection went away while deciding: an accepted body is forgotten at once.
+            if case .success(.accepted(let body)) = result { body.abort() }
+            return
+        }
+        let start: StreamedBodyStart
+        switch result {
+        case .success(let decision): start = decision
+        case .failure(let error): start = .refused(Result<Response, Error>.failure(error).orInternalError(server.logger))
+        }
+        switch start {
+        case .accepted(let body):
+            state = .streaming(exchange, body)
+            if exchange.request.expectsContinue {
+                let head = HTTPResponseHead(version: exchange.request.head.version, status: .continue)
+                context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+            }
+            for piece in pieces { receive(piece, context: context) }
+            if ended { end(context: context) }
+            updateReading()
+        case .refused(let response):
+            updateReading()
+            if ended {
+                state = .responding  // the whole body is in: the connection may stay open
+                send(response, for: exchange)
+            } else {
+                answerEarly(exchange, response, context: context)
+            }
+        case .pending:
+            preconditionFailure("a pending start must decide with .accepted or .refused")
         }
     }
 
@@ -160,9 +229,12 @@ final class HTTPHandler: ChannelDuplexHandler {
             }
         case .streaming(let exchange, let body):
             state = .responding
+            setBodyPaused(false)
             body.finish().assumeIsolated().whenComplete { result in
                 self.send(result.orInternalError(self.server.logger), for: exchange)
             }
+        case .deciding(let exchange, let pieces, _):
+            state = .deciding(exchange, pieces, ended: true)
         case .discarding:
             state = .idle
             if closeAfterBody { context.close(promise: nil) }
@@ -176,29 +248,49 @@ final class HTTPHandler: ChannelDuplexHandler {
             body.abort()
         }
         state = .idle
+        logCutOff()
+        releaseBodyBudget()
         context.fireChannelInactive()
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // A head cut off by the connection closing (a timeout, the client leaving) is answered by
-        // no one: only a live connection gets its 400 or 431.
-        if let parserError = error as? HTTPParserError, case .idle = state, context.channel.isActive {
-            let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
-            let message = status == .badRequest ? "Malformed request" : "Request head too large"
-            var response = Response.message(status, message)
-            response.closeConnection = true
-            let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "-")
-            state = .responding
-            send(response, for: Exchange(request: Request(head: head, clientAddress: "-", receivedAt: .now)))
-            return
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let timedOut = event as? TimeoutHandler.ConnectionTimedOut {
+            current?.cutOffReason = timedOut.reason.rawValue
+            server.logger.debug("closing a connection from \(current?.exchange.request.clientAddress ?? "-"): \(timedOut.reason.rawValue)")
         }
-        if !(error is HTTPParserError) {
-            server.logger.debug("connection error: \(error)")
-        }
-        context.close(promise: nil)
+        context.fireUserInboundEventTriggered(event)
     }
 
-    // MARK: Outbound and backpressure
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A request cut off by the connection closing (a timeout, the client leaving) is
+        // answered by no one: only a live connection gets its 400 or 431.
+        guard let parserError = error as? HTTPParserError, context.channel.isActive else {
+            if !(error is HTTPParserError) { server.logger.debug("connection error: \(error)") }
+            return context.close(promise: nil)  // closed: a body cut off at its end is no news
+        }
+        let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+        let exchange: Exchange
+        switch state {
+        case .idle:
+            let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "-")
+            exchange = Exchange(request: Request(head: head, clientAddress: "-", receivedAt: .now))
+            current = CurrentRequest(exchange: exchange)
+        case .collecting(let collected, _), .deciding(let collected, _, _):
+            exchange = collected
+        case .streaming(let streamed, let body):
+            body.abort()
+            exchange = streamed
+        case .discarding, .responding:
+            return context.close(promise: nil)  // an answer is already on its way
+        }
+        var response = Response.message(status, status == .badRequest ? "Malformed request" : "Request head too large")
+        response.closeConnection = true
+        state = .responding
+        setBodyPaused(false)
+        send(response, for: exchange)
+    }
+
+    // MARK: Holding reads back
 
     func read(context: ChannelHandlerContext) {
         if readsPaused {
@@ -208,101 +300,54 @@ final class HTTPHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Stops reading from the socket until `resumeReading`; the upload's database writes
-    /// have fallen behind.
-    private func pauseReading() {
-        readsPaused = true
+    private func setBodyPaused(_ paused: Bool) {
+        bodyPaused = paused
+        updateReading()
     }
 
-    private func resumeReading() {
-        readsPaused = false
-        if readPending, let context {
+    /// Stops reading from the socket while the streamed body or the budget asks it, and tells
+    /// `TimeoutHandler` (the wait is the server's doing, not the client's).
+    private func updateReading() {
+        let paused = bodyPaused || deciding || budgetTicket != nil
+        guard paused != readsPaused, let context else { return }
+        readsPaused = paused
+        context.triggerUserOutboundEvent(paused ? TimeoutHandler.ReadingHeld.held : .resumed, promise: nil)
+        if !paused && readPending {
             readPending = false
             context.read()
+        }
+    }
+
+    /// Takes the collected body's share of the budget, waiting (not reading) until it is free.
+    private func reserveBodyBudget(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        current?.budgetBytes = bytes
+        budgetTicket = server.budget.reserve(bytes) { [weak self] in
+            self?.budgetTicket = nil
+            self?.updateReading()
+        }
+        updateReading()
+    }
+
+    /// Gives the collected body's share back (its answer is made, or the connection closed).
+    func releaseBodyBudget() {
+        if let budgetTicket {
+            server.budget.cancel(budgetTicket)
+            self.budgetTicket = nil
+            current?.budgetBytes = 0
+            updateReading()
+        }
+        if let bytes = current?.budgetBytes, bytes > 0 {
+            current?.budgetBytes = 0
+            server.budget.release(bytes)
         }
     }
 
     /// A streamed body failed before it ended: answer now, drop the rest of the body.
     private func streamFailed(_ exchange: Exchange, _ response: Response) {
         guard let context, case .streaming = state else { return }
-        resumeReading()
+        setBodyPaused(false)
         answerEarly(exchange, response, context: context)
-    }
-
-    // MARK: Writing answers
-
-    private func answerEarly(_ exchange: Exchange, _ response: Response, context: ChannelHandlerContext) {
-        var response = response
-        let request = exchange.request
-        if request.declaredBodyLength != 0 {
-            // The body is still coming (or, after `Expect: 100-continue`, never will).
-            response.closeConnection = true
-            closeAfterBody = !request.expectsContinue
-        }
-        state = .discarding
-        send(response, for: exchange)
-    }
-
-    private func send(_ response: Response, for exchange: Exchange) {
-        guard let context else { return }
-        var response = response
-        let request = exchange.request
-        let close = response.closeConnection || !request.head.isKeepAlive
-        if response.status != .noContent && response.status != .notModified {
-            // 204 must not carry a length, and a 304's would have to be the full entity's.
-            response.headers.replaceOrAdd(name: "Content-Length", value: String(response.contentLength))
-        }
-        if close { response.headers.replaceOrAdd(name: "Connection", value: "close") }
-        response.headers.add(contentsOf: Routes.headersOnEveryAnswer(to: request))
-        let head = HTTPResponseHead(version: request.head.version, status: response.status, headers: response.headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-
-        let finished: EventLoopFuture<Int64>
-        let isHead = request.method == .HEAD
-        switch response.body {
-        case .bytes(let bytes):
-            if !isHead && bytes.readableBytes > 0 {
-                context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
-            }
-            finished = context.writeAndFlush(wrapOutboundOut(.end(nil))).map { isHead ? 0 : Int64(bytes.readableBytes) }
-        case .download(let download):
-            if isHead {
-                finished = context.writeAndFlush(wrapOutboundOut(.end(nil))).map { 0 }
-            } else {
-                context.flush()
-                finished = DownloadWriter(
-                    download: download, storage: server.storage, eventLoop: context.eventLoop,
-                    writeBody: { [weak self] buffer in
-                        self?.writeBodyPart(buffer) ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
-                    },
-                    writeEnd: { [weak self] in self?.writeEnd() ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
-                ).start()
-            }
-        }
-        finished.assumeIsolated().whenComplete { result in
-            let bytes = (try? result.get()) ?? -1
-            AccessLog.record(exchange, status: response.status, bytes: bytes, logger: self.server.logger)
-            self.server.metrics.http.record(
-                route: exchange.endpoint?.metricName ?? "unmatched", status: Int(response.status.code), bytesSent: bytes,
-                seconds: exchange.request.elapsedSeconds
-            )
-            if case .responding = self.state { self.state = .idle }
-            if close || bytes < 0 {
-                if case .discarding = self.state, self.closeAfterBody { return }  // closed at the body's end
-                self.context?.close(promise: nil)
-            }
-        }
-    }
-
-    /// Writes one piece of a streamed body; completes when it has been written to the socket.
-    private func writeBodyPart(_ buffer: ByteBuffer) -> EventLoopFuture<Void> {
-        guard let context else { return server.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
-        return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))))
-    }
-
-    private func writeEnd() -> EventLoopFuture<Void> {
-        guard let context else { return server.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
-        return context.writeAndFlush(wrapOutboundOut(.end(nil)))
     }
 }
 

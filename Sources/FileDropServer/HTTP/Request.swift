@@ -25,9 +25,9 @@ struct Request: Sendable {
         self.throughTrustedProxy = origin.throughTrustedProxy
         self.receivedAt = receivedAt
         let uri = head.uri
-        if let mark = uri.firstIndex(of: "?") {
-            path = String(uri[..<mark])
-            query = Self.parseQuery(uri[uri.index(after: mark)...])
+        if let (path, query) = uri.splitOnce(ascii: "?") {
+            self.path = String(path)
+            self.query = Self.parseQuery(query, lossy: true)
         } else {
             path = uri
             query = []
@@ -56,11 +56,10 @@ struct Request: Sendable {
     /// The value of a cookie, from every `Cookie` header.
     func cookie(_ name: String) -> String? {
         for header in headers["cookie"] {
-            for pair in header.split(separator: ";") {
-                let trimmed = pair.drop { $0 == " " }
-                guard let equals = trimmed.firstIndex(of: "=") else { continue }
-                if trimmed[..<equals] == name {
-                    return String(trimmed[trimmed.index(after: equals)...])
+            for pair in header.split(ascii: ";") {
+                guard let (pairName, value) = pair.trimmed.splitOnce(ascii: "=") else { continue }
+                if pairName == name {
+                    return String(value)
                 }
             }
         }
@@ -72,36 +71,46 @@ struct Request: Sendable {
     /// `application/x-www-form-urlencoded` and similar, without parameters, lowercased.
     var mediaType: String? {
         headers.first(name: "content-type").map { value in
-            String(value.split(separator: ";", maxSplits: 1).first ?? "").trimmed.lowercased()
+            String(value.split(ascii: ";", maxSplits: 1).first ?? "").trimmed.lowercased()
         }
     }
 
-    /// The path with any `token` query parameter redacted, for the access log.
+    /// Query parameters whose values the access log may show: the listing's own.
+    static let loggableParameters: Set<String> = ["limit", "cursor", "q"]
+
+    /// The path and query for the access log: the token of a share or drop link (`/s/TOKEN`,
+    /// `/d/TOKEN/...`) redacted, and every query value but those of `loggableParameters`
+    /// (tokens, passwords, keys, whatever a client put there).
     var redactedURI: String {
+        var path = self.path
+        if path.hasPrefix("/s/") || path.hasPrefix("/d/") {
+            let parts = path.split(ascii: "/", maxSplits: 3, omittingEmptySubsequences: false)
+            if parts.count >= 3 {
+                path = "/\(parts[1])/REDACTED" + (parts.count > 3 ? "/" + parts[3] : "")
+            }
+        }
         guard !query.isEmpty else { return path }
         let pairs = query.map {
-            $0.name == "token" ? "token=REDACTED" : "\(Escaping.percentEncode($0.name))=\(Escaping.percentEncode($0.value))"
+            let value = Self.loggableParameters.contains($0.name) ? Escaping.percentEncode($0.value) : "REDACTED"
+            return "\(Escaping.percentEncode($0.name))=\(value)"
         }
         return path + "?" + pairs.joined(separator: "&")
     }
 
-    static func parseQuery(_ text: Substring) -> [(name: String, value: String)] {
-        text.split(separator: "&").compactMap { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+    /// `name=value&...` pairs, percent-decoded. Strict (a form body): a pair that is not valid
+    /// UTF-8 or has a broken escape is left out. Lossy (a URL's query): such a pair is kept,
+    /// its broken bytes as U+FFFD, so a parameter sent is never taken for one not sent.
+    static func parseQuery(_ text: Substring, lossy: Bool = false) -> [(name: String, value: String)] {
+        text.split(ascii: "&").compactMap { pair in
+            let parts = pair.split(ascii: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if lossy {
+                let value = parts.count > 1 ? Escaping.percentDecodeLossy(parts[1], plusAsSpace: true) : ""
+                return (Escaping.percentDecodeLossy(parts[0], plusAsSpace: true), value)
+            }
             guard let name = Escaping.percentDecode(parts[0], plusAsSpace: true) else { return nil }
             let value = parts.count > 1 ? Escaping.percentDecode(parts[1], plusAsSpace: true) : ""
             return value.map { (name, $0) }
         }
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    var trimmed: Substring {
-        let view = Substring(self)
-        let start = view.firstIndex { $0 != " " && $0 != "\t" } ?? view.endIndex
-        let end = view.lastIndex { $0 != " " && $0 != "\t" }.map { view.index(after: $0) } ?? start
-        return view[start..<Swift.max(start, end)]
     }
 }
 
@@ -110,26 +119,24 @@ struct AcceptHeader: Sendable {
     private var ranges: [(type: String, subtype: String, quality: Double)] = []
 
     init(_ value: String) {
-        for item in value.split(separator: ",") {
-            let parts = item.split(separator: ";")
-            guard let range = parts.first?.trimmed.lowercased(), let slash = range.firstIndex(of: "/") else { continue }
+        for item in value.split(ascii: ",") {
+            let parts = item.split(ascii: ";")
+            guard let range = parts.first?.trimmed.lowercased(), let slash = range.firstIndex(ascii: "/") else { continue }
             var quality = 1.0
             for parameter in parts.dropFirst() {
-                let pair = parameter.trimmed.split(separator: "=", maxSplits: 1)
+                let pair = parameter.trimmed.split(ascii: "=", maxSplits: 1)
                 if pair.count == 2, pair[0].lowercased() == "q" {
                     quality = Double(pair[1].trimmed) ?? 0
                 }
             }
-            ranges.append((String(range[..<slash]), String(range[range.index(after: slash)...]), quality))
+            ranges.append((String(range[..<slash]), String(range[range.utf8.index(after: slash)...]), quality))
         }
     }
 
     /// The quality of a media type given by its most specific matching range; nil when no
     /// range matches it (with no `Accept` at all, nothing is listed).
     func quality(of mediaType: String, explicitOnly: Bool = false) -> Double? {
-        let slash = mediaType.firstIndex(of: "/")!
-        let type = mediaType[..<slash]
-        let subtype = mediaType[mediaType.index(after: slash)...]
+        let (type, subtype) = mediaType.splitOnce(ascii: "/")!
         var best: (specificity: Int, quality: Double)?
         for range in ranges {
             let specificity: Int
@@ -164,9 +171,15 @@ struct AcceptHeader: Sendable {
 
 extension Request {
     /// The declared body length: 0 for none, nil when chunked (unknown).
+    ///
+    /// A length too large for `Int` (2^63 or more: the HTTP parser takes up to 2^64 - 1) is
+    /// `Int.max`, larger than every limit, never 0: taken as 0, such a request would be
+    /// answered as bodiless while the parser waits for its body.
     var declaredBodyLength: Int? {
         if headers.contains(name: "transfer-encoding") { return nil }
-        return headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+        guard let text = headers.first(name: "content-length") else { return 0 }
+        if let length = Int(text) { return length }
+        return !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ? Int.max : 0
     }
 
     var expectsContinue: Bool {

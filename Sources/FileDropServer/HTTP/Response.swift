@@ -30,10 +30,13 @@ struct Response: Sendable {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+    /// A JSON answer. Like every JSON and text answer it carries `nosniff`, so that no browser
+    /// takes a body that holds user text (a file name, a description) for HTML or script.
     static func json(_ status: HTTPResponseStatus, _ json: String) -> Response {
         var response = Response(status: status, body: .bytes(ByteBuffer(string: json)))
         response.headers.add(name: "Content-Type", value: "application/json")
         response.headers.add(name: "Cache-Control", value: "no-store")
+        response.headers.add(name: "X-Content-Type-Options", value: "nosniff")
         return response
     }
 
@@ -46,6 +49,7 @@ struct Response: Sendable {
         var response = Response(status: status, body: .bytes(ByteBuffer(string: text)))
         response.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         response.headers.add(name: "Cache-Control", value: "no-store")
+        response.headers.add(name: "X-Content-Type-Options", value: "nosniff")
         return response
     }
 

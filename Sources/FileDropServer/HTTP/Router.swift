@@ -1,3 +1,4 @@
+import FileDropAuth
 import NIOHTTP1
 
 /// Every endpoint, grouped by who may call it.
@@ -10,6 +11,12 @@ enum Endpoint: Equatable, Sendable {
     case loginWithForm
     case staticAsset(String)
     case favicon
+    // Public: links for people without an account (the token is the link's, in the path).
+    case sharePage(token: String)
+    case unlockShare(token: String)
+    case sharedContent(token: String)
+    case dropPage(token: String)
+    case dropUpload(token: String)
     // Token required.
     case logout
     case index
@@ -19,18 +26,35 @@ enum Endpoint: Equatable, Sendable {
     case fileContent(Int64)
     case editFile(Int64)
     case deleteFile(Int64)
+    case createShareLink(fileID: Int64)
+    case listShareLinks(fileID: Int64)
+    case revokeShareLink(Int64)
+    case createDropLink
+    case listDropLinks
+    case revokeDropLink(Int64)
     /// Resumable uploads at `/uploads` (tus 1.0.0); `OPTIONS` is public.
     case tus(TusAction)
 
     var requiresToken: Bool {
         switch self {
         case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon, .tus(.options): false
+        case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload: false
         case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .editFile, .deleteFile, .metrics, .tus: true
+        case .createShareLink, .listShareLinks, .revokeShareLink, .createDropLink, .listDropLinks, .revokeDropLink: true
+        }
+    }
+
+    /// The public routes of share and drop links (`/s/…`, `/d/…`): no token is read, the CSRF
+    /// rule does not apply, and every answer carries `Referrer-Policy: no-referrer`.
+    var isPublicLink: Bool {
+        switch self {
+        case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload: true
+        default: false
         }
     }
 
     /// The route's name in metrics: a fixed word per endpoint, never the raw path (which
-    /// would make a new series of every file id a client asks for).
+    /// would make a new series of every file id a client asks for, or show a link's token).
     var metricName: String {
         switch self {
         case .health: "healthz"
@@ -52,6 +76,17 @@ enum Endpoint: Equatable, Sendable {
         case .tus(.head): "tus_head"
         case .tus(.patch): "tus_patch"
         case .tus(.terminate): "tus_terminate"
+        case .createShareLink: "create_share_link"
+        case .listShareLinks: "list_share_links"
+        case .revokeShareLink: "revoke_share_link"
+        case .createDropLink: "create_drop_link"
+        case .listDropLinks: "list_drop_links"
+        case .revokeDropLink: "revoke_drop_link"
+        case .sharePage: "share_page"
+        case .unlockShare: "share_unlock"
+        case .sharedContent: "share_content"
+        case .dropPage: "drop_page"
+        case .dropUpload: "drop_upload"
         }
     }
 }
@@ -68,7 +103,7 @@ enum Router {
 
     /// - Parameter methodOverride: `X-HTTP-Method-Override`, which only the tus routes read.
     static func match(method: HTTPMethod, path: String, methodOverride: String? = nil) -> Match {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let segments = path.split(ascii: "/", omittingEmptySubsequences: false).dropFirst()
         func choose(_ table: [(HTTPMethod, Endpoint)]) -> Match {
             Router.choose(method, table)
         }
@@ -90,6 +125,15 @@ enum Router {
         case let parts where parts.count == 3 && parts[0] == "files" && parts[2] == "content":
             guard let id = fileID(parts[1]) else { return .notFound }
             return choose([(.GET, .fileContent(id))])
+        case let parts where parts.count == 3 && parts[0] == "files" && parts[2] == "links":
+            guard let id = fileID(parts[1]) else { return .notFound }
+            return choose([(.GET, .listShareLinks(fileID: id)), (.POST, .createShareLink(fileID: id))])
+        case ["drops"]: return choose([(.GET, .listDropLinks), (.POST, .createDropLink)])
+        case let parts where parts.count == 2 && (parts[0] == "links" || parts[0] == "drops"):
+            guard let id = fileID(parts[1]) else { return .notFound }
+            return choose([(.DELETE, parts[0] == "links" ? .revokeShareLink(id) : .revokeDropLink(id))])
+        case let parts where (2...3).contains(parts.count) && (parts[0] == "s" || parts[0] == "d"):
+            return linkRoute(parts, choose: choose)
         case let parts where parts.count >= 2 && parts[0] == "static":
             let name = parts.dropFirst().joined(separator: "/")
             guard StaticAssets.asset(named: name) != nil else { return .notFound }
@@ -111,9 +155,23 @@ enum Router {
         return .methodNotAllowed(allow: allow)
     }
 
-    /// A file id: decimal digits only (no sign, no leading zero), fitting in Int64.
+    /// `/s/TOKEN`, `/s/TOKEN/content`, `/d/TOKEN`, `/d/TOKEN/upload`. A token without a
+    /// token's shape is an unknown link: 404 without a lookup.
+    private static func linkRoute(_ parts: [Substring], choose: ([(HTTPMethod, Endpoint)]) -> Match) -> Match {
+        guard LinkTokens.isWellFormed(parts[1]) else { return .notFound }
+        let token = String(parts[1])
+        switch (parts[0], parts.count == 3 ? parts[2] : nil) {
+        case ("s", nil): return choose([(.GET, .sharePage(token: token)), (.POST, .unlockShare(token: token))])
+        case ("s", "content"?): return choose([(.GET, .sharedContent(token: token))])
+        case ("d", nil): return choose([(.GET, .dropPage(token: token))])
+        case ("d", "upload"?): return choose([(.POST, .dropUpload(token: token))])
+        default: return .notFound
+        }
+    }
+
+    /// A file (or link) id: decimal digits only (no sign, no leading zero), fitting in Int64.
     private static func fileID(_ text: Substring) -> Int64? {
-        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }),
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
             text == "0" || !text.hasPrefix("0")
         else { return nil }
         return Int64(text)

@@ -29,4 +29,9 @@ enum StreamedBodyStart {
     case accepted(any StreamedBody)
     /// Refused from the head alone; the body is not read.
     case refused(Response)
+    /// Decided once a lookup completes (a drop link's budget is in the database): reading
+    /// waits, and `100 Continue` is sent only once the body is accepted, so a refusal still
+    /// comes before the body. The future completes on the event loop with `.accepted` or
+    /// `.refused`.
+    case pending(EventLoopFuture<StreamedBodyStart>)
 }

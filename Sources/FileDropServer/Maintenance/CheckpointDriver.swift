@@ -23,9 +23,6 @@ final class CheckpointDriver {
 
     /// Called with every pass's outcome, or nil when it failed (for metrics).
     var onPass: (CheckpointOutcome?) -> Void = { _ in }
-    /// True while the disk is full and the emergency reserve is given up for deletes: a
-    /// checkpoint would grow the database file into that room, so none runs.
-    var isOutOfRoom: () -> Bool = { false }
 
     init(
         eventLoop: EventLoop, checkpointer: Checkpointer, storage: any StorageAccess, statistics: StorageStatistics,
@@ -41,7 +38,9 @@ final class CheckpointDriver {
 
     func tick(tasksWaitingForWAL: Bool) {
         eventLoop.assertInEventLoop()
-        guard !running, !isOutOfRoom() else { return }
+        // While the disk is full the emergency reserve is the room deletes need: a checkpoint
+        // would grow the database file into it, so none runs until the reserve is back.
+        guard !running, !statistics.snapshot.outOfRoom else { return }
         let now = NIODeadline.now()
         let lastWrite = statistics.snapshot.lastWriteUptimeNanoseconds
         let inputs = CheckpointPolicy.Inputs(

@@ -19,6 +19,8 @@ struct IndexPage {
     var usedTotal: Int64 = 0
     var maxStorage: Int64 = 0
     var lifetime = FileLifetime()
+    /// `--max-link-ttl`: the longest life the share and drop link forms offer.
+    var maxLinkTTL: Int64 = ServerConfiguration().maxLinkTTL
 
     /// Lifetimes the upload form and the edit form offer, in seconds (those within the cap).
     static let lifetimePresets: [Int64] = [3600, 86_400, 7 * 86_400, 30 * 86_400]
@@ -39,6 +41,10 @@ struct IndexPage {
             "pager": pager ?? "",
             "file_row_template": Pages.rowTemplateSource,
             "pager_template": Pages.pagerTemplateSource,
+            "max_link_ttl": String(maxLinkTTL),
+            "share_panel_template": Pages.sharePanelTemplateSource,
+            "share_link_template": Pages.shareLinkTemplateSource,
+            "drop_link_template": Pages.dropLinkTemplateSource,
             "query": query,
             "empty_text": searching ? "No files match your search." : "No files yet. Upload one with the form or drop some files above.",
             "usage": usageHTML,

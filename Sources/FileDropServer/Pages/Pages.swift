@@ -15,20 +15,29 @@ enum Pages {
     /// adds has the same markup as a row rendered here and the markup lives in one file.
     static let rowTemplateSource = StaticAssets.template("file-row.html")
     static let pagerTemplateSource = StaticAssets.template("pager.html")
+    /// The link templates, for the share panels and the drop links card (filled by the script).
+    static let sharePanelTemplateSource = StaticAssets.template("share-panel.html")
+    static let shareLinkTemplateSource = StaticAssets.template("share-link.html")
+    static let dropLinkTemplateSource = StaticAssets.template("drop-link.html")
 
     static func login(status: HTTPResponseStatus, error: String, username: String = "") -> Response {
         .page(status, loginTemplate.render(["error": error, "username": username]))
     }
 
-    /// The upload page: the form, the drop zone and one page of the file list (see `IndexPage`).
+    /// The upload page: the form, the drop zone, one page of the file list and the drop links
+    /// (see `IndexPage`).
     static func index(_ page: IndexPage) -> Response {
         .page(.ok, indexTemplate.render(page.values(rowTemplate: rowTemplate, pagerTemplate: pagerTemplate)))
     }
 
-    /// What a plain (script-less) form post to /upload answers with.
-    static func result(status: HTTPResponseStatus, title: String, message: String) -> Response {
+    /// What a plain (script-less) form post to /upload answers with; `back` is the page its
+    /// button leads back to (the upload page, or a guest's drop page).
+    static func result(status: HTTPResponseStatus, title: String, message: String, back: String = "/") -> Response {
         let kind = status.code < 400 ? "success" : "error"
-        return .page(status, resultTemplate.render(["title": title, "message": message, "kind": kind]))
+        let backText = back == "/" ? "Back to FileDrop" : "Send more files"
+        return .page(
+            status, resultTemplate.render(["title": title, "message": message, "kind": kind, "back_href": back, "back_text": backText])
+        )
     }
 
     /// `1536` → `1.5 KB` (powers of 1000, as file managers show). The page script formats

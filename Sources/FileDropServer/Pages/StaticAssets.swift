@@ -24,7 +24,7 @@ enum StaticAssets {
 
     /// The asset served at `/static/NAME`.
     static func asset(named name: String) -> StaticAsset? {
-        guard !name.split(separator: "/").contains("..") else { return nil }
+        guard !name.split(ascii: "/").contains("..") else { return nil }
         return assets["static/" + name]
     }
 
@@ -39,7 +39,7 @@ enum StaticAssets {
     }
 
     static func contentType(of path: String) -> String {
-        let suffix = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        let suffix = path.split(ascii: ".").last.map { $0.lowercased() } ?? ""
         switch suffix {
         case "css": return "text/css; charset=utf-8"
         case "js", "mjs": return "text/javascript; charset=utf-8"

@@ -11,13 +11,13 @@ enum ByteRange {
 
     static func select(_ header: String, size: Int64) -> Selection {
         let trimmed = header.trimmed
-        guard trimmed.lowercased().hasPrefix("bytes="), !trimmed.contains(",") else { return .whole }
+        guard trimmed.lowercased().hasPrefix("bytes="), trimmed.firstIndex(ascii: ",") == nil else { return .whole }
         let spec = trimmed.dropFirst("bytes=".count).trimmed
-        guard let dash = spec.firstIndex(of: "-") else { return .whole }
-        let firstText = spec[..<dash].trimmed
-        let lastText = spec[spec.index(after: dash)...].trimmed
+        guard let (before, after) = spec.splitOnce(ascii: "-") else { return .whole }
+        let firstText = before.trimmed
+        let lastText = after.trimmed
         func number(_ text: Substring) -> Int64? {
-            guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
             return Int64(text) ?? Int64.max  // digits beyond Int64: as good as infinite
         }
         if firstText.isEmpty {

@@ -15,7 +15,7 @@ enum ListingCursor {
     }
 
     static func decode(_ text: String, key: [UInt8], search: FileSearch? = nil) -> FileCursor? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let parts = text.split(ascii: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let positionBytes = Base64URL.decode(parts[0]), let tag = Base64URL.decode(parts[1]) else {
             return nil
         }
@@ -23,7 +23,7 @@ enum ListingCursor {
         guard Crypto.constantTimeEqual(tag, expected), let position = String(validating: positionBytes, as: UTF8.self) else {
             return nil
         }
-        let numbers = position.split(separator: ".")
+        let numbers = position.split(ascii: ".")
         guard numbers.count == 2, let createdAt = Int64(numbers[0]), let id = Int64(numbers[1]) else { return nil }
         return FileCursor(createdAt: createdAt, id: id)
     }

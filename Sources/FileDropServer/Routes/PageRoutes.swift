@@ -12,6 +12,8 @@ struct PageRoutes {
     let space: SpaceGate
     /// File times, and the session cookie's lifetime: what is left of the token's.
     let clock: WallClock
+    /// `--max-link-ttl`, for the page's link forms.
+    let maxLinkTTL: Int64
 
     func index(_ exchange: Exchange) -> EventLoopFuture<Response> {
         let request = exchange.request
@@ -39,7 +41,8 @@ struct PageRoutes {
                 IndexPage(
                     user: user, files: page, nextCursor: next, pageSize: Self.pageSize, query: query, searching: !search.isEmpty,
                     used: usage.used, quota: usage.quota, usedTotal: self.space.ledger.usedTotal,
-                    maxStorage: self.space.ledger.limits.maxStorage, lifetime: self.lifetime
+                    maxStorage: self.space.ledger.limits.maxStorage, lifetime: self.lifetime,
+                    maxLinkTTL: self.maxLinkTTL
                 )
             )
             if let principal = exchange.principal, principal.source == .query, let token = request.queryValue("token") {

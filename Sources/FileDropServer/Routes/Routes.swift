@@ -17,6 +17,10 @@ struct Routes {
     let pages: PageRoutes
     let uploads: FormUpload.Environment
     let tus: TusRoutes
+    let shareLinks: ShareLinkRoutes
+    let dropLinks: DropLinkRoutes
+    let sharedFiles: SharedFileRoutes
+    let drops: DropPageRoutes
     let metrics: MetricsRoutes
 
     /// For an endpoint whose body is consumed as it arrives (uploads), decides from the head
@@ -26,7 +30,9 @@ struct Routes {
         switch exchange.endpoint {
         case .upload?:
             let user = exchange.principal?.user ?? ""
-            return FormUpload.start(exchange.request, user: user, environment: uploads, connection: connection)
+            return FormUpload.start(exchange.request, uploader: .user(user), environment: uploads, connection: connection)
+        case .dropUpload(let token)?:
+            return drops.startUpload(token: token, request: exchange.request, connection: connection)
         case .tus(let action)?:
             return tus.startStreamedBody(action, mount: userUploads(exchange), request: exchange.request, connection: connection)
         default:
@@ -76,7 +82,27 @@ struct Routes {
             return files.delete(id: id)
         case .tus(let action)?:
             return tus.handle(action, mount: userUploads(exchange), request: request)
-        case .upload?, nil:
+        case .createShareLink(let fileID)?:
+            return shareLinks.create(fileID: fileID, exchange: exchange, body: body)
+        case .listShareLinks(let fileID)?:
+            return shareLinks.list(fileID: fileID)
+        case .revokeShareLink(let id)?:
+            return shareLinks.revoke(id: id)
+        case .createDropLink?:
+            return dropLinks.create(exchange: exchange, body: body)
+        case .listDropLinks?:
+            return dropLinks.list()
+        case .revokeDropLink(let id)?:
+            return dropLinks.revoke(id: id)
+        case .sharePage(let token)?:
+            return sharedFiles.page(token: token, request: request)
+        case .unlockShare(let token)?:
+            return sharedFiles.unlock(token: token, request: request, body: body)
+        case .sharedContent(let token)?:
+            return sharedFiles.content(token: token, request: request)
+        case .dropPage(let token)?:
+            return drops.page(token: token)
+        case .upload?, .dropUpload?, nil:
             return eventLoop.makeSucceededFuture(.message(.notFound, "Not found"))
         }
     }
@@ -144,7 +170,7 @@ enum Conditional {
     static func matches(ifNoneMatch: String?, etag: String) -> Bool {
         guard let ifNoneMatch else { return false }
         let wanted = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
-        for candidate in ifNoneMatch.split(separator: ",") {
+        for candidate in ifNoneMatch.split(ascii: ",") {
             var tag = candidate.trimmed
             if tag == "*" { return true }
             if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }

@@ -20,7 +20,6 @@ public final class Server {
         let refresher: AccountRefresher
         let tracker: ConnectionTracker
         let sweeper: ExpirySweeper
-        let tusSweeper: TusExpirySweeper
         let checkpoints: CheckpointDriver?
     }
 
@@ -87,12 +86,14 @@ public final class Server {
             refresher: AccountRefresher(
                 eventLoop: eventLoop, storage: storage, authenticator: context.authenticator, clock: clock, logger: logger
             ),
-            tracker: ConnectionTracker(maxConnections: configuration.maxConnections),
+            tracker: ConnectionTracker(
+                maxConnections: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress,
+                trustedProxies: context.trustedProxies
+            ),
             sweeper: ExpirySweeper(
                 eventLoop: eventLoop, storage: storage, space: context.space, maintenance: context.maintenance, clock: clock,
                 logger: logger
             ),
-            tusSweeper: TusExpirySweeper(context: context, lifetimeSeconds: configuration.resumableTTL),
             checkpoints: checkpoints
         )
         loopParts = .makeBoxSendingValue(parts, eventLoop: eventLoop)
@@ -137,14 +138,11 @@ public final class Server {
                     guard let outcome else { return metrics.recordCheckpoint("failed") }
                     metrics.recordCheckpoint(outcome.truncated ? "truncated" : outcome.copy.busy ? "busy" : "partial")
                 }
-                let space = parts.context.space
-                checkpoints.isOutOfRoom = { space.ledger.diskFull }
                 maintenance.onTick = { checkpoints.tick(tasksWaitingForWAL: maintenance.hasWaitingTasks) }
             }
             maintenance.start()
             maintenance.wake(StorageMaintenance.reclaimName)
             parts.sweeper.start()
-            parts.tusSweeper.start()
         }.wait()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -155,9 +153,13 @@ public final class Server {
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
+            // At most 4 reads of at most 64 KiB (the adaptive allocator's largest) per wake-up:
+            // what a connection may read after it was asked to pause is bounded by that
+            // (`ChunkWriter.reserveAheadRoom`).
+            .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelInitializer { channel in
-                Self.configure(channel, context: loopParts.value.context)
+                let parts = loopParts.value
+                return Self.configure(channel, context: parts.context, activity: parts.tracker.activity(of: channel))
             }
         let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
         serverChannel = channel
@@ -168,8 +170,14 @@ public final class Server {
     }
 
     /// The per-connection pipeline: timeouts, the HTTP/1.1 codec with its limits, the handler.
-    /// Runs on the channel's event loop, which is the server's one loop.
-    static func configure(_ channel: Channel, context: ServerContext) -> EventLoopFuture<Void> {
+    /// Runs on the channel's event loop, which is the server's one loop. `activity` is the
+    /// connection's record in the `ConnectionTracker` (a fresh one for a channel outside it).
+    static func configure(_ channel: Channel, context: ServerContext, activity: ConnectionActivity? = nil) -> EventLoopFuture<Void> {
+        let activity =
+            activity
+            ?? ConnectionActivity(
+                address: channel.remoteAddress?.ipAddress ?? "-", standing: .receivingHead(bytes: 0, since: channel.eventLoop.now)
+            )
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = 16 * 1024
         limits.maxHeaderFieldSize = 16 * 1024
@@ -183,12 +191,31 @@ public final class Server {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: limits
             )
-            try sync.addHandler(TimeoutHandler())
+            try sync.addHandler(TimeoutHandler(limits: context.limits, activity: activity))
             try sync.addHandler(HTTPHandler(server: context))
             return channel.eventLoop.makeSucceededVoidFuture()
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
+    }
+
+    /// Closes the database and stops every thread without a word: for a start-up that failed
+    /// (whose one error line is the caller's to print). Blocks the calling thread.
+    public func abandonStart() {
+        if let serverChannel {
+            try? serverChannel.close().wait()
+        }
+        let loopParts = self.loopParts
+        try? eventLoop.submit {
+            loopParts.value.refresher.stop()
+            loopParts.value.context.space.stop()
+            loopParts.value.sweeper.stop()
+            loopParts.value.context.maintenance.stop()
+        }.wait()
+        storage.close()
+        _ = checkpointer?.finish()
+        passwords.shutdown()
+        try? group.syncShutdownGracefully()
     }
 
     /// Stops accepting, lets in-flight requests finish (at most `grace`), then closes the
@@ -205,7 +232,6 @@ public final class Server {
             loopParts.value.refresher.stop()
             loopParts.value.context.space.stop()
             loopParts.value.sweeper.stop()
-            loopParts.value.tusSweeper.stop()
             loopParts.value.context.maintenance.stop()
         }.wait()
         storage.close()

@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 
 /// What the connections' handlers share: the routes, the authenticator, what uploads and
-/// downloads need, the clock and the log. Built once per server.
+/// downloads need, the memory budget and slow-client limits, the clock and the log. Built
+/// once per server.
 ///
 /// It lives on the server's one event loop and is not `Sendable`: the mutable state it holds
 /// (the authenticator's snapshot, the login gate) is only ever touched on that loop,
@@ -23,6 +24,9 @@ final class ServerContext {
     let activeUploads: TusActiveWrites
     let clock: WallClock
     let logger: Logger
+    /// The one budget for buffered request and response bytes.
+    let budget: MemoryBudget
+    let limits: ConnectionLimits
     /// Background storage work in bounded steps; features register their own tasks.
     let maintenance: MaintenanceScheduler
     /// The incomplete uploads being written right now (kept from the periodic sweep).
@@ -39,6 +43,9 @@ final class ServerContext {
         self.clock = clock
         self.logger = logger
         trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
+        let budget = MemoryBudget(capacity: configuration.memoryBudget, eventLoop: eventLoop)
+        self.budget = budget
+        self.limits = configuration.limits
         let maintenance = MaintenanceScheduler(eventLoop: eventLoop, storage: storage, logger: logger)
         maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
         maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
@@ -55,9 +62,21 @@ final class ServerContext {
             quotaOf: { name in authenticator.snapshot.quotas[name] }
         )
         self.space = space
+        maintenance.register(
+            TusMaintenance.expireUploads(
+                lifetimeSeconds: configuration.resumableTTL, eventLoop: eventLoop, active: activeUploads, space: space,
+                maintenance: maintenance, clock: clock, logger: logger
+            )
+        )
         let lifetime = FileLifetime(defaultSeconds: configuration.defaultFileTTL, maxSeconds: configuration.maxFileTTL)
         // Signs listing cursors, so that only cursors this server issued are accepted.
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
+        let uploads = FormUpload.Environment(
+            eventLoop: eventLoop, storage: storage, budget: budget, maxFileSize: configuration.maxUploadSize, lifetime: lifetime,
+            space: space, clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
+        )
+        let shareTokens = LinkTokens(serverKey: key, kind: .share)
+        let dropTokens = LinkTokens(serverKey: key, kind: .drop)
         routes = Routes(
             eventLoop: eventLoop,
             storage: storage,
@@ -70,15 +89,28 @@ final class ServerContext {
                 gate: .makeBoxSendingValue(LoginGate(eventLoop: eventLoop, clock: clock), eventLoop: eventLoop), clock: clock,
                 logger: logger
             ),
-            pages: PageRoutes(storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock),
-            uploads: FormUpload.Environment(
-                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, lifetime: lifetime, space: space,
-                clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
+            pages: PageRoutes(
+                storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock, maxLinkTTL: configuration.maxLinkTTL
             ),
+            uploads: uploads,
             tus: TusRoutes(
                 eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger,
                 lifetimeMilliseconds: configuration.resumableTTL * 1000, active: activeUploads, space: space, fileLifetime: lifetime,
-                maintenance: maintenance
+                maintenance: maintenance, budget: uploads.budget
+            ),
+            shareLinks: ShareLinkRoutes(
+                eventLoop: eventLoop, storage: storage, passwords: passwords, tokens: shareTokens, clock: clock,
+                maxLinkTTL: configuration.maxLinkTTL
+            ),
+            dropLinks: DropLinkRoutes(
+                eventLoop: eventLoop, storage: storage, tokens: dropTokens, clock: clock, maxLinkTTL: configuration.maxLinkTTL
+            ),
+            sharedFiles: SharedFileRoutes(
+                eventLoop: eventLoop, storage: storage, tokens: shareTokens,
+                gate: PassphraseGate(eventLoop: eventLoop, passwords: passwords, serverKey: key, clock: clock), clock: clock
+            ),
+            drops: DropPageRoutes(
+                eventLoop: eventLoop, storage: storage, tokens: dropTokens, clock: clock, uploads: uploads, running: DropUploads()
             ),
             metrics: MetricsRoutes(
                 eventLoop: eventLoop, storage: storage, metrics: metrics, liveUploads: liveUploads, databasePath: configuration.databasePath

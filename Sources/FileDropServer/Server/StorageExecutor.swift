@@ -58,7 +58,10 @@ final class StorageExecutor: StorageAccess, Sendable {
             defer {
                 let ended = NIODeadline.now()
                 let seconds = Double((ended - started).nanoseconds) / 1e9
-                statistics.record(seconds: seconds, wrote: storage.commitCounter != commitsBefore, endedAt: ended)
+                statistics.record(
+                    seconds: seconds, wrote: storage.commitCounter != commitsBefore, outOfRoom: storage.files.isOutOfRoom,
+                    endedAt: ended
+                )
             }
             return try body(storage)
         }

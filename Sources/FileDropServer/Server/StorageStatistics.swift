@@ -2,7 +2,7 @@ import NIOCore
 import Synchronization
 
 /// What the storage thread reports of its own work: when it last wrote (for the checkpoint
-/// policy's idle delay), and how long its jobs held it (for `/metrics` and the stall
+/// policy's idle delay), whether the disk is full (checkpoints wait), and how long its jobs held it (for `/metrics` and the stall
 /// tests). Written by the storage thread after every job, read by the event loop: a mutex,
 /// never contended for more than the few instructions of an update.
 final class StorageStatistics: Sendable {
@@ -15,13 +15,16 @@ final class StorageStatistics: Sendable {
         var jobs: UInt64 = 0
         var totalSeconds: Double = 0
         var longestSeconds: Double = 0
+        /// The disk was full after the last job: the emergency reserve is given up for deletes
+        /// (`FileStore.isOutOfRoom`), so nothing else may write, checkpoints included.
+        var outOfRoom = false
         /// Jobs per bucket of `bucketBounds`, not cumulative; the last counts the rest.
         var buckets = [UInt64](repeating: 0, count: StorageStatistics.bucketBounds.count + 1)
     }
 
     private let state = Mutex(Snapshot())
 
-    func record(seconds: Double, wrote: Bool, endedAt: NIODeadline) {
+    func record(seconds: Double, wrote: Bool, outOfRoom: Bool = false, endedAt: NIODeadline) {
         let bucket = Self.bucketBounds.firstIndex { seconds <= $0 } ?? Self.bucketBounds.count
         state.withLock { state in
             state.jobs += 1
@@ -29,6 +32,7 @@ final class StorageStatistics: Sendable {
             state.longestSeconds = max(state.longestSeconds, seconds)
             state.buckets[bucket] += 1
             if wrote { state.lastWriteUptimeNanoseconds = endedAt.uptimeNanoseconds }
+            state.outOfRoom = outOfRoom
         }
     }
 

@@ -1,112 +1,193 @@
 import NIOCore
 import NIOHTTP1
 
-/// Slow-client limits: a request head must be complete within 10 s of its first byte (or of
-/// the connection's start), a body may idle at most 30 s between reads, and a kept-alive
-/// connection may idle 60 s between requests. Past a limit the connection is closed.
+/// Closes connections whose clients are too slow, as `ConnectionTimeouts` decides: a request
+/// head must be complete within 10 s, a body may idle 30 s and must keep a minimum average
+/// rate, a kept-alive connection may idle 60 s, an answer whose bytes stop draining for 60 s
+/// is abandoned, and the body after an early answer is dropped only up to 1 MiB or 5 s.
 ///
-/// It sits after the HTTP decoder (it sees heads, bodies and ends) and learns of the first
-/// bytes of a new request from `RequestStartDetector`, which sits before the decoder.
+/// It sits after the HTTP codec (it sees request parts, response parts and their write
+/// promises), learns of raw bytes from `RequestStartDetector` (before the decoder), and of
+/// reading held back by the server from `HTTPHandler` (outbound user events). Before closing
+/// it tells the handlers after it why (`ConnectionTimedOut`). It keeps the connection's
+/// `ConnectionActivity` up to date for the connection cap.
 final class TimeoutHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    struct Limits {
-        var head = TimeAmount.seconds(10)
-        var bodyIdle = TimeAmount.seconds(30)
-        var keepAliveIdle = TimeAmount.seconds(60)
-    }
-
     /// Fired by `RequestStartDetector` when bytes arrive.
-    struct BytesArrived {}
-
-    private enum Phase {
-        case waitingForHead, readingBody, processing, idle
+    struct BytesArrived {
+        let count: Int
     }
 
-    private let limits: Limits
-    private var phase = Phase.waitingForHead
-    /// The answer's end was written; with an early answer this comes before the request's end.
-    private var responseEnded = false
-    private var timer: Scheduled<Void>?
+    /// Sent by `HTTPHandler` (outbound) when it stops or resumes reading from the socket.
+    enum ReadingHeld {
+        case held, resumed
+    }
 
-    init(limits: Limits = Limits()) {
+    /// Fired inbound just before a connection is closed for a timeout.
+    struct ConnectionTimedOut {
+        let reason: ConnectionTimeouts.Reason
+    }
+
+    private var machine: ConnectionTimeouts?
+    private let limits: ConnectionLimits
+    private let activity: ConnectionActivity
+    private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
+
+    init(limits: ConnectionLimits, activity: ConnectionActivity) {
         self.limits = limits
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        arm(limits.head, context: context)
-        context.fireChannelActive()
+        self.activity = activity
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(limits.head, context: context) }
+        if context.channel.isActive { start(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
+        timer?.task.cancel()
+        timer = nil
         context.fireChannelInactive()
     }
 
+    private func start(context: ChannelHandlerContext) {
+        guard machine == nil else { return }
+        machine = ConnectionTimeouts(limits: limits, now: context.eventLoop.now)
+        update(context: context)
+    }
+
+    // MARK: Events
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = context.eventLoop.now
         switch unwrapInboundIn(data) {
         case .head:
-            phase = .readingBody
-            responseEnded = false
-            arm(limits.bodyIdle, context: context)
-        case .body:
-            if phase == .readingBody { arm(limits.bodyIdle, context: context) }
-        case .end:
-            if responseEnded {
-                becomeIdle(context: context)
-            } else {
-                phase = .processing
-                timer?.cancel()
+            machine?.headReceived(now: now)
+        case .body(let buffer):
+            if case .close(let reason) = machine?.bodyReceived(buffer.readableBytes, now: now) {
+                return close(reason, context: context)
             }
+        case .end:
+            machine?.requestEnded(now: now)
         }
+        update(context: context)
         context.fireChannelRead(data)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is BytesArrived {
-            if phase == .idle {
-                phase = .waitingForHead
-                arm(limits.head, context: context)
-            }
-            return
+        guard let arrived = event as? BytesArrived else {
+            return context.fireUserInboundEventTriggered(event)
         }
-        context.fireUserInboundEventTriggered(event)
+        machine?.bytesArrived(arrived.count, now: context.eventLoop.now)
+        update(context: context)
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let reading = event as? ReadingHeld else {
+            return context.triggerUserOutboundEvent(event, promise: promise)
+        }
+        let now = context.eventLoop.now
+        switch reading {
+        case .held: machine?.readsHeld(now: now)
+        case .resumed: machine?.readsResumed(now: now)
+        }
+        update(context: context)
+        promise?.succeed(())
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .end = unwrapOutboundIn(data) else {
-            return context.write(data, promise: promise)
+        let part = unwrapOutboundIn(data)
+        let now = context.eventLoop.now
+        if case .head(let head) = part {
+            machine?.responseHeadWritten(informational: head.status.code < 200, now: now)
         }
+        let wasWriting = machine?.isWriting ?? true
+        machine?.writeStarted(now: now)
+        if !wasWriting { sampleDrain(context: context) {} }  // the count the write clock starts from
+        update(context: context)
         let written = context.eventLoop.makePromise(of: Void.self)
-        written.futureResult.cascade(to: promise)
-        written.futureResult.assumeIsolated().whenSuccess {
-            self.responseEnded = true
-            // An answer given before the body ended waits for it (body idle limit); otherwise
-            // the connection now waits for its next request (unless one is already here).
-            if self.phase == .processing { self.becomeIdle(context: context) }
+        written.futureResult.assumeIsolated().whenComplete { result in
+            let now = context.eventLoop.now
+            self.machine?.writeCompleted(now: now)
+            if case .end = part, case .success = result {
+                self.machine?.responseEnded(now: now)
+            }
+            self.update(context: context)
         }
+        written.futureResult.cascade(to: promise)
         context.write(data, promise: written)
     }
 
-    private func becomeIdle(context: ChannelHandlerContext) {
-        phase = .idle
-        arm(limits.keepAliveIdle, context: context)
+    // MARK: The timer
+
+    /// Publishes the standing and makes sure the timer fires no later than the next deadline.
+    /// A deadline that moved later is left alone: the timer fires early and is set again.
+    private func update(context: ChannelHandlerContext) {
+        guard let machine, context.channel.isActive else { return }
+        activity.standing = machine.standing
+        guard let next = machine.nextDeadline else {
+            timer?.task.cancel()
+            timer = nil
+            return
+        }
+        if let timer, timer.deadline <= next { return }
+        timer?.task.cancel()
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: next) {
+            self.timer = nil
+            self.sampleDrain(context: context) {
+                if case .close(let reason) = self.machine?.timerFired(now: context.eventLoop.now) {
+                    self.close(reason, context: context)
+                } else {
+                    self.update(context: context)
+                }
+            }
+        }
+        timer = (next, task)
     }
 
-    private func arm(_ delay: TimeAmount, context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
-            context.close(promise: nil)
+    /// Tells the state machine how much the client has acknowledged (when an answer is being
+    /// written and the socket says), then goes on.
+    private func sampleDrain(context: ChannelHandlerContext, then next: @escaping () -> Void) {
+        guard machine?.isWriting == true, let sample = SocketDrain.bytesAcknowledged(context.channel) else {
+            return next()
         }
+        sample.assumeIsolated().whenComplete { result in
+            if case .success(let total) = result {
+                self.machine?.bytesAcknowledged(total, now: context.eventLoop.now)
+            }
+            next()
+        }
+    }
+
+    private func close(_ reason: ConnectionTimeouts.Reason, context: ChannelHandlerContext) {
+        timer?.task.cancel()
+        timer = nil
+        context.fireUserInboundEventTriggered(ConnectionTimedOut(reason: reason))
+        context.close(promise: nil)
     }
 }
 
 @available(*, unavailable)
 extension TimeoutHandler: Sendable {}
+
+/// What the connection cap knows of one open connection: its client's address and how it
+/// stands (`ConnectionTimeouts.standing`, kept up to date by its `TimeoutHandler`).
+final class ConnectionActivity {
+    let address: String
+    var standing: ConnectionStanding
+
+    init(address: String, standing: ConnectionStanding) {
+        self.address = address
+        self.standing = standing
+    }
+}
+
+@available(*, unavailable)
+extension ConnectionActivity: Sendable {}

@@ -68,9 +68,15 @@ final class SpaceGate {
     }
 
     /// Stored files were removed; call in the turn that receives the storage thread's answer.
+    /// A guest's file counts for the drop link's creator, whom its record does not name: the
+    /// stored bytes are read again instead.
     func removeStored(_ files: [FileRecord]) {
         eventLoop.assertInEventLoop()
-        for file in files { ledger.removeStored(owner: file.uploadedBy, bytes: file.size) }
+        for file in files where file.dropID == nil { ledger.removeStored(owner: file.uploadedBy, bytes: file.size) }
+        if files.contains(where: { $0.dropID != nil }) {
+            let logger = self.logger
+            refresh(stored: true).whenFailure { logger.error("could not read the storage use: \($0)") }
+        }
     }
 
     /// An unfinished resumable upload was removed (terminated or expired): its whole length,

@@ -2,20 +2,23 @@
 /// needs no encoder for them. (JSON string literals: `JSONText.quoted`.)
 enum Escaping {
     /// `value` safe inside HTML text and double- or single-quoted attribute values.
+    ///
+    /// Works on Unicode scalars, not `Character`s: a `"` followed by a combining mark (U+0301,
+    /// a zero-width joiner) is one grapheme cluster, which a comparison of `Character`s would
+    /// not find equal to `"`, yet the browser's tokenizer still sees the quote.
     static func html(_ value: String) -> String {
-        var out = ""
-        out.reserveCapacity(value.utf8.count)
-        for character in value {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
+            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+            case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
+            case "'": out.append(contentsOf: "&#39;".unicodeScalars)
+            default: out.append(scalar)
             }
         }
-        return out
+        return String(out)
     }
 
     /// Decodes `%XX` escapes (and `+` as space when `plusAsSpace`); nil when the result is
@@ -38,6 +41,29 @@ enum Escaping {
             }
         }
         return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// Decodes `%XX` escapes (and `+` as space when `plusAsSpace`), never failing: a broken
+    /// escape stays as it is and bytes that are not UTF-8 become U+FFFD. For a URL's query,
+    /// where a parameter that is present but unreadable must still count as present (a cursor
+    /// of `%ff` is a bad cursor, not a missing one).
+    static func percentDecodeLossy(_ text: Substring, plusAsSpace: Bool) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var rest = text.utf8[...]
+        while let byte = rest.popFirst() {
+            if byte == UInt8(ascii: "%"), rest.count >= 2, let high = hexValue(rest[rest.startIndex]),
+                let low = hexValue(rest[rest.index(after: rest.startIndex)])
+            {
+                bytes.append(high << 4 | low)
+                rest = rest.dropFirst(2)
+            } else if byte == UInt8(ascii: "+") && plusAsSpace {
+                bytes.append(UInt8(ascii: " "))
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters.

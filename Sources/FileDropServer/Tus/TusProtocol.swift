@@ -98,7 +98,7 @@ enum TusHeaders {
     /// is ASCII digits only (no sign, no space inside, no fraction or exponent), that fits in
     /// 63 bits. Spaces around the value are the field's own and were already removed.
     static func nonNegativeInteger(_ text: some StringProtocol) -> Int64? {
-        let trimmed = text.trimmed
+        let trimmed = Substring(text).trimmed
         guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
         return Int64(trimmed)
     }

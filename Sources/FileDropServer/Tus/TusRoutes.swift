@@ -52,6 +52,8 @@ struct TusRoutes {
     let fileLifetime: FileLifetime
     /// Woken when an upload's bytes are to be freed (the background reclaim).
     let maintenance: MaintenanceScheduler
+    /// The server's memory budget, which every chunk buffer draws on (`ChunkWriter`).
+    let budget: MemoryBudget
 
     /// The answer to a `POST` or `PATCH`, whose bodies stream.
     func startStreamedBody(

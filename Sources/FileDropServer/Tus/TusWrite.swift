@@ -124,6 +124,9 @@ final class TusWrite: StreamedBody {
                 routes.logger.debug("resumable upload \(upload.id): writing from offset \(upload.offset) of \(upload.length)")
             }
             phase = .writing(writer)
+            // The first buffer's share of the memory budget before any byte is taken (reading
+            // pauses until it is granted); a request without a body needs none.
+            if declaredLength != 0 { writer.reserveFirstBuffer() }
             for buffer in held { receive(buffer) }
             if let pendingAnswer {
                 self.pendingAnswer = nil
@@ -158,12 +161,13 @@ final class TusWrite: StreamedBody {
             }
         }
         let writer = ChunkWriter(
-            storage: storage, fileID: fileID, start: ChunkWriter.Progress(storedBytes: upload.offset, digest: digest),
+            storage: storage, budget: routes.budget, fileID: fileID,
+            start: ChunkWriter.Progress(storedBytes: upload.offset, digest: digest),
             chunkSize: upload.chunkSize, expectedBytes: declaredLength, commitEachChunk: commitEachChunk
         )
         writer.onPause = connection.pauseReading
         writer.onResume = connection.resumeReading
-        writer.onFailure = { [weak self] error in
+        writer.onFailure = { [weak self] (error: Error) in
             guard let self else { return }
             self.routes.logger.error("resumable upload failed in storage: \(error)")
             self.perform(self.machine.storageFailed(outOfSpace: error.isOutOfSpace))

@@ -8,7 +8,11 @@ import NIOCore
 ///
 /// Memory is bounded: one chunk is being filled and at most `maxChunksInFlight` wait for the
 /// database. At that point `onPause` asks the caller to stop reading from its socket, and
-/// `onResume` lets it go on once a write finished. A storage failure is reported once,
+/// `onResume` lets it go on once a write finished. Every chunk buffer is also counted against
+/// the server's `MemoryBudget`, from before it is filled until its row is written: a writer
+/// that needs a new buffer while the budget is spent pauses its caller the same way, and
+/// keeps what was already read meanwhile (counted too) until its turn comes. So both upload
+/// front doors, multipart and tus, are covered by the budget without knowing of it. A storage failure is reported once,
 /// through `onFailure` with the error itself (so the caller can choose the status), and
 /// every later write is skipped. The writer knows nothing of HTTP, multipart or the handler.
 ///
@@ -32,6 +36,13 @@ final class ChunkWriter {
     /// small enough that two in flight keep an upload's memory near 2 MiB.
     static let chunkSize = 1 << 20
     static let maxChunksInFlight = 2
+    /// When the buffer being filled has less room than this, the next buffer's budget is
+    /// asked for ahead, while reading goes on; reading pauses only if the buffer fills before
+    /// the grant comes. A writer never pauses while it holds a buffer with room: its budget
+    /// comes back only once that buffer is full and written, so waiting then could leave
+    /// every holder waiting for the others. What a connection reads after it was asked to
+    /// pause is at most one wake-up's reads (`Server` reads at most 4 × 64 KiB at a time).
+    static let reserveAheadRoom = 256 * 1024
 
     /// How far a file's content is stored, and the digest of that content.
     struct Progress: Sendable {
@@ -53,8 +64,10 @@ final class ChunkWriter {
     var onFailure: (Error) -> Void = { _ in }
 
     private let storage: any StorageAccess
+    private let budget: MemoryBudget
     private let chunkSize: Int
     private let bufferCapacity: Int
+    private let expectedBytes: Int64?
     private let commitEachChunk: ChunkCommit?
     /// Storage steps in order; each starts when the one before ended, and carries the progress.
     private var tail: EventLoopFuture<Written>
@@ -65,6 +78,16 @@ final class ChunkWriter {
     /// Bytes of that chunk after `kept`, not handed to the storage thread yet.
     private var pending = ByteBuffer()
     private var inFlight = 0
+    /// Budget held for `pending`'s buffer (0: none yet).
+    private var granted = 0
+    /// Budget held already for the buffer after `pending`'s.
+    private var ahead = 0
+    /// Waiting for budget for the next buffer: reading pauses meanwhile, and bytes that still
+    /// arrive with no buffer to take them wait in `held`.
+    private var ticket: MemoryBudget.Ticket?
+    private var held: [ByteBuffer] = []
+    /// Bytes in `held`, charged to the budget as they are.
+    private var heldBytes = 0
     private var paused = false
     private var failed = false
     private var abandoned = false
@@ -79,13 +102,15 @@ final class ChunkWriter {
     ///   - start: where the stored content ends and the digest of it (`Progress()` for a new file).
     ///   - expectedBytes: how many bytes are coming, when known: a small file gets a small buffer.
     init(
-        storage: any StorageAccess, fileID: EventLoopFuture<Int64>, start: Progress = Progress(),
+        storage: any StorageAccess, budget: MemoryBudget, fileID: EventLoopFuture<Int64>, start: Progress = Progress(),
         chunkSize: Int = ChunkWriter.chunkSize, expectedBytes: Int64? = nil, commitEachChunk: ChunkCommit? = nil
     ) {
         precondition(chunkSize > 0 && start.storedBytes >= 0)
         self.storage = storage
+        self.budget = budget
         self.chunkSize = chunkSize
         self.bufferCapacity = expectedBytes.map { max(1, min(chunkSize, Int(clamping: $0))) } ?? chunkSize
+        self.expectedBytes = expectedBytes
         self.commitEachChunk = commitEachChunk
         self.tail = fileID.map { Written(fileID: $0, progress: start) }
         self.kept = Int(start.storedBytes % Int64(chunkSize))
@@ -95,32 +120,43 @@ final class ChunkWriter {
         watch(tail)
     }
 
+    /// Asks for the first buffer's budget before any byte arrives (reading pauses until it is
+    /// granted: the writer holds nothing yet, so its waiting holds nobody up), so that a
+    /// connection made to wait has read next to nothing it must hold. Call it once `onPause`
+    /// and `onResume` are set; without it the first `append` asks.
+    func reserveFirstBuffer() {
+        tail.eventLoop.assertInEventLoop()
+        guard granted == 0, ahead == 0, ticket == nil, !failed, !abandoned else { return }
+        request(min(bufferCapacity, chunkSize - kept))
+    }
+
     /// Takes the next bytes of the file. Full chunks go to the storage thread at once.
     func append(_ bytes: ByteBuffer) {
         tail.eventLoop.assertInEventLoop()
         guard !failed, !abandoned else { return }
         receivedBytes += Int64(bytes.readableBytes)
-        var bytes = bytes
-        while bytes.readableBytes > 0 {
-            let room = chunkSize - kept - pending.readableBytes
-            var piece = bytes.readSlice(length: min(room, bytes.readableBytes))!
-            if pending.capacity == 0 {
-                pending = ByteBufferAllocator().buffer(capacity: min(bufferCapacity, chunkSize - kept))
-            }
-            pending.writeBuffer(&piece)
-            if kept + pending.readableBytes == chunkSize {
-                writePending()
-            }
-        }
+        fill([bytes], force: false)
     }
 
     /// Writes what is pending (a partial last chunk too) and completes, on the event loop,
     /// once every write so far is stored; fails with the first storage error.
     func flush() -> EventLoopFuture<Progress> {
         tail.eventLoop.assertInEventLoop()
-        if pending.readableBytes > 0 && !failed && !abandoned {
-            writePending()
+        if !failed && !abandoned {
+            if let ticket {
+                // The body has ended: nothing more is to be read, and what is held is in
+                // memory already. Store it now rather than wait for a turn.
+                budget.cancel(ticket)
+                self.ticket = nil
+            }
+            fill(takeHeld(), force: true)
+            if pending.readableBytes > 0 { writePending() }
+            // A buffer granted but never filled (the file ended on a chunk's end), and one
+            // asked for ahead, go back.
+            budget.release(granted + ahead)
+            (granted, ahead) = (0, 0)
         }
+        updatePause()
         return tail.map { $0.progress }
     }
 
@@ -129,9 +165,113 @@ final class ChunkWriter {
     func abandon() -> EventLoopFuture<Void> {
         tail.eventLoop.assertInEventLoop()
         abandoned = true
-        pending = ByteBuffer()
-        resumeIfPaused()
+        dropBuffers()
+        updatePause()
         return tail.map { _ in }.recover { _ in }
+    }
+
+    // MARK: Buffers and the budget
+
+    /// Copies `pieces` into chunk buffers, each taken from the budget first, and asks ahead
+    /// for the next buffer's budget when the room left runs low. Bytes that find no granted
+    /// buffer are held until one is (`force` takes the budget whatever is free: the body has
+    /// ended).
+    private func fill(_ pieces: [ByteBuffer], force: Bool) {
+        for (index, var bytes) in pieces.enumerated() {
+            while bytes.readableBytes > 0 {
+                if pending.capacity == 0 {
+                    if granted == 0 && ahead > 0 {
+                        (granted, ahead) = (ahead, 0)
+                    } else if granted == 0 && force {
+                        granted = min(bufferCapacity, chunkSize - kept)
+                        budget.charge(granted)
+                    } else if granted == 0 {
+                        if ticket == nil { request(min(bufferCapacity, chunkSize - kept)) }
+                        if granted == 0 {
+                            hold(bytes)
+                            for rest in pieces[(index + 1)...] { hold(rest) }
+                            updatePause()
+                            return
+                        }
+                    }
+                    pending = ByteBufferAllocator().buffer(capacity: granted)
+                }
+                let room = chunkSize - kept - pending.readableBytes
+                var piece = bytes.readSlice(length: min(room, bytes.readableBytes))!
+                pending.writeBuffer(&piece)
+                if kept + pending.readableBytes == chunkSize {
+                    writePending()
+                }
+            }
+        }
+        if !force { reserveAheadIfLow() }
+    }
+
+    /// Asks for the next buffer's budget once the room left in this one is low, unless the
+    /// rest of the file (when its size is known) fits in it.
+    private func reserveAheadIfLow() {
+        guard ticket == nil, ahead == 0, !failed, !abandoned else { return }
+        let room = granted > 0 ? chunkSize - kept - pending.readableBytes : 0
+        guard room < Self.reserveAheadRoom else { return }
+        if let expectedBytes, receivedBytes + Int64(room) >= expectedBytes { return }
+        request(min(bufferCapacity, granted > 0 ? chunkSize : chunkSize - kept))
+    }
+
+    /// Requests `size` bytes of budget: granted at once, or reading pauses until they are.
+    private func request(_ size: Int) {
+        if let ticket = budget.reserve(size, granted: { [weak self] in self?.budgetGranted(size) }) {
+            self.ticket = ticket
+        } else {
+            accept(size)
+        }
+        updatePause()
+    }
+
+    private func budgetGranted(_ size: Int) {
+        ticket = nil
+        guard !failed, !abandoned else { return budget.release(size) }
+        accept(size)
+        fill(takeHeld(), force: false)
+        updatePause()
+    }
+
+    /// A grant is the current buffer's when there is none, else the next one's.
+    private func accept(_ size: Int) {
+        if granted == 0 && pending.capacity == 0 {
+            granted = size
+        } else {
+            ahead = size
+        }
+    }
+
+    private func hold(_ bytes: ByteBuffer) {
+        guard bytes.readableBytes > 0 else { return }
+        budget.charge(bytes.readableBytes)
+        heldBytes += bytes.readableBytes
+        held.append(bytes)
+    }
+
+    /// The held bytes, no longer counted as held (their budget is given back: from here on
+    /// the chunk buffers they are copied into count instead).
+    private func takeHeld() -> [ByteBuffer] {
+        let pieces = held
+        held = []
+        let bytes = heldBytes
+        heldBytes = 0
+        budget.release(bytes)
+        return pieces
+    }
+
+    /// Forgets the buffers not handed to the storage thread, and their budget.
+    private func dropBuffers() {
+        if let ticket {
+            budget.cancel(ticket)
+            self.ticket = nil
+        }
+        _ = takeHeld()
+        pending = ByteBuffer()
+        budget.release(granted + ahead)
+        (granted, ahead) = (0, 0)
     }
 
     // MARK: Storage steps
@@ -148,12 +288,11 @@ final class ChunkWriter {
             kept += chunk.readableBytes
         }
         pending = ByteBuffer()
+        let chunkGrant = granted
+        granted = 0
 
         inFlight += 1
-        if inFlight >= Self.maxChunksInFlight && !paused {
-            paused = true
-            onPause()
-        }
+        updatePause()
         let (storage, commit) = (self.storage, commitEachChunk)
         tail = tail.assumeIsolated().flatMap { written in
             storage.run { storage in
@@ -172,7 +311,8 @@ final class ChunkWriter {
         }.nonisolated()
         tail.assumeIsolated().whenComplete { _ in
             self.inFlight -= 1
-            if self.inFlight < Self.maxChunksInFlight { self.resumeIfPaused() }
+            self.budget.release(chunkGrant)
+            self.updatePause()
         }
         watch(tail)
     }
@@ -185,17 +325,22 @@ final class ChunkWriter {
             case .failure(let error):
                 guard !self.failed else { return }
                 self.failed = true
-                self.pending = ByteBuffer()
-                self.resumeIfPaused()
+                self.dropBuffers()
+                self.updatePause()
                 if !self.abandoned { self.onFailure(error) }
             }
         }
     }
 
-    private func resumeIfPaused() {
-        guard paused else { return }
-        paused = false
-        onResume()
+    /// Asks the caller to stop reading while the database is behind or no buffer has room
+    /// and the budget makes it wait, and to go on once neither holds; a writer that failed or
+    /// was abandoned never holds its caller back.
+    private func updatePause() {
+        let waitingForBuffer = ticket != nil && granted == 0
+        let shouldPause = !failed && !abandoned && (inFlight >= Self.maxChunksInFlight || waitingForBuffer)
+        guard shouldPause != paused else { return }
+        paused = shouldPause
+        if shouldPause { onPause() } else { onResume() }
     }
 }
 

@@ -4,8 +4,8 @@ import FileDropStorage
 import Logging
 import NIOCore
 
-/// One `POST /upload`, from the first body byte to the durable commit, in one pass: the
-/// multipart front door of the upload pipeline.
+/// One `POST /upload` (or a guest's `POST /d/TOKEN/upload`), from the first body byte to the
+/// durable commit, in one pass: the multipart front door of the upload pipeline.
 ///
 /// The body is parsed as it arrives (`MultipartParser`); each event goes to the
 /// `UploadStateMachine`, and this class carries out the action it returns: open the file,
@@ -14,6 +14,11 @@ import NIOCore
 /// or after the file. At the end the file is committed with a full sync; only then does the
 /// client get its 201. Anything that goes wrong before that leaves an incomplete row, deleted
 /// at once (or at the next start after a crash).
+///
+/// The `Uploader` says whose file it is: a signed-in user's, or a guest's through a drop
+/// link, whose budget the file draws on as it streams (`UploadAllowance`) and is charged to in
+/// the commit's own transaction (so a refused charge stores nothing). A guest's file counts
+/// against the quota of the user who made the drop link.
 ///
 /// Space is claimed from the `SpaceGate` before the body is read (as much as the declared
 /// length guarantees) and as the file's bytes arrive; past a quota, the storage limit or the
@@ -26,6 +31,7 @@ final class FormUpload: StreamedBody {
     struct Environment {
         let eventLoop: EventLoop
         let storage: any StorageAccess
+        let budget: MemoryBudget
         /// The largest file accepted, in bytes (`--max-upload-size`).
         let maxFileSize: Int64
         /// `--default-file-ttl` and `--max-file-ttl`.
@@ -43,35 +49,67 @@ final class FormUpload: StreamedBody {
     /// `finish()` after the upload had failed and answered: a bug in the caller.
     struct AlreadyFailed: Error {}
 
+    /// The upload ended before its file part began: there is no file to write to.
+    struct NoFile: Error {}
+
     private let request: Request
-    private let user: String
+    private let uploader: Uploader
+    private let allowance: UploadAllowance?
     private let environment: Environment
     private let connection: StreamedBodyConnection
     private var parser: MultipartParser
     private var machine: UploadStateMachine
-    private var file: (id: EventLoopFuture<Int64>, writer: ChunkWriter)?
+    /// The file's id, once its part began and its row was made.
+    private let fileID: EventLoopPromise<Int64>
+    private var fileOpened = false
+    /// Made with the upload, before the file's id is known, so that it can take its first
+    /// buffer's share of the memory budget before any body byte is read.
+    private let writer: ChunkWriter
     private var failed = false
+    private var released = false
     /// The space this upload holds until it is stored (then counted as stored) or fails.
     private var reservation: SpaceLedger.Reservation?
 
     private init(
-        request: Request, user: String, boundary: String, environment: Environment, connection: StreamedBodyConnection,
-        reservation: SpaceLedger.Reservation
+        request: Request, uploader: Uploader, allowance: UploadAllowance?, boundary: String, environment: Environment,
+        connection: StreamedBodyConnection, reservation: SpaceLedger.Reservation
     ) {
         self.request = request
-        self.user = user
+        self.uploader = uploader
+        self.allowance = allowance
         self.environment = environment
         self.connection = connection
         self.reservation = reservation
         self.parser = MultipartParser(boundary: boundary)
         self.machine = UploadStateMachine(maxFileSize: environment.maxFileSize, lifetime: environment.lifetime)
+        fileID = environment.eventLoop.makePromise()
+        writer = ChunkWriter(
+            storage: environment.storage, budget: environment.budget, fileID: fileID.futureResult,
+            expectedBytes: request.declaredBodyLength.map(Int64.init)
+        )
+        writer.onPause = connection.pauseReading
+        writer.onResume = connection.resumeReading
+        writer.onFailure = { [weak self] error in
+            guard let self else { return }
+            // A database step failed (disk full, I/O error): answer now rather than read the
+            // rest of the body for nothing.
+            if error.isOutOfSpace {
+                self.environment.logger.warning("upload refused: no room on the disk (\(error))")
+            } else {
+                self.environment.logger.error("upload failed in storage: \(error)")
+            }
+            self.perform(self.machine.storageFailed(outOfSpace: error.isOutOfSpace))
+        }
     }
 
     /// Checks what can be checked from the head alone (media type, boundary, declared size),
     /// and reserves the bytes a declared length guarantees: 507 before the body when they
-    /// cannot fit.
+    /// cannot fit. What the uploader may still store of a drop link's budget was checked by the
+    /// caller, which passes the `allowance` the upload then draws on; it is released however
+    /// the upload ends.
     static func start(
-        _ request: Request, user: String, environment: Environment, connection: StreamedBodyConnection
+        _ request: Request, uploader: Uploader, allowance: UploadAllowance? = nil, environment: Environment,
+        connection: StreamedBodyConnection
     ) -> StreamedBodyStart {
         let decision = UploadStateMachine.decide(
             contentType: request.headers.first(name: "content-type"), declaredBodyLength: request.declaredBodyLength,
@@ -79,20 +117,22 @@ final class FormUpload: StreamedBody {
         )
         switch decision {
         case .refuse(let status, let message):
-            return .refused(UploadAnswers.error(status, message, request: request))
+            allowance?.release()
+            return .refused(UploadAnswers.error(status, message, request: request, uploader: uploader))
         case .accept(let boundary):
             // The file is at least the body less what else a form may carry.
             let atLeast = request.declaredBodyLength.map { Int64($0) - UploadStateMachine.bodyOverheadAllowance } ?? 0
-            switch environment.space.reserve(owner: user, bytes: atLeast) {
+            switch environment.space.reserve(owner: uploader.quotaOwner, bytes: atLeast) {
             case .failure(let refusal):
-                return .refused(UploadAnswers.error(.insufficientStorage, refusal.message, request: request))
+                allowance?.release()
+                return .refused(UploadAnswers.error(.insufficientStorage, refusal.message, request: request, uploader: uploader))
             case .success(let reservation):
-                return .accepted(
-                    FormUpload(
-                        request: request, user: user, boundary: boundary, environment: environment, connection: connection,
-                        reservation: reservation
-                    )
+                let upload = FormUpload(
+                    request: request, uploader: uploader, allowance: allowance, boundary: boundary, environment: environment,
+                    connection: connection, reservation: reservation
                 )
+                upload.writer.reserveFirstBuffer()
+                return .accepted(upload)
             }
         }
     }
@@ -120,44 +160,34 @@ final class FormUpload: StreamedBody {
         case .openFile(let filename, let contentType):
             openFile(filename: filename, contentType: contentType)
         case .appendToFile(let bytes):
-            guard let writer = file?.writer else { return }
+            guard fileOpened else { return }
+            // A guest's bytes draw on the drop link's budget: past it, 413 at once.
+            if let refusal = allowance?.fileGrew(by: bytes.readableBytes) {
+                return perform(machine.limitPassed(refusal.status, refusal.message))
+            }
             // Claim the bytes before storing them: past a quota or the limit, 507 at once.
             let fileBytes = writer.receivedBytes + Int64(bytes.readableBytes)
-            if let reservation, let refusal = environment.space.grow(reservation, to: fileBytes, owner: user) {
+            if let reservation, let refusal = environment.space.grow(reservation, to: fileBytes, owner: uploader.quotaOwner) {
                 return perform(machine.spaceRefused(refusal.message))
             }
             writer.append(bytes)
         case .fail(let status, let message):
             guard !failed else { return }
             abort()
-            connection.answerNow(UploadAnswers.error(status, message, request: request))
+            connection.answerNow(UploadAnswers.error(status, message, request: request, uploader: uploader))
         }
     }
 
     private func openFile(filename: String, contentType: String) {
-        let (user, now) = (user, environment.clock.unixMilliseconds)
-        let id = environment.storage.run { storage in
+        let (uploadedBy, now) = (uploader.uploadedBy, environment.clock.unixMilliseconds)
+        environment.storage.run { storage in
             try storage.files.beginUpload(
-                filename: filename, contentType: contentType, uploadedBy: user, chunkSize: ChunkWriter.chunkSize, now: now
+                filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: ChunkWriter.chunkSize, now: now
             )
-        }
+        }.cascade(to: fileID)
         let liveUploads = environment.liveUploads
-        id.assumeIsolated().whenSuccess { liveUploads.insert($0) }
-        let writer = ChunkWriter(storage: environment.storage, fileID: id, expectedBytes: request.declaredBodyLength.map(Int64.init))
-        writer.onPause = connection.pauseReading
-        writer.onResume = connection.resumeReading
-        writer.onFailure = { [weak self] error in
-            guard let self else { return }
-            // A database step failed (disk full, I/O error): answer now rather than read the
-            // rest of the body for nothing.
-            if error.isOutOfSpace {
-                self.environment.logger.warning("upload refused: no room on the disk (\(error))")
-            } else {
-                self.environment.logger.error("upload failed in storage: \(error)")
-            }
-            self.perform(self.machine.storageFailed(outOfSpace: error.isOutOfSpace))
-        }
-        file = (id, writer)
+        fileID.futureResult.assumeIsolated().whenSuccess { liveUploads.insert($0) }
+        fileOpened = true
     }
 
     // MARK: The end
@@ -171,24 +201,31 @@ final class FormUpload: StreamedBody {
         } catch {
             action = machine.multipartFailed(error)
         }
-        guard case .commit(let description, let size, let expiresIn) = action, let file else {
+        guard case .commit(let description, let size, let expiresIn) = action, fileOpened else {
             abort()
             guard case .fail(let status, let message) = action else {
                 return environment.eventLoop.makeFailedFuture(AlreadyFailed())
             }
-            return environment.eventLoop.makeSucceededFuture(UploadAnswers.error(status, message, request: request))
+            return environment.eventLoop.makeSucceededFuture(UploadAnswers.error(status, message, request: request, uploader: uploader))
         }
-        let (storage, request) = (environment.storage, request)
-        return file.writer.flush().assumeIsolated().flatMap { progress in
-            file.id.assumeIsolated().flatMap { fileID in
+        let (storage, request, uploader) = (environment.storage, request, uploader)
+        let dropID = uploader.dropLink?.id
+        let fileID = self.fileID.futureResult
+        return writer.flush().assumeIsolated().flatMap { progress in
+            fileID.assumeIsolated().flatMap { fileID in
                 // The time is read when the last byte is in: the file's life starts at its commit.
                 let now = self.environment.clock.unixMilliseconds
                 let expiresAt = self.environment.lifetime.expiresAt(expiresIn: expiresIn, completedAt: now)
                 return storage.run { storage in
                     var digest = progress.digest
                     let sha256 = Crypto.hex(digest.finalize())
+                    // A guest's file is charged to its drop link in the same transaction.
+                    let charge = dropID.map { dropID in
+                        { try storage.dropLinks.receive(fileID: fileID, size: size, dropID: dropID, now: now) }
+                    }
                     return try storage.files.completeUpload(
-                        fileID: fileID, description: description, size: size, sha256: sha256, now: now, expiresAt: expiresAt
+                        fileID: fileID, description: description, size: size, sha256: sha256, now: now, expiresAt: expiresAt,
+                        alongside: charge
                     )
                 }.assumeIsolated().map { record in
                     // In the turn the commit arrives: the bytes move from reserved to stored.
@@ -200,15 +237,20 @@ final class FormUpload: StreamedBody {
         }.map { record in
             self.environment.liveUploads.remove(record.id)
             self.machine.committed()
-            return UploadAnswers.created(record, request: request)
+            self.releaseAllowance()
+            return UploadAnswers.created(record, request: request, uploader: uploader)
         }.flatMapErrorThrowing { error in
-            self.abort()  // the store deleted the row already on a duplicate; this is for the rest
+            self.abort()  // the store aborted the row already; this is for the rest
             if error as? FileStoreError == .duplicateDescription, case .fail(let status, let message) = self.machine.descriptionTaken() {
-                return UploadAnswers.error(status, message, request: request)
+                return UploadAnswers.error(status, message, request: request, uploader: uploader)
+            }
+            if let link = error as? LinkRefusal, case .fail(let status, let message) = self.machine.commitRefused(link.status, link.message)
+            {
+                return UploadAnswers.error(status, message, request: request, uploader: uploader)
             }
             if error.isOutOfSpace, case .fail(let status, let message) = self.machine.commitFoundNoSpace() {
                 self.environment.logger.warning("upload refused at its commit: no room on the disk (\(error))")
-                return UploadAnswers.error(status, message, request: request)
+                return UploadAnswers.error(status, message, request: request, uploader: uploader)
             }
             throw error
         }.nonisolated()
@@ -218,14 +260,19 @@ final class FormUpload: StreamedBody {
     /// task. When even that fails (a full disk), the row stays incomplete and, no longer
     /// live, is found by the periodic sweep.
     func abort() {
+        releaseAllowance()
         guard !failed else { return }
         failed = true
         if let reservation { environment.space.release(reservation) }
         reservation = nil
-        guard let file else { return }
+        let abandoned = writer.abandon()
+        guard fileOpened else {
+            fileID.fail(NoFile())
+            return
+        }
         let (storage, logger, environment) = (environment.storage, environment.logger, environment)
-        let id = file.id
-        file.writer.abandon().flatMap { id }.assumeIsolated().whenSuccess { fileID in
+        let id = fileID.futureResult
+        abandoned.flatMap { id }.assumeIsolated().whenSuccess { fileID in
             storage.run { storage in try storage.files.abortUpload(fileID: fileID) }.assumeIsolated().whenComplete { result in
                 environment.liveUploads.remove(fileID)
                 switch result {
@@ -234,6 +281,12 @@ final class FormUpload: StreamedBody {
                 }
             }
         }
+    }
+
+    private func releaseAllowance() {
+        guard !released else { return }
+        released = true
+        allowance?.release()
     }
 }
 

@@ -77,11 +77,18 @@ struct UploadStateMachine {
         case .missingBoundary:
             return .refuse(.badRequest, "multipart/form-data needs a boundary")
         case .formData(let boundary):
-            if let declared = declaredBodyLength, Int64(declared) > maxFileSize &+ bodyOverheadAllowance {
+            if let declared = declaredBodyLength, Int64(declared) > largestBody(maxFileSize: maxFileSize) {
                 return .refuse(.payloadTooLarge, tooLargeMessage(maxFileSize))
             }
             return .accept(boundary: boundary)
         }
+    }
+
+    /// The largest body that can carry a file of `maxFileSize` bytes: the limit plus the
+    /// allowance, saturating at `Int64.max` (`--max-upload-size` may be as large as that).
+    static func largestBody(maxFileSize: Int64) -> Int64 {
+        let (sum, overflow) = maxFileSize.addingReportingOverflow(bodyOverheadAllowance)
+        return overflow ? .max : sum
     }
 
     static func tooLargeMessage(_ limit: Int64) -> String {
@@ -154,6 +161,20 @@ struct UploadStateMachine {
         return fail(.conflict, "A file with this description already exists")
     }
 
+    /// A limit outside this machine (a drop link's budget, shared with other uploads) was
+    /// passed while the file streamed in.
+    mutating func limitPassed(_ status: HTTPResponseStatus, _ message: String) -> Action {
+        guard case .receiving = state else { return .none }
+        return fail(status, message)
+    }
+
+    /// The commit was refused for another reason than the description (a drop link's budget,
+    /// checked again in the commit's transaction, or the link gone meanwhile).
+    mutating func commitRefused(_ status: HTTPResponseStatus, _ message: String) -> Action {
+        guard case .committing = state else { return .none }
+        return fail(status, message)
+    }
+
     /// The commit succeeded; nothing follows.
     mutating func committed() {
         state = .finished
@@ -188,7 +209,7 @@ struct UploadStateMachine {
     private mutating func partBody(_ bytes: ByteBuffer) -> Action {
         switch part {
         case .file:
-            fileBytes += Int64(bytes.readableBytes)
+            fileBytes += Int64(bytes.readableBytes)  // at most the body's length: no overflow
             guard fileBytes <= maxFileSize else { return fail(.payloadTooLarge, Self.tooLargeMessage(maxFileSize)) }
             return .appendToFile(bytes)
         case .description:

@@ -31,12 +31,15 @@ extension Storage {
     /// then the free pages are given back to the file system by an incremental vacuum, which
     /// moves the pages after them into the holes so that the file can shrink.
     public func reclaimStep(_ limits: ReclaimLimits) throws -> ReclaimProgress {
+        // On a full disk every write here (freeing chunk rows, moving pages) goes to the `-wal`
+        // file, which no checkpoint may empty meanwhile, into the room that deletes need
+        // (`EmergencyReserve`): deletes only mark rows then, and their space comes back once
+        // the reserve is made again.
+        guard !files.isOutOfRoom else { return .finished }
         if try files.purgeRemovedStep(maxChunks: limits.chunksPerStep) {
             return .freedChunks
         }
-        // On a full disk, moving pages would write them to the `-wal` file, into the room that
-        // deletes need (`EmergencyReserve`): the free pages wait until the reserve is back.
-        guard !files.isOutOfRoom, try database.freePageCount() > 0 else { return .finished }
+        guard try database.freePageCount() > 0 else { return .finished }
         let pages = try database.incrementalVacuum(pages: limits.pagesPerStep)
         return pages > 0 ? .vacuumed(pages: pages) : .finished
     }

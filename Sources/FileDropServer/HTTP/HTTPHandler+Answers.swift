@@ -1,0 +1,147 @@
+import NIOCore
+import NIOHTTP1
+
+/// What the handler knows of the request it serves, for the access log and the budget.
+struct CurrentRequest {
+    var exchange: Exchange
+    /// The status of the answer's head, once written.
+    var status: HTTPResponseStatus?
+    var logged = false
+    /// Why the connection was closed under it (a timeout), when it was.
+    var cutOffReason: String?
+    /// Budget held for the collected body.
+    var budgetBytes = 0
+}
+
+/// Writing answers, and the one access-log line of each request.
+extension HTTPHandler {
+    /// Body pieces are written in slices of at most this many bytes, so that each slice's
+    /// completion tells `TimeoutHandler` the answer is still draining (its write-progress
+    /// clock sees 64 KiB steps, not 1 MiB chunks).
+    static let writeSlice = 64 * 1024
+
+    func answerEarly(_ exchange: Exchange, _ response: Response, context: ChannelHandlerContext) {
+        var response = response
+        let request = exchange.request
+        if request.declaredBodyLength != 0 {
+            // The body is still coming (or, after `Expect: 100-continue`, never will).
+            response.closeConnection = true
+            closeAfterBody = !request.expectsContinue
+        }
+        state = .discarding
+        send(response, for: exchange)
+    }
+
+    func send(_ response: Response, for exchange: Exchange) {
+        guard let context else { return }  // closed meanwhile: `channelInactive` logged it
+        var response = response
+        let request = exchange.request
+        if exchange.endpoint?.isPublicLink == true { response.applyPublicLinkPolicy() }
+        let close = response.closeConnection || !request.head.isKeepAlive
+        if response.status != .noContent && response.status != .notModified {
+            // 204 must not carry a length, and a 304's would have to be the full entity's.
+            response.headers.replaceOrAdd(name: "Content-Length", value: String(response.contentLength))
+        }
+        if close { response.headers.replaceOrAdd(name: "Connection", value: "close") }
+        response.headers.add(contentsOf: Routes.headersOnEveryAnswer(to: request))
+        let head = HTTPResponseHead(version: request.head.version, status: response.status, headers: response.headers)
+        current?.exchange = exchange
+        current?.status = response.status
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+
+        let finished: EventLoopFuture<Int64>
+        let isHead = request.method == .HEAD
+        switch response.body {
+        case .bytes(let bytes):
+            let count = isHead ? 0 : bytes.readableBytes
+            server.budget.charge(count)
+            if count > 0 {
+                context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
+            }
+            let budget = server.budget
+            finished = context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().map { Int64(count) }
+                .always { _ in budget.release(count) }.nonisolated()
+        case .download(let download):
+            if isHead {
+                finished = context.writeAndFlush(wrapOutboundOut(.end(nil))).map { 0 }
+            } else {
+                context.flush()
+                finished = DownloadWriter(
+                    download: download, storage: server.storage, budget: server.budget, eventLoop: context.eventLoop,
+                    writeBody: { [weak self] buffer in
+                        self?.writeBodyPart(buffer) ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+                    },
+                    writeEnd: { [weak self] in self?.writeEnd() ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+                ).start()
+            }
+        }
+        finished.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let bytes):
+                self.logCompleted(bytes: bytes)
+            case .failure(let error):
+                if let missing = (error as? DownloadWriter.CutOff)?.underlying as? DownloadWriter.MissingChunk {
+                    self.server.logger.error("file \(missing.fileID) has no full chunk \(missing.sequence): run 'app check'")
+                }
+                self.logCutOff(bytes: (error as? DownloadWriter.CutOff)?.bytesWritten ?? 0)
+            }
+            self.releaseBodyBudget()
+            if case .responding = self.state { self.state = .idle }
+            if close || result.isFailure {
+                if case .discarding = self.state, self.closeAfterBody, !result.isFailure { return }  // closed at the body's end
+                self.context?.close(promise: nil)
+            }
+        }
+    }
+
+    /// Writes one piece of a streamed body; completes when it has been written to the socket.
+    private func writeBodyPart(_ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        guard let context else { return server.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+        var rest = buffer
+        while rest.readableBytes > Self.writeSlice {
+            context.write(wrapOutboundOut(.body(.byteBuffer(rest.readSlice(length: Self.writeSlice)!))), promise: nil)
+        }
+        return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(rest))))
+    }
+
+    private func writeEnd() -> EventLoopFuture<Void> {
+        guard let context else { return server.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+        return context.writeAndFlush(wrapOutboundOut(.end(nil)))
+    }
+
+    // MARK: The access log
+
+    private func logCompleted(bytes: Int64) {
+        guard var current, !current.logged else { return }
+        current.logged = true
+        self.current = current
+        AccessLog.record(current.exchange, status: current.status, bytes: bytes, cutOff: nil, logger: server.logger)
+        recordMetrics(current, bytes: bytes)
+    }
+
+    /// Logs the current request as cut off midway, unless its line is written already.
+    func logCutOff(bytes: Int64 = 0) {
+        guard var current, !current.logged else { return }
+        current.logged = true
+        self.current = current
+        let reason = current.cutOffReason ?? "connection closed"
+        AccessLog.record(current.exchange, status: current.status, bytes: bytes, cutOff: reason, logger: server.logger)
+        recordMetrics(current, bytes: bytes)
+    }
+
+    /// Counts an answered request (one cut off before any answer has no status to count).
+    private func recordMetrics(_ current: CurrentRequest, bytes: Int64) {
+        guard let status = current.status else { return }
+        server.metrics.http.record(
+            route: current.exchange.endpoint?.metricName ?? "unmatched", status: Int(status.code), bytesSent: bytes,
+            seconds: current.exchange.request.elapsedSeconds
+        )
+    }
+}
+
+extension Result {
+    fileprivate var isFailure: Bool {
+        if case .failure = self { return true }
+        return false
+    }
+}
