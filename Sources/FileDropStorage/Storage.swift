@@ -38,7 +38,7 @@ public final class Storage {
         users = UserStore(database: database)
         shareLinks = ShareLinkStore(database: database)
         dropLinks = DropLinkStore(database: database)
-        uploads = TusStore(database: database, files: files)
+        uploads = TusStore(database: database, files: files, dropLinks: dropLinks)
     }
 
     /// The default size of the emergency reserve the server keeps.

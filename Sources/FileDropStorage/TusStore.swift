@@ -19,10 +19,12 @@
 public final class TusStore {
     private let database: Database
     private let files: FileStore
+    private let dropLinks: DropLinkStore
 
-    init(database: Database, files: FileStore) {
+    init(database: Database, files: FileStore, dropLinks: DropLinkStore) {
         self.database = database
         self.files = files
+        self.dropLinks = dropLinks
     }
 
     /// An unfinished upload that was removed: whose quota it counted against, and how much.
@@ -47,10 +49,15 @@ public final class TusStore {
     // MARK: Creating
 
     /// Creates an upload and its incomplete file, durably. With `completion` (an empty upload)
-    /// the file is stored at once, in the same commit.
+    /// the file is stored at once, in the same commit. An upload through a drop link is
+    /// charged to the link now, in the same commit (`DropLinkStore.receive`: one file and its
+    /// whole length, so unfinished uploads count against `max_files` and `max_bytes` from their
+    /// creation), and its file row carries the link's id from the start (so it counts against
+    /// the quota of the link's creator); removing it unfinished gives the charge back.
     ///
     /// - Throws: `FileStoreError.duplicateDescription` when a stored file or another unfinished
-    ///   upload has the description; nothing is created then.
+    ///   upload has the description; `LinkRefusal` when the drop link cannot take it; nothing
+    ///   is created then.
     public func create(
         _ upload: NewTusUpload, digestState: [UInt8], chunkSize: Int, now: Int64, expiresAt: Int64,
         completion: TusCompletion? = nil
@@ -73,6 +80,9 @@ public final class TusStore {
                 try file.bind(upload.owner.uploadedBy, at: 7)
                 try file.run()
                 let fileID = database.lastInsertRowID
+                if case .drop(let dropID, _, _) = upload.owner {
+                    try dropLinks.receive(fileID: fileID, size: upload.length, dropID: dropID, now: now)
+                }
                 let insert = try database.statement(
                     """
                     INSERT INTO tus_uploads (id, file_id, owner, length, digest_state, metadata, expires_in, created_at, expires_at)
@@ -255,16 +265,25 @@ public final class TusStore {
     }
 
     /// Removes an unfinished upload: its row at once; its file row marked removed (out of
-    /// every lookup, its description free), its chunks left to `purgeRemovedStep`. One small
-    /// transaction, which also works on a full disk (`FileStore.withRoomToDelete`).
+    /// every lookup, its description free), its chunks left to `purgeRemovedStep`; a drop
+    /// link's charge for it given back. One small transaction, which also works on a full
+    /// disk (`FileStore.withRoomToDelete`). The removal names whose quota it counted against
+    /// (a drop link's creator for a guest's upload).
     private func removeUnfinished(_ id: String, fileID: Int64) throws -> Removal {
         try files.withRoomToDelete {
             try database.transaction { () throws -> Removal in
-                let owner = try database.statement("SELECT uploaded_by, size FROM files WHERE id = ?")
+                let owner = try database.statement(
+                    """
+                    SELECT coalesce(d.created_by, f.uploaded_by), f.size, f.drop_id
+                    FROM files f LEFT JOIN drop_links d ON d.id = f.drop_id WHERE f.id = ?
+                    """
+                )
                 try owner.bind(fileID, at: 1)
                 guard try owner.step() else { throw FileStoreError.notFound }
                 let removal = Removal(uploadedBy: owner.string(at: 0), bytes: owner.int64(at: 1))
+                let dropID = owner.optionalInt64(at: 2)
                 owner.reset()
+                if let dropID { try dropLinks.giveBack(size: removal.bytes, dropID: dropID) }
                 try forget(id: id)
                 let mark = try database.statement("UPDATE files SET complete = -1, description = NULL WHERE id = ? AND complete = 0")
                 try mark.bind(fileID, at: 1)

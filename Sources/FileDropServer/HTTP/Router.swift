@@ -17,6 +17,8 @@ enum Endpoint: Equatable, Sendable {
     case sharedContent(token: String)
     case dropPage(token: String)
     case dropUpload(token: String)
+    /// Resumable uploads through a drop link, at `/d/TOKEN/uploads` (the same tus code).
+    case dropTus(token: String, TusAction)
     // Token required.
     case logout
     case index
@@ -38,7 +40,7 @@ enum Endpoint: Equatable, Sendable {
     var requiresToken: Bool {
         switch self {
         case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon, .tus(.options): false
-        case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload: false
+        case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload, .dropTus: false
         case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .editFile, .deleteFile, .metrics, .tus: true
         case .createShareLink, .listShareLinks, .revokeShareLink, .createDropLink, .listDropLinks, .revokeDropLink: true
         }
@@ -48,7 +50,7 @@ enum Endpoint: Equatable, Sendable {
     /// rule does not apply, and every answer carries `Referrer-Policy: no-referrer`.
     var isPublicLink: Bool {
         switch self {
-        case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload: true
+        case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload, .dropTus: true
         default: false
         }
     }
@@ -87,6 +89,11 @@ enum Endpoint: Equatable, Sendable {
         case .sharedContent: "share_content"
         case .dropPage: "drop_page"
         case .dropUpload: "drop_upload"
+        case .dropTus(_, .options): "drop_tus_options"
+        case .dropTus(_, .create): "drop_tus_create"
+        case .dropTus(_, .head): "drop_tus_head"
+        case .dropTus(_, .patch): "drop_tus_patch"
+        case .dropTus(_, .terminate): "drop_tus_terminate"
         }
     }
 }
@@ -132,6 +139,12 @@ enum Router {
         case let parts where parts.count == 2 && (parts[0] == "links" || parts[0] == "drops"):
             guard let id = fileID(parts[1]) else { return .notFound }
             return choose([(.DELETE, parts[0] == "links" ? .revokeShareLink(id) : .revokeDropLink(id))])
+        case let parts where parts.count >= 3 && parts[0] == "d" && parts[2] == "uploads":
+            guard LinkTokens.isWellFormed(parts[1]) else { return .notFound }
+            let token = String(parts[1])
+            return TusAction.match(method: method, methodOverride: methodOverride, rest: parts.dropFirst(3)) {
+                .dropTus(token: token, $0)
+            }
         case let parts where (2...3).contains(parts.count) && (parts[0] == "s" || parts[0] == "d"):
             return linkRoute(parts, choose: choose)
         case let parts where parts.count >= 2 && parts[0] == "static":

@@ -16,19 +16,28 @@ struct TusMount: Sendable, Equatable {
     func location(of id: String) -> String {
         basePath + "/" + id
     }
+
+    /// Where a finished upload's file is (`Location: /files/FILEID`), for its owner's eyes: a
+    /// signed-in user's. A guest is not told stored files' ids (as `GuestFileJSON`); its
+    /// client sees completion in `Upload-Offset` reaching `Upload-Length`.
+    func fileLocation(_ fileID: Int64) -> String? {
+        if case .user = owner { return "/files/\(fileID)" }
+        return nil
+    }
 }
 
 /// The tus 1.0.0 endpoints of a collection (SPEC "Resumable uploads"): `OPTIONS` (what the
 /// server offers), `POST` (creation, with or without the first bytes), `HEAD` (where an upload
 /// stands), `PATCH` (more bytes), `DELETE` (termination).
 ///
-/// Mounting a collection elsewhere (a drop link's `/d/TOKEN/uploads`): match the path after the
-/// mount with `TusAction.match` (its endpoint needing no token), then call `startStreamedBody`
-/// (`POST`, `PATCH`) or `handle` (the others) with a future of the `TusMount`: the link checked
-/// on the storage thread, its base path and `UploadOwner.drop`; a failed future is the answer
-/// (throw a `TusRefusal`, e.g. 404 for an unknown link, 410 for an expired one). The drop's own
-/// limits on a new upload (`max_files`, `max_bytes`) belong in the creation's storage step,
-/// beside the quota check. `Tus-Resumable` on every answer, errors included, comes from
+/// Mounting a collection elsewhere (a drop link's `/d/TOKEN/uploads`): the path after the mount
+/// is matched with `TusAction.match` (its endpoint needing no token); `Routes` first finds the
+/// link (`DropPageRoutes.tusMount`: on the storage thread, its base path and
+/// `UploadOwner.drop`; 404 for an unknown or revoked link, 410 for an expired one, answered
+/// before anything else as a 401 would be), then calls `startStreamedBody` (`POST`, `PATCH`)
+/// or `handle` (the others) with the mount, as for `/uploads`. The drop's own limits on a new upload (`max_files`,
+/// `max_bytes`) are checked and charged in the creation's transaction (`TusStore.create`), beside
+/// the quota check. `Tus-Resumable` on every answer, errors included, comes from
 /// `TusProtocol.isCollectionPath`, which knows both mounts.
 ///
 /// Checks come in this order, after routing (404, 405) and authentication (401): the version
@@ -99,7 +108,9 @@ struct TusRoutes {
             response.headers.add(name: "Upload-Length", value: String(upload.length))
             if !upload.metadata.isEmpty { response.headers.add(name: "Upload-Metadata", value: upload.metadata) }
             response.headers.add(name: "Upload-Expires", value: HTTPDate.format(unixMilliseconds: upload.expiresAt))
-            if upload.isFinished { response.headers.add(name: "Location", value: "/files/\(upload.fileID)") }
+            if upload.isFinished, let location = mount.fileLocation(upload.fileID) {
+                response.headers.add(name: "Location", value: location)
+            }
             response.headers.add(name: "Cache-Control", value: "no-store")
             return response
         }.recover { TusRoutes.answer(for: $0, logger: logger) }
@@ -216,6 +227,7 @@ struct TusRoutes {
     /// description as 409, anything else as a 500 whose details go to the log.
     static func answer(for error: Error, logger: Logger) -> Response {
         if let refusal = error as? TusRefusal { return refusal.response }
+        if let refusal = error as? LinkRefusal { return .message(refusal.status, refusal.message) }
         if error as? FileStoreError == .duplicateDescription {
             return .message(.conflict, "A file or an unfinished upload already has this description")
         }
@@ -237,6 +249,14 @@ enum TusAction: Equatable, Sendable {
 }
 
 extension TusAction {
+    /// `POST` and `PATCH`, whose bodies stream into the upload (`TusRoutes.startStreamedBody`).
+    var hasStreamedBody: Bool {
+        switch self {
+        case .create, .patch: true
+        case .options, .head, .terminate: false
+        }
+    }
+
     /// The action of a request under a tus collection: `rest` is the path after the mount
     /// (empty for the collection, the id for one upload). Unknown paths (an id this server
     /// could not have made) are 404, other methods 405. A `POST` may name its real method in

@@ -91,7 +91,7 @@ extension TusWrite {
             response.headers.add(name: "Location", value: mount!.location(of: upload!.id))
         case .patch:
             response = Response(status: .noContent)
-            if let fileID { response.headers.add(name: "Location", value: "/files/\(fileID)") }
+            if let fileID, let location = mount!.fileLocation(fileID) { response.headers.add(name: "Location", value: location) }
         }
         response.headers.add(name: "Upload-Offset", value: String(offset))
         response.headers.add(name: "Upload-Expires", value: HTTPDate.format(unixMilliseconds: expiresAt))
