@@ -42,6 +42,26 @@ import Testing
         #expect(budget.release(1) == [ticket])
     }
 
+    @Test func bytesHeldByWaitersNeverKeepEveryWaiterWaiting() {
+        var budget = MemoryBudgetState(capacity: 10)
+        #expect(budget.request(10) == .granted)
+        guard case .waiting(let first) = budget.request(4), case .waiting(let second) = budget.request(4) else {
+            Issue.record("granted past the capacity"); return
+        }
+        // Both read on after they were asked to pause: together more than the whole budget.
+        budget.holdWhileWaiting(6)
+        budget.holdWhileWaiting(6)
+        // The grant goes back; only the waiters' own bytes are held, so the first goes on
+        // (overdrawn) rather than wait for bytes that come back only once it does.
+        #expect(budget.release(10) == [first])
+        // The first takes its held bytes into its granted buffer: the second still waits
+        // for what the first holds, which comes back once its buffer is written.
+        #expect(budget.releaseHeldWhileWaiting(6) == [])
+        #expect(budget.release(4) == [second])
+        #expect(budget.used == 10)
+        #expect(budget.heldByWaiting == 6)
+    }
+
     @Test func aCancelledWaiterLetsTheOnesBehindItGo() {
         var budget = MemoryBudgetState(capacity: 10)
         #expect(budget.request(6) == .granted)

@@ -1,10 +1,14 @@
 """One global memory budget for buffered request and response bytes (SPEC "Operations",
 64 MiB by default): with 200 slow parallel uploads the server's resident memory stays under
-96 MiB, and every upload completes correctly.
+100 MiB, and every upload completes correctly.
 
-The 96 MiB are the release build's (`make release`, what users run; about 92 MiB measured).
-A debug build maps some 7 MiB more of its own code and runs slower; against one, the test
-checks everything else and shows the figure, but holds it to 96 MiB plus that difference."""
+Without the budget those uploads would hold some 300 MiB (two 1 MiB chunks in flight each, and
+more). What the server holds with it: the 64 MiB, an idle server's 13 MiB, and what connections
+asked to pause had read already (NIO reads up to 4 × 64 KiB per wake-up before a pause takes
+hold; counted, but not refused). The release build (`make release`, what users run) measured
+92-95 MiB. A debug build maps some 7 MiB more of its own code and runs slower; against one,
+the test checks everything else and shows the figure, but holds it to 100 MiB plus that
+difference."""
 
 import hashlib
 import random
@@ -39,14 +43,14 @@ def memory_kib(pid):
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
-def slow_upload(server, token, index, data, barrier, results):
+def slow_upload(server, token, index, data, barrier, results, timeout=120):
     description = f"budget {index}"
     head = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n{description}\r\n"
             f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"inputFile\"; filename=\"b{index}.bin\"\r\n\r\n").encode()
     tail = f"\r\n--{BOUNDARY}--\r\n".encode()
     body = head + data + tail
     try:
-        with socket.create_connection(address(server), timeout=120) as sock:
+        with socket.create_connection(address(server), timeout=timeout) as sock:
             sock.sendall((f"POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n"
                           f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {len(body)}\r\n"
                           "Connection: close\r\n\r\n").encode())
@@ -91,7 +95,7 @@ def test_two_hundred_slow_uploads_stay_under_the_memory_budget(server, token):
 
     for index, answer in enumerate(results):
         assert answer is not None and answer.startswith(b"HTTP/1.1 201"), (index, answer[:300])
-    limit = 96 * 1024 + (DEBUG_TEXT_KIB if "/debug/" in str(BINARY) else 0)
+    limit = 100 * 1024 + (DEBUG_TEXT_KIB if "/debug/" in str(BINARY) else 0)
     assert hwm < limit, f"peak resident memory {hwm / 1024:.1f} MiB"
 
     auth = {"Authorization": f"Bearer {token}"}
@@ -105,3 +109,28 @@ def test_two_hundred_slow_uploads_stay_under_the_memory_budget(server, token):
         record = by_description[f"budget {index}"]
         content = requests.get(f"{server.url}/files/{record['id']}/content", headers=auth, timeout=30).content
         assert content == files[index]
+
+
+def test_uploads_that_read_past_a_small_budget_while_waiting_all_complete(make_server):
+    """Bytes that paused connections read before the pause took hold are counted, and can add
+    up to more than the whole budget (here 50 × up to 256 KiB against 4 MiB); they must never
+    leave every upload waiting for the others."""
+    server = make_server(args=["--memory-budget", str(4 * MiB)])
+    token = server.login()
+    count = 50
+    files = [random.Random(1000 + index).randbytes(MiB + 512 * 1024) for index in range(count)]
+    barrier = threading.Barrier(count)
+    results = [None] * count
+    threads = [threading.Thread(target=slow_upload, args=(server, token, i, files[i], barrier, results, 30))
+               for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for index, answer in enumerate(results):
+        assert answer is not None and answer.startswith(b"HTTP/1.1 201"), (index, answer[:300])
+    listed = requests.get(server.url + "/files", params={"limit": 1000}, headers={"Authorization": f"Bearer {token}"},
+                          timeout=30).json()["files"]
+    by_description = {record["description"]: record for record in listed}
+    for index, data in enumerate(files):
+        assert by_description[f"budget {index}"]["sha256"] == hashlib.sha256(data).hexdigest()

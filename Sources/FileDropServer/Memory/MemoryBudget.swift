@@ -62,6 +62,19 @@ final class MemoryBudget {
         run(state.release(bytes))
     }
 
+    /// Counts bytes read by a holder of a waiting ticket after it was asked to pause; they
+    /// never keep the first waiter waiting when nothing else is held (see `MemoryBudgetState`).
+    func holdWhileWaiting(_ bytes: Int) {
+        eventLoop.assertInEventLoop()
+        state.holdWhileWaiting(bytes)
+    }
+
+    func releaseHeldWhileWaiting(_ bytes: Int) {
+        eventLoop.assertInEventLoop()
+        guard bytes > 0 else { return }
+        run(state.releaseHeldWhileWaiting(bytes))
+    }
+
     /// Withdraws a request still waiting; its `granted` never runs.
     func cancel(_ ticket: Ticket) {
         eventLoop.assertInEventLoop()

@@ -10,6 +10,11 @@ import NIOCore
 /// before the server could say no), whether they fit or not: the budget can be overdrawn by
 /// them, and then grants nothing until enough is released.
 ///
+/// Bytes a party keeps while it waits for a grant (`holdWhileWaiting`: read from its socket
+/// after it was asked to pause) go back only once that party is granted. So that such bytes,
+/// added up over many waiting connections, can never keep every waiter waiting for the
+/// others, the first waiter is granted whenever they are all that is held.
+///
 /// A pure state machine: no callbacks, no event loop; `MemoryBudget` carries out what it says.
 struct MemoryBudgetState {
     struct Ticket: Hashable, Sendable {
@@ -23,6 +28,8 @@ struct MemoryBudgetState {
 
     let capacity: Int
     private(set) var used = 0
+    /// The part of `used` kept by parties that wait for a grant.
+    private(set) var heldByWaiting = 0
     private var waiting = CircularBuffer<(ticket: Ticket, bytes: Int)>()
     private var nextTicket = 0
 
@@ -52,9 +59,25 @@ struct MemoryBudgetState {
         used += bytes
     }
 
+    /// Bytes already read by a party that waits for a grant, taken whether they fit or not;
+    /// given back with `releaseHeldWhileWaiting` once it no longer waits.
+    mutating func holdWhileWaiting(_ bytes: Int) {
+        precondition(bytes >= 0)
+        used += bytes
+        heldByWaiting += bytes
+    }
+
     /// Gives bytes back; returns the waiting requests granted now, in order.
     mutating func release(_ bytes: Int) -> [Ticket] {
-        precondition(bytes >= 0 && bytes <= used, "released more than was held")
+        precondition(bytes >= 0 && bytes <= used - heldByWaiting, "released more than was held")
+        used -= bytes
+        return grantWaiting()
+    }
+
+    /// Gives back bytes taken with `holdWhileWaiting`.
+    mutating func releaseHeldWhileWaiting(_ bytes: Int) -> [Ticket] {
+        precondition(bytes >= 0 && bytes <= heldByWaiting, "released more than was held while waiting")
+        heldByWaiting -= bytes
         used -= bytes
         return grantWaiting()
     }
@@ -67,8 +90,9 @@ struct MemoryBudgetState {
         return grantWaiting()
     }
 
+    /// Nothing held but by waiters means nothing will come back until one of them goes on.
     private func fits(_ bytes: Int) -> Bool {
-        used == 0 || used + bytes <= capacity
+        used == heldByWaiting || used + bytes <= capacity
     }
 
     private mutating func grantWaiting() -> [Ticket] {

@@ -246,7 +246,7 @@ final class ChunkWriter {
 
     private func hold(_ bytes: ByteBuffer) {
         guard bytes.readableBytes > 0 else { return }
-        budget.charge(bytes.readableBytes)
+        budget.holdWhileWaiting(bytes.readableBytes)
         heldBytes += bytes.readableBytes
         held.append(bytes)
     }
@@ -258,7 +258,7 @@ final class ChunkWriter {
         held = []
         let bytes = heldBytes
         heldBytes = 0
-        budget.release(bytes)
+        budget.releaseHeldWhileWaiting(bytes)
         return pieces
     }
 
