@@ -1,7 +1,8 @@
 """The upload page's resumable uploads, in headless Chromium against the built binary (SPEC
 "Resumable uploads": the drop zone sends files through tus; a dropped connection or a server
 restart resumes by itself with back-off; a page reload offers to resume a file chosen again;
-each file has pause and resume). The browser harness is the browser suite's."""
+each file has pause and resume), and a drop link's page, which does the same through the
+link's own /d/TOKEN/uploads. The browser harness is the browser suite's."""
 
 import hashlib
 import re
@@ -184,4 +185,42 @@ def test_start_over_removes_the_earlier_upload(make_server, browser):
     b.wait(lambda d: pending_items(b)[0]["state"] == "done", 60, f"{pending_items(b)}")
     assert_stored(server, "again.bin", size, 2)
     assert db_query(server.database, "SELECT COUNT(*) FROM chunks") == [(8,)]
+    b.assert_clean()
+
+
+@needs_browser
+def test_a_guest_on_a_drop_page_resumes_through_the_links_tus_collection(make_server, browser):
+    """The drop link's page sends through tus at /d/TOKEN/uploads: a guest with no session
+    waits out a server restart mid-upload and the same upload goes on, past zero."""
+    server = make_server(args=["--log-level", "debug"])
+    auth = bearer(server.login())
+    drop = requests.post(server.url + "/drops", json={"label": "Restart test"}, headers=auth, timeout=30).json()
+    b = browser
+    b.get(server.url + drop["url"])
+    b.wait(lambda d: b.js("return document.documentElement.classList.contains('js')"), WAIT, "drop.js did not run")
+    size = 12 * MiB + 77
+    throttle(b, 1_000_000)
+    drop_same_file(b, "guest-restart.bin", size, 6)
+    b.find("#upload-all").click()
+    before = wait_for_offset(server, 2 * MiB)
+    assert server.log_text().count("POST /d/REDACTED/uploads 201") == 1
+
+    port = server.address[1]
+    server.kill()
+    b.wait(lambda d: "Connection lost" in pending_items(b)[0]["meta"] + b.text("#pending-list .pending-state"),
+           WAIT, f"the page did not notice: {pending_items(b)}")
+    server.args += ["--port", str(port)]
+    server.start()
+    kept = stored_offset(server)
+    assert kept >= before > 0, "acknowledged bytes were lost"
+    throttle(b, -1)
+    b.wait(lambda d: pending_items(b)[0]["state"] == "done", 60, f"the upload did not finish: {pending_items(b)}")
+
+    record = assert_stored(server, "guest-restart.bin", size, 6)
+    assert record["uploaded_by"] == "drop:Restart test" and record["drop_id"] == drop["id"]
+    log = server.log_text()
+    assert "POST /d/REDACTED/uploads" not in log and "PATCH /d/REDACTED/uploads/" in log, log
+    offsets = resumed_offsets(server)
+    assert offsets and offsets[0] >= kept > 0, offsets
+    b.forget_log(lambda e: "ERR_CONNECTION" in e["message"] or "ERR_EMPTY_RESPONSE" in e["message"])
     b.assert_clean()
