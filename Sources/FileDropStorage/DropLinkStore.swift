@@ -80,6 +80,18 @@ public final class DropLinkStore {
         try mark.run()
     }
 
+    /// Gives back the charge of an upload that link `dropID` took but never received: a
+    /// resumable upload terminated or expired unfinished (`TusStore`). A stored file's charge
+    /// is never given back.
+    public func giveBack(size: Int64, dropID: Int64) throws {
+        let refund = try database.statement(
+            "UPDATE drop_links SET files = max(files - 1, 0), bytes = max(bytes - ?, 0) WHERE id = ?"
+        )
+        try refund.bind(size, at: 1)
+        try refund.bind(dropID, at: 2)
+        try refund.run()
+    }
+
     /// Revokes link `id` at `now`; false when there was no such link (or it was revoked
     /// already). The files it received stay.
     public func revoke(id: Int64, now: Int64) throws -> Bool {

@@ -159,7 +159,11 @@ public final class FileStore {
     /// caller's list of live uploads.
     @discardableResult
     public func sweepIncompleteUploads(startedBefore: Int64, keeping live: Set<Int64> = []) throws -> Int {
-        let candidates = try database.statement("SELECT id FROM files WHERE complete = 0 AND created_at < ?")
+        // Resumable uploads outlive their requests: theirs are removed when they expire
+        // (`TusStore.sweepExpired`), never here.
+        let candidates = try database.statement(
+            "SELECT id FROM files WHERE complete = 0 AND created_at < ? AND id NOT IN (SELECT file_id FROM tus_uploads)"
+        )
         defer { candidates.reset() }
         try candidates.bind(startedBefore, at: 1)
         var stale: [Int64] = []

@@ -118,6 +118,32 @@ enum Migrations {
             revoked_at INTEGER
         );
         """,
+        // 5: resumable (tus) uploads. The bytes go into the chunk rows of the upload's `files` row
+        // (complete = 0 until the last byte, holding the description from the start, so that
+        // the UNIQUE constraint reserves it); this row holds the upload's progress.
+        """
+        CREATE TABLE tus_uploads (
+            -- base64url of 16 random bytes: the URL's last segment.
+            id TEXT PRIMARY KEY,
+            file_id INTEGER NOT NULL UNIQUE REFERENCES files (id) ON DELETE CASCADE,
+            -- UploadOwner.key: 'user:NAME' or 'drop:ID'; anyone else gets 404.
+            owner TEXT NOT NULL,
+            length INTEGER NOT NULL,
+            -- Bytes stored and committed, and the SHA-256 state of exactly those bytes.
+            upload_offset INTEGER NOT NULL DEFAULT 0,
+            digest_state BLOB NOT NULL,
+            -- Upload-Metadata as the client sent it, answered again by HEAD.
+            metadata TEXT NOT NULL,
+            -- The file's lifetime in seconds, counted from completion (metadata expires_in).
+            expires_in INTEGER,
+            -- Unix milliseconds. Unfinished: when it expires (24 h after its creation or its last
+            -- stored bytes). Finished: when HEAD stops answering for it.
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            finished_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX tus_uploads_expiry ON tus_uploads (expires_at);
+        """,
     ]
 
     /// Brings `database` up to the newest schema.

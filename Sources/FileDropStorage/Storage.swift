@@ -13,6 +13,8 @@ public final class Storage {
     public let users: UserStore
     public let shareLinks: ShareLinkStore
     public let dropLinks: DropLinkStore
+    /// Resumable (tus) uploads.
+    public let uploads: TusStore
 
     /// - Parameters:
     ///   - minimumFreeBytes: free disk space that chunk writes leave on the database's file
@@ -36,6 +38,7 @@ public final class Storage {
         users = UserStore(database: database)
         shareLinks = ShareLinkStore(database: database)
         dropLinks = DropLinkStore(database: database)
+        uploads = TusStore(database: database, files: files, dropLinks: dropLinks)
     }
 
     /// The default size of the emergency reserve the server keeps.

@@ -57,6 +57,7 @@ import Testing
                 "APP_MAX_LINK_TTL",
                 "APP_TRUSTED_PROXIES",
                 "APP_MAX_CONNECTIONS", "APP_MAX_CONNECTIONS_PER_ADDRESS", "APP_MEMORY_BUDGET",
+                "APP_RESUMABLE_TTL",
             ])
     }
 
@@ -69,6 +70,7 @@ import Testing
         (.trustedProxy, "10.0.0.1/8"), (.trustedProxy, "proxy.example"), (.trustedProxy, "10.0.0.0/8,,::1"),
         (.trustedProxy, "192.168.1.0/33"), (.trustedProxy, "fe80::1%eth0"), (.trustedProxy, "10.0.0.0/8 192.168.0.0/16"),
         (.maxConnections, "0"), (.maxConnectionsPerAddress, "many"), (.memoryBudget, "1024"),
+        (.resumableTTL, "0"), (.resumableTTL, "1.5"), (.resumableTTL, "31536001"),
     ])
     func invalidValuesNameTheSettingInOneLine(setting: ServerConfiguration.Setting, value: String) {
         do {

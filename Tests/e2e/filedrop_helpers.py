@@ -71,6 +71,7 @@ class Server:
         self.extra_env = dict(env or {})
         self.binary = pathlib.Path(binary or BINARY)
         self.proc = None
+        self._reader = None
         self.lines = []
         self.url = None
         self.admin_password = None
@@ -93,7 +94,8 @@ class Server:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True, encoding="utf-8", errors="replace",
         )
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self._reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._reader.start()
         if not self._listening.wait(timeout):
             self.kill()
             raise RuntimeError("server did not start:\n" + self.log_text())
@@ -124,6 +126,7 @@ class Server:
             return self.proc.wait(timeout)
         finally:
             self.proc = None
+            self._finish_reading()
 
     def kill(self):
         """SIGKILL (a crash, or the end of a test) and wait."""
@@ -131,6 +134,12 @@ class Server:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+        self._finish_reading()
+
+    def _finish_reading(self):
+        """Waits until every line the process wrote is in `lines` (its stderr reached its end)."""
+        if self._reader is not None:
+            self._reader.join(10)
 
     @property
     def address(self):

@@ -100,7 +100,7 @@ CSP_LISTENER = r"""
 # answered with 401 when no session exists or the password is wrong; a duplicate description
 # is 409; a file over the limit is 413).
 EXPECTED_NETWORK_ERRORS = re.compile(
-    r"^\S+/(login|logout|upload)?(\?\S*)? - Failed to load resource: "
+    r"^\S+/(login|logout|upload|uploads)?(\?\S*)? - Failed to load resource: "
     r"the server responded with a status of (401|409|413)\b"
 )
 

@@ -127,7 +127,7 @@ def test_help_and_version_create_no_files(tmp_path, flag):
 # MARK: Routing comes before authentication (SPEC "HTTP API")
 
 UNKNOWN_PATHS = [
-    "/no/such/thing", "/uploads", "/upload/extra",
+    "/no/such/thing", "/upload/extra", "/uploads/not-an-upload-id", "/uploads/AAAAAAAAAAAAAAAAAAAAAA/extra",
     # IDs are integers: a path whose ID is not one is no route at all.
     "/files/abc", "/files/-1", "/files/1.0", "/files/1e3", "/files/%31x", "/files/99999999999999999999",
     "/files/abc/content", "/files/1/contents", "/files/1/content/extra", "/files//content",
@@ -142,6 +142,8 @@ WRONG_METHODS = [
     ("/upload", "PUT", ["POST"]),
     ("/upload", "DELETE", ["POST"]),
     ("/upload", "PATCH", ["POST"]),
+    ("/uploads", "GET", ["OPTIONS", "POST"]),
+    ("/uploads", "DELETE", ["OPTIONS", "POST"]),
 ]
 
 

@@ -143,6 +143,8 @@ def test_a_drop_link_made_on_the_page_takes_two_dropped_files(server, browsers):
     guest.wait(lambda d: all(li.get_attribute("data-state") == "done" for li in guest.find_all("#pending-list > li")),
                WAIT, "the guest's uploads did not finish")
     guest.assert_clean()
+    # With a script the drop zone sends through tus at the link's own /d/TOKEN/uploads.
+    assert server.log_text().count("POST /d/REDACTED/uploads 201") == 2, server.log_text()
 
     owner.driver.refresh()
     for name in ("beach.jpg", "sunset.jpg"):

@@ -1,7 +1,8 @@
 /* The server's JSON API as the page uses it:
  *   GET    /files?limit=N[&q=TEXT][&cursor=C]  -> {"files": [...], "next_cursor": "..." | null}
  *   POST   /upload (multipart: description, [expires_in,] inputFile) -> 201 + the JSON record
- *          (a guest on a drop link's page posts the same form to /d/TOKEN/upload)
+ *          (the tutorial's form; the drop zone uploads through tus at /uploads, see tus-client.js;
+ *          a guest on a drop link's page posts the same form to /d/TOKEN/upload)
  *   PATCH  /files/ID (JSON: description and/or expires_at) -> 200 + the record
  *   DELETE /files/ID -> 204
  * Errors are JSON {"message": "..."}.

@@ -43,6 +43,7 @@ extension HTTPHandler {
             response.headers.replaceOrAdd(name: "Content-Length", value: String(response.contentLength))
         }
         if close { response.headers.replaceOrAdd(name: "Connection", value: "close") }
+        response.headers.add(contentsOf: Routes.headersOnEveryAnswer(to: request))
         let head = HTTPResponseHead(version: request.head.version, status: response.status, headers: response.headers)
         current?.exchange = exchange
         current?.status = response.status

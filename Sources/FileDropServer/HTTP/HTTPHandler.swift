@@ -102,7 +102,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         }
 
         let endpoint: Endpoint
-        switch Router.match(method: head.method, path: request.path) {
+        switch Router.match(method: head.method, path: request.path, methodOverride: head.headers.first(name: "x-http-method-override")) {
         case .notFound:
             return answerEarly(exchange, .message(.notFound, "Not found"), context: context)
         case .methodNotAllowed(let allow):

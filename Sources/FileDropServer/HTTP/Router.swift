@@ -17,6 +17,8 @@ enum Endpoint: Equatable, Sendable {
     case sharedContent(token: String)
     case dropPage(token: String)
     case dropUpload(token: String)
+    /// Resumable uploads through a drop link, at `/d/TOKEN/uploads` (the same tus code).
+    case dropTus(token: String, TusAction)
     // Token required.
     case logout
     case index
@@ -32,12 +34,14 @@ enum Endpoint: Equatable, Sendable {
     case createDropLink
     case listDropLinks
     case revokeDropLink(Int64)
+    /// Resumable uploads at `/uploads` (tus 1.0.0); `OPTIONS` is public.
+    case tus(TusAction)
 
     var requiresToken: Bool {
         switch self {
-        case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon: false
-        case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload: false
-        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .editFile, .deleteFile, .metrics: true
+        case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon, .tus(.options): false
+        case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload, .dropTus: false
+        case .logout, .index, .upload, .listFiles, .fileRecord, .fileContent, .editFile, .deleteFile, .metrics, .tus: true
         case .createShareLink, .listShareLinks, .revokeShareLink, .createDropLink, .listDropLinks, .revokeDropLink: true
         }
     }
@@ -46,7 +50,7 @@ enum Endpoint: Equatable, Sendable {
     /// rule does not apply, and every answer carries `Referrer-Policy: no-referrer`.
     var isPublicLink: Bool {
         switch self {
-        case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload: true
+        case .sharePage, .unlockShare, .sharedContent, .dropPage, .dropUpload, .dropTus: true
         default: false
         }
     }
@@ -69,6 +73,11 @@ enum Endpoint: Equatable, Sendable {
         case .fileContent: "file_content"
         case .editFile: "edit_file"
         case .deleteFile: "delete_file"
+        case .tus(.options): "tus_options"
+        case .tus(.create): "tus_create"
+        case .tus(.head): "tus_head"
+        case .tus(.patch): "tus_patch"
+        case .tus(.terminate): "tus_terminate"
         case .createShareLink: "create_share_link"
         case .listShareLinks: "list_share_links"
         case .revokeShareLink: "revoke_share_link"
@@ -80,6 +89,11 @@ enum Endpoint: Equatable, Sendable {
         case .sharedContent: "share_content"
         case .dropPage: "drop_page"
         case .dropUpload: "drop_upload"
+        case .dropTus(_, .options): "drop_tus_options"
+        case .dropTus(_, .create): "drop_tus_create"
+        case .dropTus(_, .head): "drop_tus_head"
+        case .dropTus(_, .patch): "drop_tus_patch"
+        case .dropTus(_, .terminate): "drop_tus_terminate"
         }
     }
 }
@@ -94,17 +108,11 @@ enum Router {
         case methodNotAllowed(allow: [String])
     }
 
-    static func match(method: HTTPMethod, path: String) -> Match {
+    /// - Parameter methodOverride: `X-HTTP-Method-Override`, which only the tus routes read.
+    static func match(method: HTTPMethod, path: String, methodOverride: String? = nil) -> Match {
         let segments = path.split(ascii: "/", omittingEmptySubsequences: false).dropFirst()
-        let get = method == .GET || method == .HEAD
-
         func choose(_ table: [(HTTPMethod, Endpoint)]) -> Match {
-            for (allowed, endpoint) in table where allowed == method || (allowed == .GET && get) {
-                return .endpoint(endpoint)
-            }
-            var allow = table.map { $0.0.rawValue }
-            if allow.contains("GET") { allow.insert("HEAD", at: allow.firstIndex(of: "GET")! + 1) }
-            return .methodNotAllowed(allow: allow)
+            Router.choose(method, table)
         }
 
         switch Array(segments) {
@@ -116,6 +124,8 @@ enum Router {
         case ["upload"]: return choose([(.POST, .upload)])
         case ["files"]: return choose([(.GET, .listFiles)])
         case ["favicon.ico"]: return choose([(.GET, .favicon)])
+        case let parts where parts.first == "uploads":
+            return TusAction.match(method: method, methodOverride: methodOverride, rest: parts.dropFirst(), endpoint: Endpoint.tus)
         case let parts where parts.count == 2 && parts[0] == "files":
             guard let id = fileID(parts[1]) else { return .notFound }
             return choose([(.GET, .fileRecord(id)), (.PATCH, .editFile(id)), (.DELETE, .deleteFile(id))])
@@ -129,6 +139,12 @@ enum Router {
         case let parts where parts.count == 2 && (parts[0] == "links" || parts[0] == "drops"):
             guard let id = fileID(parts[1]) else { return .notFound }
             return choose([(.DELETE, parts[0] == "links" ? .revokeShareLink(id) : .revokeDropLink(id))])
+        case let parts where parts.count >= 3 && parts[0] == "d" && parts[2] == "uploads":
+            guard LinkTokens.isWellFormed(parts[1]) else { return .notFound }
+            let token = String(parts[1])
+            return TusAction.match(method: method, methodOverride: methodOverride, rest: parts.dropFirst(3)) {
+                .dropTus(token: token, $0)
+            }
         case let parts where (2...3).contains(parts.count) && (parts[0] == "s" || parts[0] == "d"):
             return linkRoute(parts, choose: choose)
         case let parts where parts.count >= 2 && parts[0] == "static":
@@ -138,6 +154,18 @@ enum Router {
         default:
             return .notFound
         }
+    }
+
+    /// The endpoint of `table` for `method` (`HEAD` where `GET` is), else 405 listing the
+    /// methods the path allows.
+    static func choose(_ method: HTTPMethod, _ table: [(HTTPMethod, Endpoint)]) -> Match {
+        let get = method == .GET || method == .HEAD
+        for (allowed, endpoint) in table where allowed == method || (allowed == .GET && get) {
+            return .endpoint(endpoint)
+        }
+        var allow = table.map { $0.0.rawValue }
+        if allow.contains("GET") { allow.insert("HEAD", at: allow.firstIndex(of: "GET")! + 1) }
+        return .methodNotAllowed(allow: allow)
     }
 
     /// `/s/TOKEN`, `/s/TOKEN/content`, `/d/TOKEN`, `/d/TOKEN/upload`. A token without a

@@ -16,6 +16,7 @@ struct Routes {
     let login: LoginRoutes
     let pages: PageRoutes
     let uploads: FormUpload.Environment
+    let tus: TusRoutes
     let shareLinks: ShareLinkRoutes
     let dropLinks: DropLinkRoutes
     let sharedFiles: SharedFileRoutes
@@ -32,9 +33,41 @@ struct Routes {
             return FormUpload.start(exchange.request, uploader: .user(user), environment: uploads, connection: connection)
         case .dropUpload(let token)?:
             return drops.startUpload(token: token, request: exchange.request, connection: connection)
+        case .tus(let action)?:
+            return tus.startStreamedBody(action, mount: userUploads(exchange), request: exchange.request, connection: connection)
+        case .dropTus(let token, let action)? where action.hasStreamedBody:
+            return dropTusStart(token: token, action: action, request: exchange.request, connection: connection)
         default:
             return nil
         }
+    }
+
+    /// A tus `POST` or `PATCH` through a drop link: the link is found first (it is the
+    /// request's credential, so its 404 or 410 comes before anything else is looked at, as a
+    /// 401 would), then the request starts as under `/uploads`, with the link as the owner.
+    private func dropTusStart(
+        token: String, action: TusAction, request: Request, connection: StreamedBodyConnection
+    ) -> StreamedBodyStart {
+        let (tus, loop, logger) = (tus, eventLoop, tus.logger)
+        let decision = drops.tusMount(token: token).assumeIsolated().map { mount -> StreamedBodyStart in
+            let mounted = loop.makeSucceededFuture(mount)
+            return tus.startStreamedBody(action, mount: mounted, request: request, connection: connection)
+                ?? .refused(.message(.internalServerError, "Internal server error"))
+        }.recover { error in
+            .refused(TusRoutes.answer(for: error, logger: logger))
+        }
+        return .pending(decision.nonisolated())
+    }
+
+    /// The signed-in user's tus collection.
+    private func userUploads(_ exchange: Exchange) -> EventLoopFuture<TusMount> {
+        eventLoop.makeSucceededFuture(TusMount(basePath: "/uploads", owner: .user(exchange.principal?.user ?? "")))
+    }
+
+    /// Headers that every answer to a path carries, whatever its status: `Tus-Resumable`
+    /// under a tus collection (tus 1.0.0; 404, 405 and 401 included).
+    static func headersOnEveryAnswer(to request: Request) -> HTTPHeaders {
+        TusProtocol.isCollectionPath(request.path) ? TusProtocol.everyAnswerHeaders : [:]
     }
 
     func handle(_ exchange: Exchange, body: ByteBuffer) -> EventLoopFuture<Response> {
@@ -66,6 +99,16 @@ struct Routes {
             return files.edit(id: id, request: request, body: body)
         case .deleteFile(let id)?:
             return files.delete(id: id)
+        case .tus(let action)?:
+            return tus.handle(action, mount: userUploads(exchange), request: request)
+        case .dropTus(_, .options)?:
+            // What the server offers, under any mount; it looks no link up.
+            return eventLoop.makeSucceededFuture(tus.options())
+        case .dropTus(let token, let action)?:
+            let (tus, loop, logger) = (tus, eventLoop, tus.logger)
+            return drops.tusMount(token: token).assumeIsolated().flatMap { mount in
+                tus.handle(action, mount: loop.makeSucceededFuture(mount), request: request)
+            }.nonisolated().recover { TusRoutes.answer(for: $0, logger: logger) }
         case .createShareLink(let fileID)?:
             return shareLinks.create(fileID: fileID, exchange: exchange, body: body)
         case .listShareLinks(let fileID)?:

@@ -23,6 +23,8 @@ final class ServerContext {
     let trustedProxies: TrustedProxies
     /// Quotas, the storage limit and the free-space reserve, for every way in.
     let space: SpaceGate
+    /// The uploads a request is writing to right now (tus); the expiry sweep skips them.
+    let activeUploads: TusActiveWrites
     let clock: WallClock
     let logger: Logger
     /// The one budget for buffered request and response bytes.
@@ -54,6 +56,8 @@ final class ServerContext {
         self.maintenance = maintenance
         metricsAccess = MetricsAccess(token: configuration.metricsToken)
         maintenance.onStep = { [metrics] task, duration in metrics.recordStep(task: task, duration: duration) }
+        let activeUploads = TusActiveWrites(eventLoop: eventLoop)
+        self.activeUploads = activeUploads
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
         let space = SpaceGate(
@@ -62,6 +66,12 @@ final class ServerContext {
             quotaOf: { name in authenticator.snapshot.quotas[name] }
         )
         self.space = space
+        maintenance.register(
+            TusMaintenance.expireUploads(
+                lifetimeSeconds: configuration.resumableTTL, eventLoop: eventLoop, active: activeUploads, space: space,
+                maintenance: maintenance, clock: clock, logger: logger
+            )
+        )
         let lifetime = FileLifetime(defaultSeconds: configuration.defaultFileTTL, maxSeconds: configuration.maxFileTTL)
         // Signs listing cursors, so that only cursors this server issued are accepted.
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
@@ -89,6 +99,11 @@ final class ServerContext {
                 maxLinkTTL: configuration.maxLinkTTL
             ),
             uploads: uploads,
+            tus: TusRoutes(
+                eventLoop: eventLoop, storage: storage, maxFileSize: configuration.maxUploadSize, clock: clock, logger: logger,
+                lifetimeMilliseconds: configuration.resumableTTL * 1000, active: activeUploads, space: space, fileLifetime: lifetime,
+                maintenance: maintenance, budget: uploads.budget
+            ),
             shareLinks: ShareLinkRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, tokens: shareTokens, clock: clock,
                 maxLinkTTL: configuration.maxLinkTTL

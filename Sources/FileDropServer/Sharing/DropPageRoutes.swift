@@ -2,9 +2,10 @@ import FileDropAuth
 import FileDropStorage
 import NIOCore
 
-/// The public side of drop links: `GET /d/TOKEN` (the page with the drop zone) and
+/// The public side of drop links: `GET /d/TOKEN` (the page with the drop zone),
 /// `POST /d/TOKEN/upload` (a guest's multipart upload: `FormUpload`, every rule of `/upload`,
-/// with the drop link as the uploader).
+/// with the drop link as the uploader), and the mount of the tus routes at
+/// `/d/TOKEN/uploads` (`tusMount`).
 ///
 /// An upload finds its link before its body is read (unknown or revoked → 404, expired → 410,
 /// no file left → 403, a declared length that cannot fit → 413), then streams like any
@@ -46,6 +47,20 @@ struct DropPageRoutes {
             }
         }
         return .pending(decision.nonisolated())
+    }
+
+    /// The tus collection of a drop link, `/d/TOKEN/uploads`, once the link is found: its
+    /// uploads belong to the link (`UploadOwner.drop`), so only requests with its token reach
+    /// them. Fails with the link's refusal (404 unknown or revoked, 410 expired), which every
+    /// request under it answers, an unfinished upload's `HEAD` and `PATCH` included. Its limits
+    /// are checked, and charged, when an upload is created (`TusStore.create`).
+    func tusMount(token: String) -> EventLoopFuture<TusMount> {
+        find(token).flatMapThrowing { found in
+            let link = try found.get()
+            return TusMount(
+                basePath: "/d/\(token)/uploads", owner: .drop(id: link.id, label: link.label, createdBy: link.createdBy)
+            )
+        }
     }
 
     /// The drop link of `token`, if it may be used now.

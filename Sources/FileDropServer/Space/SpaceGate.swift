@@ -79,6 +79,13 @@ final class SpaceGate {
         }
     }
 
+    /// An unfinished resumable upload was removed (terminated or expired): its whole length,
+    /// counted since its creation, no longer counts. Same turn rule as `removeStored`.
+    func removeStored(owner: String, bytes: Int64) {
+        eventLoop.assertInEventLoop()
+        ledger.removeStored(owner: owner, bytes: bytes)
+    }
+
     /// What `owner` uses and may use, for the page.
     func usage(of owner: String) -> (used: Int64, quota: Int64?) {
         (ledger.used(by: owner), quotaOf(owner).flatMap { $0 > 0 ? $0 : nil })

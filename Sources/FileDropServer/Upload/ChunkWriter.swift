@@ -20,13 +20,14 @@ import NIOCore
 /// - `POST /upload` (`FormUpload`) starts at offset 0 with an empty digest, lets chunk
 ///   inserts commit one by one (not durably), and at the end calls `flush()` and commits the
 ///   file with the returned digest in one durable transaction.
-/// - A tus `PATCH` (resumable uploads, to come) starts at the stored offset with the stored
-///   digest state (`Progress`). When that offset lies inside a partly filled last chunk, the
+/// - A tus `PATCH` (`TusWrite`) starts at the stored offset with the stored digest state
+///   (`Progress`). When that offset lies inside a partly filled last chunk, the
 ///   first write completes that row in place (read-modify-write) rather than adding a small
 ///   row, so many small PATCHes take no more space than one request. It passes
 ///   `commitEachChunk` to record the upload's offset in the same transaction as each chunk
 ///   row (so offset and bytes are committed together, every chunk, well within 8 MiB), and
-///   at the end of the PATCH calls `flush()` and commits the final offset durably.
+///   at the end of the PATCH calls `flush()` and commits the final offset durably. (With
+///   `Upload-Checksum` it passes no hook: those bytes count only once the checksum holds.)
 ///
 /// Not done here: deciding what the bytes are, answering the client, deleting an abandoned
 /// file (the caller knows whether partial bytes are kept, as tus keeps them).

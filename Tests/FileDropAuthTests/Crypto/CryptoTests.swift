@@ -97,10 +97,10 @@ func streamingDigestEqualsOneShot(splitAt split: Int) {
     #expect(digest.finalize() == Crypto.sha256(data))
 }
 
-@Test func streamingDigestResetsAfterFinalizeAndCopiesOnWrite() {
+@Test func streamingDigestResetsAfterFinalizeAndCopiesAsAValue() {
     var first = SHA256Digest()
     Array("ab".utf8).withUnsafeBytes { first.update($0) }
-    var second = first  // shares the context until one of them writes
+    var second = first  // a copy: updating it leaves `first` as it was
     Array("c".utf8).withUnsafeBytes { second.update($0) }
     #expect(Crypto.hex(second.finalize()) == Crypto.hex(Crypto.sha256("abc".utf8)))
     #expect(first.finalize() == Crypto.sha256("ab".utf8))

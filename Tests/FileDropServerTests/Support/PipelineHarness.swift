@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import Synchronization
 
 @testable import FileDropServer
 @testable import FileDropStorage
@@ -24,21 +25,28 @@ final class PipelineHarness {
     let access: any StorageAccess
     let passwords: any PasswordHashing
     private let folder: String
+    /// The server's wall clock, which a test may move on (`advanceClock`).
+    private final class TestTime: Sendable {
+        let seconds = Mutex(PipelineHarness.now)
+    }
+    private let time = TestTime()
 
     /// - Parameters:
-    ///   - clock: the server's wall clock; `now`, fixed, by default.
+    ///   - clock: the server's wall clock; by default one that starts at `now` and that
+    ///     `advanceClock` moves on.
     ///   - access: how requests reach the database; inline by default (a whole request
     ///     completes within one write), or a stand-in for a busy or stepped storage thread.
     ///   - passwords: how passwords are checked; inline at the cheapest cost by default.
     init(
         configuration: ServerConfiguration = ServerConfiguration(),
-        clock: WallClock = WallClock { PipelineHarness.now },
+        clock: WallClock? = nil,
         access: ((Storage, EventLoop) -> any StorageAccess)? = nil,
         passwords: (EventLoop) -> any PasswordHashing = { InlinePasswordHashing(eventLoop: $0) }
     ) throws {
         var template = Array("/tmp/filedrop-pipeline-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         storage = try Storage(path: folder + "/app.db")
+        let time = self.time
         var configuration = configuration
         configuration.databasePath = folder + "/app.db"
         self.access = access?(storage, channel.eventLoop) ?? InlineStorageAccess(storage: storage, eventLoop: channel.eventLoop)
@@ -46,7 +54,8 @@ final class PipelineHarness {
         context = ServerContext(
             configuration: configuration, eventLoop: channel.eventLoop, storage: self.access, passwords: self.passwords,
             key: Array(repeating: 0x61, count: 32),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: clock
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            clock: clock ?? WallClock { time.seconds.withLock { $0 } }
         )
         // Tests write to `storage` behind the server's back, as another process would: the
         // listing cache reads the database again on every request unless a test says otherwise.
@@ -68,8 +77,37 @@ final class PipelineHarness {
     }
 
     func exchange(_ request: [UInt8]) throws -> String {
-        try channel.writeInbound(ByteBuffer(bytes: request))
+        try send(request)
         return try readAnswer()
+    }
+
+    /// Writes `request` (or a piece of one) and lets the loop run what it scheduled.
+    func send(_ request: [UInt8], on channel: EmbeddedChannel? = nil) throws {
+        let channel = channel ?? self.channel
+        try channel.writeInbound(ByteBuffer(bytes: request))
+        channel.embeddedEventLoop.run()
+    }
+
+    /// Another connection to the same server (same loop, same database).
+    func secondConnection() throws -> EmbeddedChannel {
+        let second = EmbeddedChannel(loop: channel.embeddedEventLoop)
+        try Server.configure(second, context: context).wait()
+        try second.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 10)).wait()
+        return second
+    }
+
+    /// Everything written back on `channel` since the last read.
+    func readAnswer(on channel: EmbeddedChannel) throws -> String {
+        var answer: [UInt8] = []
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            answer += buffer.readableBytesView
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+
+    /// Moves the server's wall clock on.
+    func advanceClock(by seconds: Double) {
+        time.seconds.withLock { $0 += seconds }
     }
 
     /// Everything written back since the last read (binary bodies decode lossily: see `readBytes`).
@@ -88,7 +126,7 @@ final class PipelineHarness {
 
     /// Writes `request`; returns the head of the answer as text and its body as bytes.
     func exchangeBinary(_ request: String) throws -> (head: String, body: [UInt8]) {
-        try channel.writeInbound(ByteBuffer(string: request))
+        try send(Array(request.utf8))
         let bytes = try readBytes()
         let separator = Array("\r\n\r\n".utf8)
         guard let end = bytes.firstRange(of: separator)?.upperBound else { return (String(decoding: bytes, as: UTF8.self), []) }
@@ -135,7 +173,7 @@ final class PipelineHarness {
 
     /// A valid token for `user` (added before).
     func token(for user: String) -> String {
-        context.authenticator.issueToken(for: user, now: Int64(Self.now)).token
+        context.authenticator.issueToken(for: user, now: context.clock.unixSeconds).token
     }
 
     /// The number of rows in a table of the database.
