@@ -92,7 +92,9 @@ public final class FileStore {
     }
 
     /// Marks an upload complete, durably: when this returns, the file survives power loss.
-    /// `expiresAt` (Unix milliseconds) is when the file goes; nil: never.
+    /// `expiresAt` (Unix milliseconds) is when the file goes; nil: never. With `durable`
+    /// false the commit is not synced: the caller syncs (`Storage.syncWAL`) before it tells
+    /// anyone, in the same storage job (group commit), and deletes the file if that fails.
     ///
     /// `alongside` runs in the same transaction, after the file is marked complete: what it
     /// throws undoes the completion (a drop link charges its budget there, and refuses past it).
@@ -103,10 +105,10 @@ public final class FileStore {
     ///   failed commit.
     public func completeUpload(
         fileID: Int64, description: String, size: Int64, sha256: String, now: Int64, expiresAt: Int64? = nil,
-        alongside: (() throws -> Void)? = nil
+        durable: Bool = true, alongside: (() throws -> Void)? = nil
     ) throws -> FileRecord {
         do {
-            try database.transaction(durable: true) {
+            try database.transaction(durable: durable) {
                 let update = try database.statement(
                     """
                     UPDATE files SET description = ?, size = ?, sha256 = ?, created_at = ?, expires_at = ?, complete = 1

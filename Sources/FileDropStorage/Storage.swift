@@ -63,6 +63,11 @@ public final class Storage {
         try database.transaction(durable: durable, body)
     }
 
+    /// Syncs the `-wal` file: commits made before with `durable: false` become durable.
+    public func syncWAL() throws {
+        try database.syncWAL()
+    }
+
     /// The database file's path; its WAL is this plus `-wal`.
     public var path: String { database.path }
 

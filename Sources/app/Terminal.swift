@@ -14,6 +14,7 @@ enum Terminal {
     /// Writes `text` to standard error (file descriptor 2) whole, unbuffered. (The C
     /// `stderr` stream is a global mutable variable, which Swift 6 refuses to touch.)
     static func writeError(_ text: String) {
+        LogOutput.standardError.flush()  // log lines written before this come first
         try? FileSystem.writeAll(STDERR_FILENO, Array(text.utf8))
     }
 

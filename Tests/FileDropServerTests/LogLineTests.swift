@@ -1,8 +1,13 @@
 import FileDropAuth
 import Logging
+import Synchronization
 import Testing
 
 @testable import FileDropServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--log-format json`: every line one JSON object, whatever a client put in a path.
 @Suite struct LogLineTests {
@@ -56,5 +61,83 @@ import Testing
     @Test(arguments: [("plain", "plain"), ("a\\b", "a\\\\b"), ("line\nfeed", "line\\nfeed"), ("q\"", "q\\\"")])
     func labelValuesAreEscaped(value: String, escaped: String) {
         #expect(PrometheusText.escape(value) == escaped)
+    }
+}
+
+/// `LogOutput`: lines reach the descriptor whole and in order; while batching, one flush
+/// per batch, scheduled by its first line.
+@Suite struct LogOutputTests {
+    /// Collects what the output schedules, to run when the test says.
+    final class Tasks: Sendable {
+        let scheduled = Mutex<[@Sendable () -> Void]>([])
+        var count: Int { scheduled.withLock { $0.count } }
+        func runAll() {
+            for task in scheduled.withLock({ tasks in
+                defer { tasks = [] }; return tasks
+            }) { task() }
+        }
+    }
+
+    private func pipeEnds() -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        pipe(&ends)
+        _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
+        return (ends[0], ends[1])
+    }
+
+    private func drain(_ descriptor: Int32) -> String {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func withoutBatchingEachLineIsWrittenAtOnce() {
+        let ends = pipeEnds()
+        defer { close(ends.read); close(ends.write) }
+        let output = LogOutput(descriptor: ends.write)
+        output.append("one\n")
+        #expect(drain(ends.read) == "one\n")
+        output.append("two\n")
+        #expect(drain(ends.read) == "two\n")
+    }
+
+    @Test func aBatchWaitsForTheOneFlushItsFirstLineScheduled() {
+        let ends = pipeEnds()
+        defer { close(ends.read); close(ends.write) }
+        let output = LogOutput(descriptor: ends.write)
+        let tasks = Tasks()
+        output.batch { task in tasks.scheduled.withLock { $0.append(task) } }
+        let lines = (0..<100).map { "line \($0)\n" }
+        for line in lines { output.append(line) }
+        #expect(drain(ends.read).isEmpty)
+        #expect(tasks.count == 1)
+        tasks.runAll()
+        #expect(drain(ends.read) == lines.joined())
+        output.append("next\n")
+        #expect(tasks.count == 1)
+        output.stopBatching()
+        #expect(drain(ends.read) == "next\n")
+        output.append("direct\n")
+        #expect(drain(ends.read) == "direct\n")
+    }
+
+    @Test func noMoreThanTheLimitWaits() {
+        let ends = pipeEnds()
+        defer { close(ends.read); close(ends.write) }
+        let output = LogOutput(descriptor: ends.write)
+        output.batch { _ in }  // flushes that never run: only the limit writes
+        let line = String(repeating: "x", count: 1023) + "\n"
+        var written = 0
+        for _ in 0..<(2 * LogOutput.limit / line.utf8.count) {
+            output.append(line)
+            written += drain(ends.read).utf8.count
+            #expect(output.waitingBytes < LogOutput.limit)
+        }
+        #expect(written == 2 * LogOutput.limit)
     }
 }

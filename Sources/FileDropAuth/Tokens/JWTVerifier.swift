@@ -31,9 +31,23 @@ public struct JWTVerifier: Sendable {
 
     /// The claims of `token` if it is valid at `now` (seconds since the epoch).
     public func verify(_ token: String, now: Int64) throws(TokenError) -> TokenClaims {
+        let claims = try signedClaims(token)
+        try checkTimes(claims, now: now)
+        return claims
+    }
+
+    /// The claims of `token` once its structure, header and signature have been checked and
+    /// its claims parsed, before any time check: what stays true of the same token string
+    /// forever, so a caller may keep it (see `checkTimes` for what must be checked each use).
+    public func signedClaims(_ token: String) throws(TokenError) -> TokenClaims {
         let payload = try verifiedPayload(token)
         guard case .object(let claimsSet) = try? JSONParser.parse(payload) else { throw .malformed }
-        let claims = try TokenClaims(claimsSet: claimsSet)
+        return try TokenClaims(claimsSet: claimsSet)
+    }
+
+    /// The time checks of `claims` at `now`: not expired, not expiring too late, not used
+    /// before `nbf` or `iat`.
+    public func checkTimes(_ claims: TokenClaims, now: Int64) throws(TokenError) {
         if now > claims.expiresAt.addingSaturating(leeway) { throw .expired }
         if let maxLifetime, claims.expiresAt > now.addingSaturating(maxLifetime).addingSaturating(leeway) {
             throw .expiresTooLate
@@ -41,7 +55,6 @@ public struct JWTVerifier: Sendable {
         let latestStart = now.addingSaturating(leeway)
         if let notBefore = claims.notBefore, notBefore > latestStart { throw .notYetValid }
         if let issuedAt = claims.issuedAt, issuedAt > latestStart { throw .notYetValid }
-        return claims
     }
 
     /// The payload bytes of `token` once its structure, header and signature have been

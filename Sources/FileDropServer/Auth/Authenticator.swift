@@ -37,6 +37,7 @@ final class Authenticator {
     let tokenTTL: Int64
     private let eventLoop: EventLoop
     private var current = AccountSnapshot()
+    private var verified = VerifiedTokenCache()
     /// Revocations made here whose write to the database has not completed: id → `exp`.
     private var unconfirmedRevocations: [String: Int64] = [:]
 
@@ -95,8 +96,10 @@ final class Authenticator {
     }
 
     func authenticate(_ request: Request, now: Int64) -> Result<Principal, Failure> {
+        eventLoop.assertInEventLoop()
         guard let (token, source) = Self.token(of: request) else { return .failure(.missing) }
-        guard let claims = try? verifier.verify(token, now: now) else { return .failure(.invalid) }
+        guard let claims = try? verified.claims(of: token, verifier: verifier), (try? verifier.checkTimes(claims, now: now)) != nil
+        else { return .failure(.invalid) }
         guard let validAfter = current.tokensValidAfter[claims.subject] else { return .failure(.invalid) }
         // A token without `iat` (the tutorial's shape) is taken as issued one lifetime before
         // it expires; the verifier has refused any whose `exp` lies further ahead than that.

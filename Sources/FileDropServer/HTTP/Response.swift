@@ -33,7 +33,12 @@ struct Response: Sendable {
     /// A JSON answer. Like every JSON and text answer it carries `nosniff`, so that no browser
     /// takes a body that holds user text (a file name, a description) for HTML or script.
     static func json(_ status: HTTPResponseStatus, _ json: String) -> Response {
-        var response = Response(status: status, body: .bytes(ByteBuffer(string: json)))
+        self.json(status, ByteBuffer(string: json))
+    }
+
+    /// A JSON answer from bytes already encoded (shared, not copied: a cached listing).
+    static func json(_ status: HTTPResponseStatus, _ json: ByteBuffer) -> Response {
+        var response = Response(status: status, body: .bytes(json))
         response.headers.add(name: "Content-Type", value: "application/json")
         response.headers.add(name: "Cache-Control", value: "no-store")
         response.headers.add(name: "X-Content-Type-Options", value: "nosniff")
@@ -55,7 +60,12 @@ struct Response: Sendable {
 
     /// An HTML page with the page security headers.
     static func page(_ status: HTTPResponseStatus, _ html: String) -> Response {
-        var response = Response(status: status, body: .bytes(ByteBuffer(string: html)))
+        page(status, ByteBuffer(string: html))
+    }
+
+    /// An HTML page from bytes already encoded (shared, not copied: a cached page).
+    static func page(_ status: HTTPResponseStatus, _ html: ByteBuffer) -> Response {
+        var response = Response(status: status, body: .bytes(html))
         response.headers.add(name: "Content-Type", value: "text/html; charset=utf-8")
         response.headers.add(name: "Cache-Control", value: "no-store")
         response.addPageSecurityHeaders()

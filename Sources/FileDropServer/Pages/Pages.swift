@@ -1,4 +1,5 @@
 import FileDropStorage
+import NIOCore
 import NIOHTTP1
 
 /// The HTML pages, filled from the compiled-in templates.
@@ -26,8 +27,9 @@ enum Pages {
 
     /// The upload page: the form, the drop zone, one page of the file list and the drop links
     /// (see `IndexPage`).
-    static func index(_ page: IndexPage) -> Response {
-        .page(.ok, indexTemplate.render(page.values(rowTemplate: rowTemplate, pagerTemplate: pagerTemplate)))
+    /// Its bytes, which `ListingCache` keeps for the first page.
+    static func indexBody(_ page: IndexPage) -> ByteBuffer {
+        ByteBuffer(string: indexTemplate.render(page.values(rowTemplate: rowTemplate, pagerTemplate: pagerTemplate)))
     }
 
     /// What a plain (script-less) form post to /upload answers with; `back` is the page its

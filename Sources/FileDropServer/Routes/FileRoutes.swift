@@ -14,6 +14,8 @@ struct FileRoutes {
 
     let eventLoop: EventLoop
     let storage: any StorageAccess
+    /// The first page without a search or cursor, answered without a storage-thread hop.
+    let listings: ListingCache
     /// Signs listing cursors, so that only cursors this server issued are accepted.
     let cursorKey: [UInt8]
     let lifetime: FileLifetime
@@ -43,15 +45,30 @@ struct FileRoutes {
             cursor = decoded
         }
         let (pageSize, after, cursorKey, now) = (limit, cursor, cursorKey, clock.unixMilliseconds)
-        return storage.run { storage in
-            try storage.files.list(limit: pageSize + 1, after: after, now: now, search: search)
-        }.map { files in
+        let files: EventLoopFuture<(files: [FileRecord], generation: UInt64?)>
+        if cursor == nil && search.isEmpty {
+            if let body = listings.body(limit: pageSize + 1, variant: "json", figures: nil, now: now) {
+                return eventLoop.makeSucceededFuture(.json(.ok, body))
+            }
+            files = listings.firstFiles(limit: pageSize + 1, now: now, storage: storage, eventLoop: eventLoop).map {
+                ($0.files, $0.generation)
+            }
+        } else {
+            files = storage.run { storage in
+                (try storage.files.list(limit: pageSize + 1, after: after, now: now, search: search), nil)
+            }
+        }
+        return files.assumeIsolated().map { files, generation in
             let page = files.prefix(pageSize)
             let next =
                 files.count > pageSize ? page.last.map { JSONText.quoted(ListingCursor.encode($0, key: cursorKey, search: search)) } : nil
             let records = page.map(FileJSON.record).joined(separator: ",")
-            return .json(.ok, "{\"files\":[\(records)],\"next_cursor\":\(next ?? "null")}")
-        }
+            let body = ByteBuffer(string: "{\"files\":[\(records)],\"next_cursor\":\(next ?? "null")}")
+            if let generation {
+                self.listings.store(body: body, limit: pageSize + 1, variant: "json", figures: nil, generation: generation)
+            }
+            return Response.json(.ok, body)
+        }.nonisolated()
     }
 
     /// The `q` parameter as a search (absent or empty: every file).

@@ -7,6 +7,8 @@ struct PageRoutes {
     static let pageSize = 50
 
     let storage: any StorageAccess
+    /// The first page without a search, rendered per user, without a storage-thread hop.
+    let listings: ListingCache
     let cursorKey: [UInt8]
     let lifetime: FileLifetime
     let space: SpaceGate
@@ -30,28 +32,51 @@ struct PageRoutes {
         if let text = request.queryValue("cursor") {
             cursor = ListingCursor.decode(text, key: cursorKey, search: search)
         }
-        let (after, cursorKey, clock, now) = (cursor, cursorKey, clock, clock.unixMilliseconds)
-        return storage.run { storage in
-            try storage.files.list(limit: Self.pageSize + 1, after: after, now: now, search: search)
-        }.assumeIsolated().map { files in
+        let now = clock.unixMilliseconds
+        let usage = space.usage(of: user)
+        let figures = ListingCache.Figures(used: usage.used, quota: usage.quota, usedTotal: space.ledger.usedTotal)
+        let files: EventLoopFuture<(files: [FileRecord], generation: UInt64?)>
+        if cursor == nil && search.isEmpty {
+            if let body = listings.body(limit: Self.pageSize + 1, variant: "page " + user, figures: figures, now: now) {
+                return space.eventLoop.makeSucceededFuture(respond(body, exchange))
+            }
+            files = listings.firstFiles(limit: Self.pageSize + 1, now: now, storage: storage, eventLoop: space.eventLoop).map {
+                ($0.files, $0.generation)
+            }
+        } else {
+            files = storage.run { [cursor] storage in
+                (try storage.files.list(limit: Self.pageSize + 1, after: cursor, now: now, search: search), nil)
+            }
+        }
+        let cursorKey = cursorKey
+        return files.assumeIsolated().map { files, generation in
             let page = Array(files.prefix(Self.pageSize))
             let next = files.count > Self.pageSize ? page.last.map { ListingCursor.encode($0, key: cursorKey, search: search) } : nil
-            let usage = self.space.usage(of: user)
-            var response = Pages.index(
+            let body = Pages.indexBody(
                 IndexPage(
                     user: user, files: page, nextCursor: next, pageSize: Self.pageSize, query: query, searching: !search.isEmpty,
-                    used: usage.used, quota: usage.quota, usedTotal: self.space.ledger.usedTotal,
+                    used: figures.used, quota: figures.quota, usedTotal: figures.usedTotal,
                     maxStorage: self.space.ledger.limits.maxStorage, lifetime: self.lifetime,
                     maxLinkTTL: self.maxLinkTTL
                 )
             )
-            if let principal = exchange.principal, principal.source == .query, let token = request.queryValue("token") {
-                // Reached with ?token=: give the page the cookie its form posts need, for as
-                // long as the token has left.
-                let remaining = principal.claims.expiresAt - clock.unixSeconds
-                response.headers.add(name: "Set-Cookie", value: LoginRoutes.cookie(token, maxAge: remaining, secure: request.viaHTTPS))
+            if let generation {
+                self.listings.store(body: body, limit: Self.pageSize + 1, variant: "page " + user, figures: figures, generation: generation)
             }
-            return response
+            return self.respond(body, exchange)
         }.nonisolated()
+    }
+
+    /// The page with `body`; reached with `?token=`, with the cookie its form posts need, for
+    /// as long as the token has left.
+    private func respond(_ body: ByteBuffer, _ exchange: Exchange) -> Response {
+        var response = Response.page(.ok, body)
+        if let principal = exchange.principal, principal.source == .query, let token = exchange.request.queryValue("token") {
+            let remaining = principal.claims.expiresAt - clock.unixSeconds
+            response.headers.add(
+                name: "Set-Cookie", value: LoginRoutes.cookie(token, maxAge: remaining, secure: exchange.request.viaHTTPS)
+            )
+        }
+        return response
     }
 }

@@ -1,7 +1,6 @@
 import FileDropAuth
 import FileDropSystem
 import Logging
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,15 +14,13 @@ import Glibc
 /// messages `{"time","level","message"}` plus any metadata as string fields. Strings are
 /// escaped by `JSONText.quoted` (quotes, backslashes, every control character), and a Swift
 /// string holds no invalid UTF-8 (whatever was decoded into it had bad bytes replaced), so
-/// every line parses whatever a client sent. Lines are written whole under a lock, so that
-/// two threads never interleave.
+/// every line parses whatever a client sent. Lines go whole into `LogOutput`, which writes
+/// them in batches within a few milliseconds, so that two threads never interleave.
 public struct LogLineHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private let format: ServerConfiguration.LogFormat
-
-    private static let output = Mutex(())
 
     public init(label: String, level: Logger.Level, format: ServerConfiguration.LogFormat) {
         self.label = label
@@ -48,7 +45,7 @@ public struct LogLineHandler: LogHandler {
         case .json:
             line = Self.json(level: event.level, message: event.message.description, metadata: merged) + "\n"
         }
-        Self.output.withLock { _ in try? FileSystem.writeAll(STDERR_FILENO, Array(line.utf8)) }
+        LogOutput.standardError.append(line)
     }
 
     static func json(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {

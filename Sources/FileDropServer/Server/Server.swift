@@ -84,14 +84,14 @@ public final class Server {
         let parts = LoopParts(
             context: context,
             refresher: AccountRefresher(
-                eventLoop: eventLoop, storage: storage, authenticator: context.authenticator, clock: clock, logger: logger
+                eventLoop: eventLoop, storage: context.storage, authenticator: context.authenticator, clock: clock, logger: logger
             ),
             tracker: ConnectionTracker(
                 maxConnections: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress,
                 trustedProxies: context.trustedProxies
             ),
             sweeper: ExpirySweeper(
-                eventLoop: eventLoop, storage: storage, space: context.space, maintenance: context.maintenance, clock: clock,
+                eventLoop: eventLoop, storage: context.storage, space: context.space, maintenance: context.maintenance, clock: clock,
                 logger: logger
             ),
             checkpoints: checkpoints
@@ -167,6 +167,9 @@ public final class Server {
         boundAddress = (configuration.host, port)
         let shownHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         logger.info("listening on http://\(shownHost):\(port)")
+        // From here on log lines are written once per event-loop tick, not one by one.
+        let eventLoop = self.eventLoop
+        LogOutput.standardError.batch { flush in eventLoop.execute(flush) }
     }
 
     /// The per-connection pipeline: timeouts, the HTTP/1.1 codec with its limits, the handler.
@@ -235,6 +238,7 @@ public final class Server {
             loopParts.value.context.maintenance.stop()
         }.wait()
         storage.close()
+        LogOutput.standardError.stopBatching()  // before the event loop that flushes goes away
         // The storage connection is closed: nothing of this process writes any more, so the
         // last pass copies everything unless another process is reading.
         let outcome = checkpointer?.finish()

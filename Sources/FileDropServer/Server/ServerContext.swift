@@ -13,7 +13,10 @@ import NIOCore
 /// asserts on each change. Each route group gets only the parts it needs.
 final class ServerContext {
     let eventLoop: EventLoop
+    /// The database, through `ChangeTrackingStorage`: every user of it keeps `listings` exact.
     let storage: any StorageAccess
+    /// The first page of the file list, for `GET /` and `GET /files` without a hop.
+    let listings = ListingCache()
     let authenticator: Authenticator
     let routes: Routes
     /// Whose forwarding headers are believed (`--trusted-proxy`).
@@ -39,6 +42,7 @@ final class ServerContext {
         key: [UInt8], logger: Logger, clock: WallClock
     ) {
         self.eventLoop = eventLoop
+        let storage = ChangeTrackingStorage(storage, cache: listings)
         self.storage = storage
         self.clock = clock
         self.logger = logger
@@ -73,7 +77,8 @@ final class ServerContext {
         let cursorKey = Crypto.hmacSHA256(key: key, message: Array("filedrop listing cursor".utf8))
         let uploads = FormUpload.Environment(
             eventLoop: eventLoop, storage: storage, budget: budget, maxFileSize: configuration.maxUploadSize, lifetime: lifetime,
-            space: space, clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance
+            space: space, clock: clock, logger: logger, liveUploads: liveUploads, maintenance: maintenance,
+            commits: GroupCommit(eventLoop: eventLoop)
         )
         let shareTokens = LinkTokens(serverKey: key, kind: .share)
         let dropTokens = LinkTokens(serverKey: key, kind: .drop)
@@ -81,8 +86,8 @@ final class ServerContext {
             eventLoop: eventLoop,
             storage: storage,
             files: FileRoutes(
-                eventLoop: eventLoop, storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock,
-                maintenance: maintenance
+                eventLoop: eventLoop, storage: storage, listings: listings, cursorKey: cursorKey, lifetime: lifetime, space: space,
+                clock: clock, maintenance: maintenance
             ),
             login: LoginRoutes(
                 eventLoop: eventLoop, storage: storage, passwords: passwords, authenticator: authenticator,
@@ -90,7 +95,8 @@ final class ServerContext {
                 logger: logger
             ),
             pages: PageRoutes(
-                storage: storage, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock, maxLinkTTL: configuration.maxLinkTTL
+                storage: storage, listings: listings, cursorKey: cursorKey, lifetime: lifetime, space: space, clock: clock,
+                maxLinkTTL: configuration.maxLinkTTL
             ),
             uploads: uploads,
             tus: TusRoutes(

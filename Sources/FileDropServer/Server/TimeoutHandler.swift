@@ -36,6 +36,8 @@ final class TimeoutHandler: ChannelDuplexHandler {
     private let limits: ConnectionLimits
     private let activity: ConnectionActivity
     private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
+    /// Writes started since the last flush, while nothing was waiting to drain.
+    private var needsDrainBaseline = false
 
     init(limits: ConnectionLimits, activity: ConnectionActivity) {
         self.limits = limits
@@ -110,7 +112,7 @@ final class TimeoutHandler: ChannelDuplexHandler {
         }
         let wasWriting = machine?.isWriting ?? true
         machine?.writeStarted(now: now)
-        if !wasWriting { sampleDrain(context: context) {} }  // the count the write clock starts from
+        if !wasWriting { needsDrainBaseline = true }
         update(context: context)
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.assumeIsolated().whenComplete { result in
@@ -123,6 +125,16 @@ final class TimeoutHandler: ChannelDuplexHandler {
         }
         written.futureResult.cascade(to: promise)
         context.write(data, promise: written)
+    }
+
+    /// An answer that fits the socket's buffer is written whole within the flush, and needs
+    /// no drain count (a `TCP_INFO` system call); one that is still waiting afterwards gets the
+    /// count its write clock starts from.
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        guard needsDrainBaseline else { return }
+        needsDrainBaseline = false
+        if machine?.isWriting == true { sampleDrain(context: context) {} }
     }
 
     // MARK: The timer

@@ -44,6 +44,8 @@ final class FormUpload: StreamedBody {
         let liveUploads: LiveUploads
         /// Told after an abort, so that the space comes back soon.
         let maintenance: MaintenanceScheduler
+        /// Makes each upload's last commit durable, one sync for those that end together.
+        let commits: GroupCommit
     }
 
     /// `finish()` after the upload had failed and answered: a bug in the caller.
@@ -216,7 +218,9 @@ final class FormUpload: StreamedBody {
                 // The time is read when the last byte is in: the file's life starts at its commit.
                 let now = self.environment.clock.unixMilliseconds
                 let expiresAt = self.environment.lifetime.expiresAt(expiresIn: expiresIn, completedAt: now)
-                return storage.run { storage in
+                // Durable before the 201: the commit is synced with those of other uploads
+                // that end at the same time (`GroupCommit`).
+                return self.environment.commits.run(on: storage) { storage in
                     var digest = progress.digest
                     let sha256 = Crypto.hex(digest.finalize())
                     // A guest's file is charged to its drop link in the same transaction.
@@ -225,8 +229,10 @@ final class FormUpload: StreamedBody {
                     }
                     return try storage.files.completeUpload(
                         fileID: fileID, description: description, size: size, sha256: sha256, now: now, expiresAt: expiresAt,
-                        alongside: charge
+                        durable: false, alongside: charge
                     )
+                } undo: { storage, record in
+                    _ = try? storage.files.delete(id: record.id, now: now)
                 }.assumeIsolated().map { record in
                     // In the turn the commit arrives: the bytes move from reserved to stored.
                     if let reservation = self.reservation { self.environment.space.commit(reservation, storedBytes: record.size) }

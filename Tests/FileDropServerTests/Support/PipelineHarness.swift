@@ -57,6 +57,9 @@ final class PipelineHarness {
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             clock: clock ?? WallClock { time.seconds.withLock { $0 } }
         )
+        // Tests write to `storage` behind the server's back, as another process would: the
+        // listing cache reads the database again on every request unless a test says otherwise.
+        context.listings.recheckMilliseconds = 0
         try Server.configure(channel, context: context).wait()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
     }
