@@ -56,7 +56,7 @@ public final class Server {
         }
         do {
             let storedHashes = try storage.run { try $0.users.passwordHashes() }.wait()
-            passwords = try PasswordHashingPool(threads: 2, eventLoop: eventLoop, storedHashes: storedHashes)
+            passwords = PasswordHashingPool(threads: 2, eventLoop: eventLoop, storedHashes: storedHashes)
         } catch {
             storage.close()
             try? group.syncShutdownGracefully()
