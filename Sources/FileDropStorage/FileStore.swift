@@ -7,7 +7,8 @@ import FileDropSystem
 /// sets the description and marks it complete in one durable commit. Whatever goes wrong
 /// before that commit (a duplicate description, a full disk, a cut connection, a crash)
 /// leaves an incomplete row that `abortUpload`, the periodic `sweepIncompleteUploads` or,
-/// after a crash, the sweep at the next start hands over for removal.
+/// after a crash, the sweep at the next start hands over for removal. A file small enough to
+/// be one chunk may be stored in one transaction instead (`storeSmallUpload`).
 ///
 /// Removing a file's content can take a long time (a 4 GiB file is 4096 chunk rows and
 /// 65,536 pages to free), so it never happens in the request that asks for it: deleting,
@@ -196,7 +197,7 @@ public final class FileStore {
     /// until the reserve is made again (`isOutOfRoom`). An abort may well succeed without the
     /// reserve (it rewrites one small row, often in `-wal` space already on disk): the reserve
     /// is given up because the disk is full, not because the abort needed it.
-    private func noticingFullDisk<T>(_ body: () throws -> T) throws -> T {
+    func noticingFullDisk<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as DatabaseError where error.isDiskFull {
@@ -254,7 +255,7 @@ public final class FileStore {
     /// again, nothing else is written.
     public var isOutOfRoom: Bool { reserve?.isReleased ?? false }
 
-    private func checkFreeSpace(for bytes: Int64) throws {
+    func checkFreeSpace(for bytes: Int64) throws {
         guard !isOutOfRoom else { throw FileStoreError.insufficientSpace }
         guard minimumFreeBytes > 0 else { return }
         let available = try availableBytes()

@@ -15,6 +15,12 @@ import NIOCore
 /// client get its 201. Anything that goes wrong before that leaves an incomplete row, deleted
 /// at once (or at the next start after a crash).
 ///
+/// A small body (declared, at most one chunk: `SmallFileBuffer`) takes a shorter way: its file
+/// is kept in memory and, at the body's end, its row, its one chunk and its completion are
+/// one transaction in the group commit (`finishSmall`), one storage step and one commit rather
+/// than three. Its answers are the same; a failure rolls it all back, so there is no row to
+/// delete.
+///
 /// The `Uploader` says whose file it is: a signed-in user's, or a guest's through a drop
 /// link, whose budget the file draws on as it streams (`UploadAllowance`) and is charged to in
 /// the commit's own transaction (so a refused charge stores nothing). A guest's file counts
@@ -55,9 +61,9 @@ final class FormUpload: StreamedBody {
     struct NoFile: Error {}
 
     private let request: Request
-    private let uploader: Uploader
+    let uploader: Uploader
     private let allowance: UploadAllowance?
-    private let environment: Environment
+    let environment: Environment
     private let connection: StreamedBodyConnection
     private var parser: MultipartParser
     private var machine: UploadStateMachine
@@ -67,6 +73,12 @@ final class FormUpload: StreamedBody {
     /// Made with the upload, before the file's id is known, so that it can take its first
     /// buffer's share of the memory budget before any body byte is read.
     private let writer: ChunkWriter
+    /// A small upload's file (a declared body of at most one chunk): kept in memory and
+    /// stored at the end in one transaction, in the group commit (`finishSmall`); nil: the
+    /// file streams to the storage thread through `writer`.
+    private let small: SmallFileBuffer?
+    /// A small upload's file part: its name and media type, for the row made at the end.
+    var smallFile: (filename: String, contentType: String)?
     private var failed = false
     private var released = false
     /// The space this upload holds until it is stored (then counted as stored) or fails.
@@ -89,6 +101,14 @@ final class FormUpload: StreamedBody {
             storage: environment.storage, budget: environment.budget, fileID: fileID.futureResult,
             expectedBytes: request.declaredBodyLength.map(Int64.init)
         )
+        small = SmallFileBuffer(budget: environment.budget, declaredBodyLength: request.declaredBodyLength)
+        if let small {
+            small.onPause = connection.pauseReading
+            small.onResume = connection.resumeReading
+            // No row is made before the end: the writer is never used.
+            _ = writer.abandon()
+            fileID.fail(NoFile())
+        }
         writer.onPause = connection.pauseReading
         writer.onResume = connection.resumeReading
         writer.onFailure = { [weak self] error in
@@ -133,7 +153,7 @@ final class FormUpload: StreamedBody {
                     request: request, uploader: uploader, allowance: allowance, boundary: boundary, environment: environment,
                     connection: connection, reservation: reservation
                 )
-                upload.writer.reserveFirstBuffer()
+                if let small = upload.small { small.reserve() } else { upload.writer.reserveFirstBuffer() }
                 return .accepted(upload)
             }
         }
@@ -168,11 +188,11 @@ final class FormUpload: StreamedBody {
                 return perform(machine.limitPassed(refusal.status, refusal.message))
             }
             // Claim the bytes before storing them: past a quota or the limit, 507 at once.
-            let fileBytes = writer.receivedBytes + Int64(bytes.readableBytes)
+            let fileBytes = (small.map { Int64($0.count) } ?? writer.receivedBytes) + Int64(bytes.readableBytes)
             if let reservation, let refusal = environment.space.grow(reservation, to: fileBytes, owner: uploader.quotaOwner) {
                 return perform(machine.spaceRefused(refusal.message))
             }
-            writer.append(bytes)
+            if let small { small.append(bytes) } else { writer.append(bytes) }
         case .fail(let status, let message):
             guard !failed else { return }
             abort()
@@ -181,6 +201,11 @@ final class FormUpload: StreamedBody {
     }
 
     private func openFile(filename: String, contentType: String) {
+        guard small == nil else {
+            smallFile = (filename, contentType)
+            fileOpened = true
+            return
+        }
         let (uploadedBy, now) = (uploader.uploadedBy, environment.clock.unixMilliseconds)
         environment.storage.run { storage in
             try storage.files.beginUpload(
@@ -210,7 +235,19 @@ final class FormUpload: StreamedBody {
             }
             return environment.eventLoop.makeSucceededFuture(UploadAnswers.error(status, message, request: request, uploader: uploader))
         }
-        let (storage, request, uploader) = (environment.storage, request, uploader)
+        let stored =
+            if let small {
+                finishSmall(small, description: description, size: size, expiresIn: expiresIn)
+            } else {
+                finishStreamed(description: description, size: size, expiresIn: expiresIn)
+            }
+        return answer(stored)
+    }
+
+    /// A large (or undeclared) body's file: its chunks are written as they came; the last
+    /// chunk is flushed and the row made while the body streamed is completed.
+    private func finishStreamed(description: String, size: Int64, expiresIn: Int64?) -> EventLoopFuture<FileRecord> {
+        let storage = environment.storage
         let dropID = uploader.dropLink?.id
         let fileID = self.fileID.futureResult
         return writer.flush().assumeIsolated().flatMap { progress in
@@ -234,13 +271,22 @@ final class FormUpload: StreamedBody {
                 } undo: { storage, record in
                     _ = try? storage.files.delete(id: record.id, now: now)
                 }.assumeIsolated().map { record in
-                    // In the turn the commit arrives: the bytes move from reserved to stored.
-                    if let reservation = self.reservation { self.environment.space.commit(reservation, storedBytes: record.size) }
-                    self.reservation = nil
-                    return record
+                    self.stored(record)
                 }.nonisolated()
             }.nonisolated()
-        }.map { record in
+        }.nonisolated()
+    }
+
+    /// In the turn the commit arrives: the bytes move from reserved to stored.
+    func stored(_ record: FileRecord) -> FileRecord {
+        if let reservation { environment.space.commit(reservation, storedBytes: record.size) }
+        reservation = nil
+        return record
+    }
+
+    private func answer(_ stored: EventLoopFuture<FileRecord>) -> EventLoopFuture<Response> {
+        let (request, uploader) = (request, uploader)
+        return stored.assumeIsolated().map { record in
             self.environment.liveUploads.remove(record.id)
             self.machine.committed()
             self.releaseAllowance()
@@ -271,6 +317,8 @@ final class FormUpload: StreamedBody {
         failed = true
         if let reservation { environment.space.release(reservation) }
         reservation = nil
+        // A small upload made no row yet (and its file id was never to come).
+        if let small { return small.release() }
         let abandoned = writer.abandon()
         guard fileOpened else {
             fileID.fail(NoFile())
