@@ -24,39 +24,15 @@ extension FileStore {
         do {
             fileID = try noticingFullDisk {
                 try database.transaction(durable: durable) {
-                    let insert = try database.statement(
-                        """
-                        INSERT INTO files (filename, content_type, chunk_size, created_at, uploaded_by, complete)
-                        VALUES (?, ?, ?, ?, ?, 0)
-                        """
+                    let fileID = try insertIncompleteRow(
+                        filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: chunkSize, now: now
                     )
-                    try insert.bind(filename, at: 1)
-                    try insert.bind(contentType, at: 2)
-                    try insert.bind(chunkSize, at: 3)
-                    try insert.bind(now, at: 4)
-                    try insert.bind(uploadedBy, at: 5)
-                    try insert.run()
-                    let fileID = database.lastInsertRowID
                     if bytes.count > 0 {
-                        let chunk = try database.statement("INSERT INTO chunks (file_id, seq, data) VALUES (?, 0, ?)")
-                        try chunk.bind(fileID, at: 1)
-                        try chunk.bind(bytes, at: 2)
-                        try chunk.run()
+                        try writeChunkRow(fileID: fileID, sequence: 0, bytes: bytes, keepingFirst: 0)
                     }
-                    // The same completion as `completeUpload`: the search index follows it.
-                    let complete = try database.statement(
-                        """
-                        UPDATE files SET description = ?, size = ?, sha256 = ?, expires_at = ?, complete = 1
-                        WHERE id = ? AND complete = 0
-                        """
+                    try markComplete(
+                        fileID: fileID, description: description, size: Int64(bytes.count), sha256: sha256, now: now, expiresAt: expiresAt
                     )
-                    try complete.bind(description, at: 1)
-                    try complete.bind(Int64(bytes.count), at: 2)
-                    try complete.bind(sha256, at: 3)
-                    try complete.bind(expiresAt, at: 4)
-                    try complete.bind(fileID, at: 5)
-                    try complete.run()
-                    guard database.changes == 1 else { throw FileStoreError.notFound }
                     try alongside?(fileID)
                     return fileID
                 }

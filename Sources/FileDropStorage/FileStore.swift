@@ -42,6 +42,13 @@ public final class FileStore {
         filename: String, contentType: String, uploadedBy: String, chunkSize: Int, now: Int64
     ) throws -> Int64 {
         guard !isOutOfRoom else { throw FileStoreError.insufficientSpace }
+        return try noticingFullDisk {
+            try insertIncompleteRow(filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: chunkSize, now: now)
+        }
+    }
+
+    /// The `files` row of an upload that has begun (`complete = 0`); returns its id.
+    func insertIncompleteRow(filename: String, contentType: String, uploadedBy: String, chunkSize: Int, now: Int64) throws -> Int64 {
         let insert = try database.statement(
             """
             INSERT INTO files (filename, content_type, chunk_size, created_at, uploaded_by, complete)
@@ -53,7 +60,7 @@ public final class FileStore {
         try insert.bind(chunkSize, at: 3)
         try insert.bind(now, at: 4)
         try insert.bind(uploadedBy, at: 5)
-        try noticingFullDisk { try insert.run() }
+        try insert.run()
         return database.lastInsertRowID
     }
 
@@ -72,7 +79,7 @@ public final class FileStore {
         try noticingFullDisk { try writeChunkRow(fileID: fileID, sequence: sequence, bytes: bytes, keepingFirst: keepingFirst) }
     }
 
-    private func writeChunkRow(fileID: Int64, sequence: Int64, bytes: UnsafeRawBufferPointer, keepingFirst: Int) throws {
+    func writeChunkRow(fileID: Int64, sequence: Int64, bytes: UnsafeRawBufferPointer, keepingFirst: Int) throws {
         guard keepingFirst > 0 else {
             let insert = try database.statement("INSERT INTO chunks (file_id, seq, data) VALUES (?, ?, ?)")
             try insert.bind(fileID, at: 1)
@@ -110,20 +117,7 @@ public final class FileStore {
     ) throws -> FileRecord {
         do {
             try database.transaction(durable: durable) {
-                let update = try database.statement(
-                    """
-                    UPDATE files SET description = ?, size = ?, sha256 = ?, created_at = ?, expires_at = ?, complete = 1
-                    WHERE id = ? AND complete = 0
-                    """
-                )
-                try update.bind(description, at: 1)
-                try update.bind(size, at: 2)
-                try update.bind(sha256, at: 3)
-                try update.bind(now, at: 4)
-                try update.bind(expiresAt, at: 5)
-                try update.bind(fileID, at: 6)
-                try update.run()
-                guard database.changes == 1 else { throw FileStoreError.notFound }
+                try markComplete(fileID: fileID, description: description, size: size, sha256: sha256, now: now, expiresAt: expiresAt)
                 try alongside?()
             }
         } catch {
@@ -138,6 +132,25 @@ public final class FileStore {
         }
         guard let record = try record(id: fileID, now: now) else { throw FileStoreError.notFound }
         return record
+    }
+
+    /// Marks an incomplete upload complete (the search index follows, by trigger), inside the
+    /// caller's transaction; its creation time becomes `now`.
+    func markComplete(fileID: Int64, description: String, size: Int64, sha256: String, now: Int64, expiresAt: Int64?) throws {
+        let update = try database.statement(
+            """
+            UPDATE files SET description = ?, size = ?, sha256 = ?, created_at = ?, expires_at = ?, complete = 1
+            WHERE id = ? AND complete = 0
+            """
+        )
+        try update.bind(description, at: 1)
+        try update.bind(size, at: 2)
+        try update.bind(sha256, at: 3)
+        try update.bind(now, at: 4)
+        try update.bind(expiresAt, at: 5)
+        try update.bind(fileID, at: 6)
+        try update.run()
+        guard database.changes == 1 else { throw FileStoreError.notFound }
     }
 
     /// Drops an incomplete upload: its row is marked for removal at once (one small write,
