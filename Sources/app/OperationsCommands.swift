@@ -9,7 +9,7 @@ import Glibc
 /// `app backup` and `app check`: the operator's commands, safe while the server runs.
 enum OperationsCommands {
     static func backup(to destination: String, force: Bool, database: String?) -> Never {
-        let (storage, path) = open(database)
+        let (storage, path) = CommandDatabase.open(database, mustExist: true)
         let started = ContinuousClock.now
         do {
             let result = try DatabaseBackup.copy(from: storage, to: destination, replace: force)
@@ -26,7 +26,7 @@ enum OperationsCommands {
     }
 
     static func check(database: String?) -> Never {
-        let (storage, path) = open(database)
+        let (storage, path) = CommandDatabase.open(database, mustExist: true)
         defer { storage.close() }
         let started = ContinuousClock.now
         var damaged = 0
@@ -78,26 +78,6 @@ enum OperationsCommands {
         if size != record.size { return "size \(size), expected \(record.size)" }
         let sha256 = Crypto.hex(digest.finalize())
         return sha256 == record.sha256 ? nil : "SHA-256 \(sha256), expected \(record.sha256)"
-    }
-
-    /// The database named by --database or APP_DATABASE, which must exist (a check or a backup
-    /// of nothing is a mistake, not a new empty database).
-    private static func open(_ database: String?) -> (Storage, String) {
-        var flags: [ServerConfiguration.Setting: String] = [:]
-        flags[.database] = database
-        let configuration: ServerConfiguration
-        do {
-            configuration = try ServerConfiguration.resolve(flags: flags, environment: Environment.all())
-        } catch {
-            Terminal.fail(error.description)
-        }
-        let path = configuration.databasePath
-        guard access(path, R_OK) == 0 else { Terminal.fail("no database at \(path)") }
-        do {
-            return (try Storage(path: path, checkpointOnClose: !configuration.litestream), path)
-        } catch {
-            Terminal.fail("cannot open database \(path): \(error)")
-        }
     }
 
     /// A file name for one output line: control characters shown as `?`.

@@ -10,7 +10,7 @@ enum UserCommands {
         let passwordFromStandardInput = arguments.passwordFromStandardInput
         // A bad name is refused before anything is opened (or created).
         let validName = command == .add ? UserName.validated(arguments.name ?? "") : arguments.name ?? ""
-        let storage = open(arguments.database)
+        let storage = CommandDatabase.open(arguments.database).storage
         defer { storage.close() }
         do {
             switch command {
@@ -53,24 +53,6 @@ enum UserCommands {
             Terminal.fail("no user '\(name)'")
         } catch {
             Terminal.fail("\(error)")
-        }
-    }
-
-    private static func open(_ database: String?) -> Storage {
-        var flags: [ServerConfiguration.Setting: String] = [:]
-        flags[.database] = database
-        let configuration: ServerConfiguration
-        do {
-            configuration = try ServerConfiguration.resolve(flags: flags, environment: Environment.all())
-        } catch {
-            Terminal.fail(error.description)
-        }
-        let path = configuration.databasePath
-        do {
-            // A command never checkpoints itself; with APP_LITESTREAM not even at close.
-            return try Storage(path: path, checkpointOnClose: !configuration.litestream)
-        } catch {
-            Terminal.fail("cannot open database \(path): \(error)")
         }
     }
 }
