@@ -13,7 +13,7 @@ import FileDropSystem
 ///
 /// Used on the storage thread only, like the rest of `Storage`.
 final class EmergencyReserve {
-    /// 128 frames of 64 KiB pages: a delete touches a few dozen pages at most.
+    /// 128 WAL frames of the largest (64 KiB) pages: a delete touches a few dozen at most.
     static let defaultBytes: Int64 = 8 << 20
 
     let path: String

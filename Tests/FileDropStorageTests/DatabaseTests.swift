@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import FileDropStorage
@@ -10,7 +11,41 @@ import Testing
         #expect(try database.scalarInt("PRAGMA auto_vacuum") == 2)  // incremental
         #expect(try database.scalarInt("PRAGMA foreign_keys") == 1)
         #expect(try database.scalarText("PRAGMA quick_check") == "ok")
-        #expect(try temporary.storage.database.scalarInt("PRAGMA page_size") == 65_536)
+        #expect(try temporary.storage.database.scalarInt("PRAGMA page_size") == 16_384)
+    }
+
+    @Test func aDatabaseMadeWith64KiBPagesKeepsThemAndGivesSpaceBackInWholePages() throws {
+        let temporary = try TemporaryDatabase()
+        let older = temporary.folder + "/older.db"
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(older + suffix) } }
+        // What an earlier FileDrop made: 64 KiB pages, set before WAL was on.
+        let plain = try Database(path: older, configure: false)
+        try plain.execute("PRAGMA page_size = 65536")
+        try plain.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        _ = try plain.scalarText("PRAGMA journal_mode = WAL")
+        try plain.execute("CREATE TABLE kept (x)")
+        plain.close()
+        let storage = try Storage(path: older)
+        defer { storage.close() }
+        #expect(try storage.database.pageSizeInBytes() == 65_536)
+        let id = try storage.files.beginUpload(
+            filename: "a.bin", contentType: "application/octet-stream", uploadedBy: "ann", chunkSize: 1 << 20, now: 1)
+        let chunk = [UInt8](repeating: 3, count: 1 << 20)
+        for sequence in 0..<3 {
+            try chunk.withUnsafeBytes { try storage.files.writeChunk(fileID: id, sequence: Int64(sequence), bytes: $0) }
+        }
+        let record = try storage.files.completeUpload(fileID: id, description: "old", size: 3 << 20, sha256: "00", now: 1)
+        _ = try storage.checkpointNow()
+        #expect(try storage.files.delete(id: record.id, now: 0) != nil)
+        var vacuumed: [Int64] = []
+        while true {
+            let progress = try storage.reclaimStep(ReclaimLimits(chunksPerStep: 16, vacuumBytesPerStep: 1 << 20))
+            if case .vacuumed(let pages) = progress { vacuumed.append(pages) }
+            if progress == .finished { break }
+        }
+        // 1 MiB steps of 64 KiB pages: at most 16 pages each.
+        #expect(!vacuumed.isEmpty && vacuumed.allSatisfy { $0 <= 16 })
+        #expect(try storage.database.freePageCount() == 0)
     }
 
     @Test func nothingCheckpointsByItselfAndUnderLitestreamNothingCutsTheWAL() throws {

@@ -46,7 +46,7 @@ import Testing
         try files.abortUpload(fileID: id)
         #expect(try storage.database.scalarInt("SELECT count(*) FROM files WHERE complete >= 0") == 0)
         // Freeing what the abort left writes to the -wal file: it waits for the room.
-        let limits = ReclaimLimits(chunksPerStep: 16, pagesPerStep: 64)
+        let limits = ReclaimLimits(chunksPerStep: 16, vacuumBytesPerStep: 4 << 20)
         #expect(try storage.reclaimStep(limits) == .finished)
         #expect(try storage.database.scalarInt("SELECT count(*) FROM files") == 1)
         #expect(try files.restoreReserve())

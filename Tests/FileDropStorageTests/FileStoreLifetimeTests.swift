@@ -68,7 +68,7 @@ import Testing
         #expect(try temporary.count("files WHERE complete >= 0") == 1)
         // ...and its chunks go in the reclaim task's bounded steps, as after a delete.
         #expect(try temporary.count("chunks") > 1)
-        try temporary.reclaimAll(ReclaimLimits(chunksPerStep: 4, pagesPerStep: 64))
+        try temporary.reclaimAll(ReclaimLimits(chunksPerStep: 4, vacuumBytesPerStep: 4 << 20))
         #expect(try temporary.count("files") == 1 && temporary.count("chunks") == 1)
         #expect(try files.record(id: kept.id, now: 2100) != nil)
     }

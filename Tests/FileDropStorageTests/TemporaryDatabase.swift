@@ -29,7 +29,7 @@ final class TemporaryDatabase {
 
     /// Runs reclaim steps until nothing is left; returns how many ran.
     @discardableResult
-    func reclaimAll(_ limits: ReclaimLimits = ReclaimLimits(chunksPerStep: 16, pagesPerStep: 64)) throws -> Int {
+    func reclaimAll(_ limits: ReclaimLimits = ReclaimLimits(chunksPerStep: 16, vacuumBytesPerStep: 4 << 20)) throws -> Int {
         var steps = 0
         while try storage.reclaimStep(limits) != .finished { steps += 1 }
         return steps

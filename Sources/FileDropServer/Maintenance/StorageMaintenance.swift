@@ -8,10 +8,10 @@ enum StorageMaintenance {
     static let sweepName = "sweep incomplete uploads"
 
     /// One reclaim step frees at most 16 chunk rows (16 MiB of content, a few pages of free
-    /// list written) or gives back at most 64 pages (4 MiB: with 64 KiB pages, moving them
-    /// writes at most ~4 MiB to the WAL). Measured on the release build, a step of either
-    /// kind held the storage thread for a few milliseconds (README, "Space comes back").
-    static let reclaimLimits = ReclaimLimits(chunksPerStep: 16, pagesPerStep: 64)
+    /// list written) or gives back at most 4 MiB of pages (moving them writes at most ~4 MiB
+    /// to the WAL). Measured on the release build, a step of either kind held the storage
+    /// thread for a few milliseconds (README, "Space comes back").
+    static let reclaimLimits = ReclaimLimits(chunksPerStep: 16, vacuumBytesPerStep: 4 << 20)
     /// The vacuum moves pages through the WAL: it pauses while the `-wal` file is over this,
     /// until a checkpoint has copied and truncated it, so that deleting a large file early in
     /// the database never needs spare disk the size of the files after it.

@@ -24,7 +24,7 @@ final class TusWrite: StreamedBody {
     }
 
     /// How often the offset is committed with the chunk rows while a body streams in (SPEC: at
-    /// least every 8 MiB). Not every 1 MiB chunk: the upload's row is a 64 KiB page of its own
+    /// least every 8 MiB). Not every 1 MiB chunk: the upload's row is a page of its own
     /// in the WAL, and writing it with every chunk cost about 6 % of a large upload's speed.
     /// A cut-off request commits everything that arrived anyway; this bounds what a crash loses.
     static let progressInterval: Int64 = 4 << 20

@@ -5,13 +5,14 @@ import FileDropSystem
 public struct ReclaimLimits: Sendable, Equatable {
     /// Chunk rows (1 MiB each) freed per step.
     public var chunksPerStep: Int
-    /// Pages given back to the file system per step. Each may move a page from the end of
-    /// the file into a hole, so this also bounds what a step writes to the WAL.
-    public var pagesPerStep: Int
+    /// Bytes of pages given back to the file system per step (whole pages, at least one).
+    /// Each may move a page from the end of the file into a hole, so this also bounds what a
+    /// step writes to the WAL whatever the database's page size.
+    public var vacuumBytesPerStep: Int64
 
-    public init(chunksPerStep: Int, pagesPerStep: Int) {
+    public init(chunksPerStep: Int, vacuumBytesPerStep: Int64) {
         self.chunksPerStep = max(1, chunksPerStep)
-        self.pagesPerStep = max(1, pagesPerStep)
+        self.vacuumBytesPerStep = max(1, vacuumBytesPerStep)
     }
 }
 
@@ -40,7 +41,8 @@ extension Storage {
             return .freedChunks
         }
         guard try database.freePageCount() > 0 else { return .finished }
-        let pages = try database.incrementalVacuum(pages: limits.pagesPerStep)
+        let pageSize = max(1, try database.pageSizeInBytes())
+        let pages = try database.incrementalVacuum(pages: Int(max(1, limits.vacuumBytesPerStep / pageSize)))
         return pages > 0 ? .vacuumed(pages: pages) : .finished
     }
 
