@@ -132,12 +132,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         }
         current?.exchange = exchange
 
-        let connection = StreamedBodyConnection(
-            pauseReading: { [weak self] in self?.setBodyPaused(true) },
-            resumeReading: { [weak self] in self?.setBodyPaused(false) },
-            answerNow: { [weak self] response in self?.streamFailed(exchange, response) }
-        )
-        if let start = server.routes.startStreamedBody(exchange, connection: connection) {
+        if endpoint.mayStreamBody, let start = server.routes.startStreamedBody(exchange, connection: streamedBodyConnection(exchange)) {
             switch start {
             case .refused(let response):
                 return answerEarly(exchange, response, context: context)
@@ -161,6 +156,15 @@ final class HTTPHandler: ChannelDuplexHandler {
         if request.expectsContinue {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
+    }
+
+    /// What a streamed body may ask of this connection.
+    private func streamedBodyConnection(_ exchange: Exchange) -> StreamedBodyConnection {
+        StreamedBodyConnection(
+            pauseReading: { [weak self] in self?.setBodyPaused(true) },
+            resumeReading: { [weak self] in self?.setBodyPaused(false) },
+            answerNow: { [weak self] response in self?.streamFailed(exchange, response) }
+        )
     }
 
     private func receive(_ buffer: ByteBuffer, context: ChannelHandlerContext) {

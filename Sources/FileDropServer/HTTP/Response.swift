@@ -66,11 +66,18 @@ struct Response: Sendable {
     /// An HTML page from bytes already encoded (shared, not copied: a cached page).
     static func page(_ status: HTTPResponseStatus, _ html: ByteBuffer) -> Response {
         var response = Response(status: status, body: .bytes(html))
+        response.headers = pageHeaders
+        return response
+    }
+
+    /// A page's headers, made once: every `GET /` sends them.
+    private static let pageHeaders: HTTPHeaders = {
+        var response = Response(status: .ok)
         response.headers.add(name: "Content-Type", value: "text/html; charset=utf-8")
         response.headers.add(name: "Cache-Control", value: "no-store")
         response.addPageSecurityHeaders()
-        return response
-    }
+        return response.headers
+    }()
 
     static func redirect(to location: String) -> Response {
         var response = Response(status: .seeOther)

@@ -9,7 +9,10 @@ import NIOHTTP1
 /// Each route has one shape: parse the request, do the storage work on the storage thread,
 /// map errors to statuses, build the response. Each group of routes holds only what it
 /// needs (the storage, a key, the clock), not the whole server.
-struct Routes {
+///
+/// A class: every request reaches it, and a struct of this size was copied (a retain and a
+/// release of each of its many references) wherever a request's work captured it.
+final class Routes {
     let eventLoop: EventLoop
     let storage: any StorageAccess
     let files: FileRoutes
@@ -22,6 +25,25 @@ struct Routes {
     let sharedFiles: SharedFileRoutes
     let drops: DropPageRoutes
     let metrics: MetricsRoutes
+
+    init(
+        eventLoop: EventLoop, storage: any StorageAccess, files: FileRoutes, login: LoginRoutes, pages: PageRoutes,
+        uploads: FormUpload.Environment, tus: TusRoutes, shareLinks: ShareLinkRoutes, dropLinks: DropLinkRoutes,
+        sharedFiles: SharedFileRoutes, drops: DropPageRoutes, metrics: MetricsRoutes
+    ) {
+        self.eventLoop = eventLoop
+        self.storage = storage
+        self.files = files
+        self.login = login
+        self.pages = pages
+        self.uploads = uploads
+        self.tus = tus
+        self.shareLinks = shareLinks
+        self.dropLinks = dropLinks
+        self.sharedFiles = sharedFiles
+        self.drops = drops
+        self.metrics = metrics
+    }
 
     /// For an endpoint whose body is consumed as it arrives (uploads), decides from the head
     /// whether to read it and makes its consumer; nil for endpoints whose small body is
@@ -206,3 +228,6 @@ enum Conditional {
         return false
     }
 }
+
+@available(*, unavailable)
+extension Routes: Sendable {}

@@ -171,7 +171,10 @@ struct ConnectionTimeouts {
 
     /// When the timer must next fire; nil when no clock runs.
     var nextDeadline: NIODeadline? {
-        [phaseDeadline?.deadline, writeDeadline].compactMap { $0 }.min()
+        switch (phaseDeadline?.deadline, writeDeadline) {
+        case let (phase?, write?): min(phase, write)
+        case let (phase, write): phase ?? write
+        }
     }
 
     mutating func timerFired(now: NIODeadline) -> Action {

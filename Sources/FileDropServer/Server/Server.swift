@@ -187,14 +187,15 @@ public final class Server {
         limits.maxHeaderFieldCount = 200
         do {
             let sync = channel.pipeline.syncOperations
-            try sync.addHandler(RequestStartDetector())
+            let timeouts = TimeoutHandler(limits: context.limits, activity: activity)
+            try sync.addHandler(RequestStartDetector(timeouts: timeouts))
             try sync.configureHTTPServerPipeline(
                 withPipeliningAssistance: true,
                 withErrorHandling: false,
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: limits
             )
-            try sync.addHandler(TimeoutHandler(limits: context.limits, activity: activity))
+            try sync.addHandler(timeouts)
             try sync.addHandler(HTTPHandler(server: context))
             return channel.eventLoop.makeSucceededVoidFuture()
         } catch {

@@ -7,7 +7,8 @@ import NIOHTTP1
 /// is abandoned, and the body after an early answer is dropped only up to 1 MiB or 5 s.
 ///
 /// It sits after the HTTP codec (it sees request parts, response parts and their write
-/// promises), learns of raw bytes from `RequestStartDetector` (before the decoder), and of
+/// promises), learns of raw bytes from `RequestStartDetector` (before the decoder, which
+/// calls `bytesArrived`), and of
 /// reading held back by the server from `HTTPHandler` (outbound user events). Before closing
 /// it tells the handlers after it why (`ConnectionTimedOut`). It keeps the connection's
 /// `ConnectionActivity` up to date for the connection cap.
@@ -16,11 +17,6 @@ final class TimeoutHandler: ChannelDuplexHandler {
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
-
-    /// Fired by `RequestStartDetector` when bytes arrive.
-    struct BytesArrived {
-        let count: Int
-    }
 
     /// Sent by `HTTPHandler` (outbound) when it stops or resumes reading from the socket.
     enum ReadingHeld {
@@ -33,6 +29,8 @@ final class TimeoutHandler: ChannelDuplexHandler {
     }
 
     private var machine: ConnectionTimeouts?
+    /// This handler's place in the pipeline, for `bytesArrived`, which comes from outside it.
+    private var context: ChannelHandlerContext?
     private let limits: ConnectionLimits
     private let activity: ConnectionActivity
     private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
@@ -45,7 +43,12 @@ final class TimeoutHandler: ChannelDuplexHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         if context.channel.isActive { start(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -83,11 +86,10 @@ final class TimeoutHandler: ChannelDuplexHandler {
         context.fireChannelRead(data)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard let arrived = event as? BytesArrived else {
-            return context.fireUserInboundEventTriggered(event)
-        }
-        machine?.bytesArrived(arrived.count, now: context.eventLoop.now)
+    /// `RequestStartDetector` saw `count` bytes arrive, before the decoder.
+    func bytesArrived(_ count: Int) {
+        guard let context else { return }
+        machine?.bytesArrived(count, now: context.eventLoop.now)
         update(context: context)
     }
 
