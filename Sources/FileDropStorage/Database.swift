@@ -18,6 +18,12 @@ public final class Database {
     private var statements: [String: Statement] = [:]
     private var isClosed = false
     private let busyTimeoutMilliseconds: Int32
+    /// Frames in the WAL after this connection's last commit (SQLite's WAL hook): what the
+    /// `-wal` file holds since it last started over, which its size no longer tells once a
+    /// kept file is being overwritten.
+    public private(set) var walFramesAfterLastCommit = 0
+    /// The page size of this database file, read when it was opened.
+    public private(set) var pageBytes = Int64(Database.pageSize)
 
     /// Files are stored as 1 MiB chunks, each spread over pages, and every commit writes each
     /// page it changed whole to the WAL. Large pages favour large files (fewer WAL frames
@@ -53,6 +59,7 @@ public final class Database {
         waitForLocks()
         do {
             if configure { try self.configure() }
+            pageBytes = try pageSizeInBytes()
         } catch {
             close()
             throw error
@@ -89,6 +96,15 @@ public final class Database {
         // default (a checkpoint inside the commit that passes 1000 pages) would put a copy of
         // the WAL on the critical path of whichever upload happened to cross the line.
         try execute("PRAGMA wal_autocheckpoint = 0")
+        // Set after the pragma above, which clears any WAL hook; this one only counts.
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, frames in
+                Unmanaged<Database>.fromOpaque(context!).takeUnretainedValue().walFramesAfterLastCommit = Int(frames)
+                return SQLITE_OK
+            },
+            Unmanaged.passUnretained(self).toOpaque()
+        )
         // After a checkpoint that could not truncate, the -wal file is cut back to 64 MiB.
         try execute("PRAGMA journal_size_limit = 67108864")
     }

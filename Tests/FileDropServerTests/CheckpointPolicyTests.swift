@@ -7,7 +7,7 @@ import Testing
     typealias Inputs = CheckpointPolicy.Inputs
 
     static let idle = Inputs(
-        walBytes: 10 << 20, sinceLastWrite: .seconds(1), writtenSinceLastPass: true, lastPassTruncated: true, busySince: nil,
+        walBytes: 10 << 20, sinceLastWrite: .seconds(1), writtenSinceLastPass: true, lastPassComplete: true, busySince: nil,
         tasksWaitingForWAL: false
     )
 
@@ -18,15 +18,15 @@ import Testing
     }
 
     @Test(arguments: [
-        // Idle after writes: copy and truncate in the background.
+        // Idle after writes: copy (and truncate a large WAL) in the background.
         (idle, CheckpointPolicy.Decision.background),
-        // Nothing in the WAL, or nothing new since a pass that truncated: nothing to do.
+        // Nothing in the WAL, or nothing new since a pass that copied it all: nothing to do.
         (with { $0.walBytes = 0 }, .none),
         (with { $0.writtenSinceLastPass = false }, .none),
-        // A pass that could not truncate is retried once idle...
+        // A pass that could not copy it all is retried once idle...
         (
             with {
-                $0.writtenSinceLastPass = false; $0.lastPassTruncated = false
+                $0.writtenSinceLastPass = false; $0.lastPassComplete = false
             }, .background
         ),
         // ... but not within the retry delay after another connection's lock stopped it.
@@ -34,6 +34,35 @@ import Testing
         (with { $0.busySince = .seconds(3) }, .background),
         // Writes still coming: wait for the idle delay...
         (with { $0.sinceLastWrite = .milliseconds(100) }, .none),
+        // ... unless small commits filled `walRecycleBytes`: then the storage thread copies
+        // the WAL between two jobs, so that the next commit starts it over...
+        (
+            with {
+                $0.sinceLastWrite = .zero; $0.walContentBytes = CheckpointPolicy.walRecycleBytes
+            }, .recycle
+        ),
+        // ... but not while a streamed upload writes (its bytes are written once), nor when
+        // nothing was written since the last copy, nor past `walKeptBytes` (a long copy).
+        (
+            with {
+                $0.sinceLastWrite = .zero; $0.walContentBytes = CheckpointPolicy.walRecycleBytes; $0.streamingUploads = true
+            }, .none
+        ),
+        (
+            with {
+                $0.sinceLastWrite = .zero; $0.walContentBytes = CheckpointPolicy.walRecycleBytes; $0.writtenSinceLastPass = false
+            }, .none
+        ),
+        (
+            with {
+                $0.sinceLastWrite = .zero; $0.walContentBytes = CheckpointPolicy.walKeptBytes + 1
+            }, .none
+        ),
+        (
+            with {
+                $0.sinceLastWrite = .zero; $0.walContentBytes = CheckpointPolicy.walRecycleBytes - 1
+            }, .none
+        ),
         // ... unless the WAL passed its soft limit, or a task waits for the WAL.
         (
             with {
@@ -60,5 +89,7 @@ import Testing
         #expect(CheckpointPolicy.walSyncStep <= StorageMaintenance.reclaimWALLimit)
         #expect(StorageMaintenance.reclaimWALLimit < CheckpointPolicy.walSoftLimit)
         #expect(CheckpointPolicy.walSoftLimit < CheckpointPolicy.walHardLimit)
+        #expect(CheckpointPolicy.walRecycleBytes < CheckpointPolicy.walKeptBytes)
+        #expect(CheckpointPolicy.walKeptBytes < StorageMaintenance.reclaimWALLimit)
     }
 }

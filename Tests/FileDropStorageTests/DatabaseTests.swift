@@ -14,6 +14,59 @@ import Testing
         #expect(try temporary.storage.database.scalarInt("PRAGMA page_size") == 16_384)
     }
 
+    /// Ten 10 KiB files, each in its own commit, as small uploads come.
+    private func storeSmallFiles(_ storage: Storage, from first: Int) throws {
+        let bytes = [UInt8](repeating: 9, count: 10 << 10)
+        for index in first..<first + 10 {
+            _ = try bytes.withUnsafeBytes {
+                try storage.files.storeSmallUpload(
+                    filename: "f", contentType: "t", uploadedBy: "ann", chunkSize: 1 << 20, bytes: $0,
+                    description: "small \(index)", sha256: "00", now: 1, durable: false
+                )
+            }
+        }
+    }
+
+    @Test func aCopiedWALUpToTheKeptSizeIsKeptAndOverwrittenLargerOnesAreTruncated() throws {
+        let temporary = try TemporaryDatabase()
+        let storage = temporary.storage
+        let checkpoints = try CheckpointConnection(path: temporary.path)
+        defer { checkpoints.close() }
+        try storeSmallFiles(storage, from: 0)
+        let grown = temporary.fileSize("-wal")
+        #expect(grown > 0)
+        #expect(storage.walContentBytes > 10 * 16_384)
+        // Kept: copied in full, the file left as it is.
+        let kept = try checkpoints.checkpoint(keepingWALUpTo: Int64(grown))
+        #expect(kept.complete && !kept.truncated)
+        #expect(temporary.fileSize("-wal") == grown)
+        // The next commits start it over: they overwrite it, and it does not grow.
+        try storeSmallFiles(storage, from: 10)
+        #expect(temporary.fileSize("-wal") == grown)
+        #expect(storage.walContentBytes < Int64(grown))
+        // Larger than what may be kept: truncated.
+        let truncated = try checkpoints.checkpoint(keepingWALUpTo: Int64(grown) - 1)
+        #expect(truncated.complete && truncated.truncated)
+        #expect(temporary.fileSize("-wal") == 0)
+        #expect(try storage.files.record(id: 20, now: 1)?.description == "small 19")
+    }
+
+    @Test func recyclingTheWALOnTheStorageConnectionMakesTheNextCommitStartItOver() throws {
+        let temporary = try TemporaryDatabase()
+        let storage = temporary.storage
+        try storeSmallFiles(storage, from: 0)
+        let grown = temporary.fileSize("-wal")
+        let content = storage.walContentBytes
+        let recycled = try storage.recycleWAL()
+        #expect(recycled.complete && !recycled.truncated)
+        try storeSmallFiles(storage, from: 10)
+        #expect(temporary.fileSize("-wal") == grown)
+        #expect(storage.walContentBytes <= content)
+        // What was copied and what was written since are all there.
+        #expect(try storage.database.scalarInt("SELECT count(*) FROM files WHERE complete = 1") == 20)
+        #expect(try storage.database.scalarText("PRAGMA integrity_check") == "ok")
+    }
+
     @Test func aDatabaseMadeWith64KiBPagesKeepsThemAndGivesSpaceBackInWholePages() throws {
         let temporary = try TemporaryDatabase()
         let older = temporary.folder + "/older.db"

@@ -21,6 +21,7 @@ import re
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import threading
 import time
@@ -478,15 +479,47 @@ def db_query(path, sql, readonly=True):
         con.close()
 
 
+# The server keeps a copied -wal file up to this size for its next commits to overwrite
+# (CheckpointPolicy.walKeptBytes).
+WAL_KEPT_BYTES = 32 * MiB
+
+
+def file_size_or_zero(path):
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
+
+
+def wal_copied(database):
+    """Whether everything in the WAL is in the database file: the -wal file is empty or gone,
+    or the wal-index says every frame was copied (SQLite's WAL format, in native byte order:
+    mxFrame at byte 16 of the index header, nBackfill at byte 96 of the checkpoint info), so
+    that the -wal file is only kept for the next commits to overwrite."""
+    if file_size_or_zero(f"{database}-wal") == 0:
+        return True
+    try:
+        with open(f"{database}-shm", "rb") as f:
+            head = f.read(100)
+    except FileNotFoundError:
+        return False
+    if len(head) < 100:
+        return False
+    max_frame, = struct.unpack_from("<I", head, 16)
+    backfilled, = struct.unpack_from("<I", head, 96)
+    return max_frame == backfilled
+
+
+def wal_settled(database):
+    """The WAL is all in the database file, and the -wal file is empty or kept for reuse."""
+    return wal_copied(database) and file_size_or_zero(f"{database}-wal") <= WAL_KEPT_BYTES
+
+
 def db_size(server):
-    """Bytes of the database file plus its -wal file."""
-    total = 0
-    for suffix in ("", "-wal"):
-        try:
-            total += os.path.getsize(f"{server.database}{suffix}")
-        except FileNotFoundError:
-            pass
-    return total
+    """Bytes the database takes: its file, plus its -wal file unless that is only kept for
+    reuse (all of it copied, at most WAL_KEPT_BYTES: `wal_settled`)."""
+    wal = 0 if wal_settled(server.database) else file_size_or_zero(f"{server.database}-wal")
+    return file_size_or_zero(server.database) + wal
 
 
 def storage_state(server):

@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from filedrop_helpers import (
-    MiB, bearer, db_query, db_size, download_sha256, list_all, multipart_type, pseudo_random, raw_connect, raw_head,
-    stream_upload, upload, upload_envelope,
+    MiB, bearer, db_query, db_size, download_sha256, file_size_or_zero, list_all, multipart_type, pseudo_random,
+    raw_connect, raw_head, stream_upload, upload, upload_envelope, wal_settled,
 )
 
 
@@ -31,16 +31,18 @@ def upload_bytes(server, auth, data, description, timeout=60):
 
 def wait_reclaimed(server, timeout=60):
     """Waits until the background reclaim has freed every deleted or aborted file's chunks,
-    given the free pages back and the WAL was checkpointed (the -wal file is empty)."""
+    given the free pages back and the WAL was checkpointed (all of it copied into the
+    database file; the -wal file empty or kept for reuse: `wal_settled`)."""
     deadline = time.monotonic() + timeout
     while True:
         (removing,), = db_query(server.database, "SELECT COUNT(*) FROM files WHERE complete = -1")
         (free,), = db_query(server.database, "PRAGMA freelist_count")
-        wal = f"{server.database}-wal"
-        wal_size = os.path.getsize(wal) if os.path.exists(wal) else 0
-        if removing == 0 and free == 0 and wal_size == 0:
+        settled = wal_settled(server.database)
+        if removing == 0 and free == 0 and settled:
             return
-        assert time.monotonic() < deadline, f"not reclaimed after {timeout} s: {removing} files, {free} free pages, wal {wal_size}"
+        wal_size = file_size_or_zero(f"{server.database}-wal")
+        assert time.monotonic() < deadline, (
+            f"not reclaimed after {timeout} s: {removing} files, {free} free pages, wal {wal_size} (settled: {settled})")
         time.sleep(0.2)
 
 

@@ -15,7 +15,7 @@ final class CheckpointDriver {
     private let logger: Logger
     private var running = false
     private var lastPassStartedAt: UInt64?
-    private var lastPassTruncated = false
+    private var lastPassComplete = false
     /// The `-wal` file's size when it was last synced (or checkpointed).
     private var walSyncedBytes: Int64 = 0
     /// When the last pass that a lock held elsewhere stopped ended; nil after one that was not.
@@ -36,7 +36,10 @@ final class CheckpointDriver {
         self.logger = logger
     }
 
-    func tick(tasksWaitingForWAL: Bool) {
+    /// Looks at the WAL and starts what the policy says. Called on every maintenance tick,
+    /// and after every group commit (so that the WAL is recycled as soon as it holds
+    /// `walRecycleBytes`, not up to a tick later).
+    func tick(tasksWaitingForWAL: Bool, streamingUploads: Bool) {
         eventLoop.assertInEventLoop()
         // While the disk is full the emergency reserve is the room deletes need: a checkpoint
         // would grow the database file into it, so none runs until the reserve is back.
@@ -46,10 +49,12 @@ final class CheckpointDriver {
         let inputs = CheckpointPolicy.Inputs(
             walBytes: FileSystem.size(of: walPath),
             sinceLastWrite: lastWrite == 0 ? .hours(1) : now - NIODeadline.uptimeNanoseconds(lastWrite),
+            walContentBytes: statistics.snapshot.walContentBytes,
             writtenSinceLastPass: lastPassStartedAt.map { lastWrite >= $0 } ?? true,
-            lastPassTruncated: lastPassTruncated,
+            lastPassComplete: lastPassComplete,
             busySince: lastBusyAt.map { now - $0 },
-            tasksWaitingForWAL: tasksWaitingForWAL
+            tasksWaitingForWAL: tasksWaitingForWAL,
+            streamingUploads: streamingUploads
         )
         let size = inputs.walBytes
         let pass: EventLoopFuture<CheckpointOutcome>
@@ -68,6 +73,8 @@ final class CheckpointDriver {
         case .onStorageThread:
             logger.warning("the -wal file passed \(CheckpointPolicy.walHardLimit >> 20) MiB: checkpointing on the storage thread")
             pass = storage.run { try $0.checkpointNow() }
+        case .recycle:
+            pass = storage.run { try $0.recycleWAL() }
         }
         running = true
         lastPassStartedAt = now.uptimeNanoseconds
@@ -77,14 +84,14 @@ final class CheckpointDriver {
             case .success(let outcome):
                 let copy = outcome.copy
                 self.logger.debug(
-                    "checkpoint: \(copy.checkpointedFrames) of \(copy.walFrames) pages copied\(copy.busy ? " (busy)" : "")\(outcome.truncated ? ", -wal truncated" : "")"
+                    "checkpoint: \(copy.checkpointedFrames) of \(copy.walFrames) pages copied\(copy.busy ? " (busy)" : "")\(outcome.truncated ? ", -wal truncated" : outcome.complete ? ", -wal kept for reuse" : "")"
                 )
-                self.lastPassTruncated = outcome.truncated
+                self.lastPassComplete = outcome.complete
                 self.walSyncedBytes = outcome.truncated ? 0 : size  // a checkpoint syncs the WAL first
                 self.noteBusy(outcome.copy.busy)
                 self.onPass(outcome)
             case .failure(let error):
-                self.lastPassTruncated = false
+                self.lastPassComplete = false
                 self.lastBusyAt = .now()
                 self.logger.error("checkpoint failed, will retry: \(error)")
                 self.onPass(nil)

@@ -10,9 +10,25 @@ import NIOCore
 /// `-wal` file from growing without end while writes never pause.
 struct CheckpointPolicy {
     /// A checkpoint starts once no job has written for this long: short enough that the
-    /// WAL is copied and truncated soon after a burst of uploads, long enough that a client
-    /// sending files one after another is not interrupted between two of them.
+    /// WAL is copied soon after a burst of uploads, long enough that a client sending files
+    /// one after another is not interrupted between two of them.
     static let idleDelay = TimeAmount.milliseconds(300)
+    /// Once copied, a `-wal` file up to this size is kept for the next commits to overwrite
+    /// (cheaper to sync than a growing file: `CheckpointConnection.checkpoint`); a larger one
+    /// is truncated to zero bytes, so that a large upload's WAL does not keep its disk space.
+    /// Below `StorageMaintenance.reclaimWALLimit`, which the space reclaim waits on: a kept
+    /// file must never hold it up.
+    static let walKeptBytes: Int64 = 32 << 20
+    /// While small commits go on (no streamed upload in progress), a WAL holding this much
+    /// is copied into the database file on the storage thread, between two jobs, so that the
+    /// next commit starts the `-wal` file over and overwrites it: many small uploads in a
+    /// row would otherwise grow it, every sync paying for the growth. The copy takes the
+    /// storage thread for a few milliseconds (the pages changed since the last copy: for
+    /// 10 KiB uploads about one new page each, plus the indexes') once per ~16 MiB of WAL.
+    /// Measured on the side-by-side benchmark: 300 durable 10 KiB uploads 801 -> 1,123/s.
+    /// Only up to `walKeptBytes`: a larger WAL (a large upload just ended) would hold the
+    /// storage thread too long, and waits for the idle copy.
+    static let walRecycleBytes: Int64 = 16 << 20
     /// Past this size the `-wal` file is checkpointed in the background even while writes go
     /// on. 1 GiB: a 1 GiB upload (the benchmark's size) is then written once before its
     /// 201, and the price is up to that much disk held by the `-wal` file until the server
@@ -37,6 +53,9 @@ struct CheckpointPolicy {
         case background
         /// A checkpoint on the storage thread, holding up writers until it is done.
         case onStorageThread
+        /// A copy on the storage thread between two jobs, so that the next commit starts the
+        /// `-wal` file over (`walRecycleBytes`).
+        case recycle
     }
 
     /// What the decision is made from.
@@ -44,15 +63,21 @@ struct CheckpointPolicy {
         var walBytes: Int64
         /// Since the last job that committed a change ended.
         var sinceLastWrite: TimeAmount
+        /// Bytes the WAL holds since it last started over (`Storage.walContentBytes`).
+        var walContentBytes: Int64 = 0
         /// A job committed a change after the last pass began (or no pass ran yet).
         var writtenSinceLastPass: Bool
-        /// The last pass left the `-wal` file as it was (busy or incomplete copy).
-        var lastPassTruncated: Bool
+        /// The last pass copied everything, nothing being written meanwhile (the `-wal` file
+        /// was truncated or kept for reuse); false when it was busy or copied only part.
+        var lastPassComplete: Bool
         /// The last pass was stopped by a lock held elsewhere and ended this long ago; nil
         /// when it was not.
         var busySince: TimeAmount?
         /// A maintenance task waits for the WAL to be checkpointed before it writes more.
         var tasksWaitingForWAL: Bool
+        /// A streamed upload (a form upload over one chunk, a tus PATCH) is writing: its bytes
+        /// are written once, never copied while it goes on.
+        var streamingUploads = false
     }
 
     static func decide(_ inputs: Inputs) -> Decision {
@@ -61,6 +86,11 @@ struct CheckpointPolicy {
         if let busySince = inputs.busySince, busySince < busyRetryDelay { return .none }
         if inputs.walBytes >= walSoftLimit || inputs.tasksWaitingForWAL { return .background }
         let idle = inputs.sinceLastWrite >= idleDelay
-        return idle && (inputs.writtenSinceLastPass || !inputs.lastPassTruncated) ? .background : .none
+        if !idle, inputs.writtenSinceLastPass, !inputs.streamingUploads, inputs.walContentBytes >= walRecycleBytes,
+            inputs.walContentBytes <= walKeptBytes
+        {
+            return .recycle
+        }
+        return idle && (inputs.writtenSinceLastPass || !inputs.lastPassComplete) ? .background : .none
     }
 }

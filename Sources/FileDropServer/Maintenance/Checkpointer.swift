@@ -36,10 +36,13 @@ final class Checkpointer: Sendable {
         }
     }
 
-    /// One pass: copy what can be copied, truncate the `-wal` file when all of it was.
+    /// One pass: copy what can be copied; when all of it was, truncate a `-wal` file larger
+    /// than `CheckpointPolicy.walKeptBytes` (a smaller one is kept for reuse).
     func pass() -> EventLoopFuture<CheckpointOutcome> {
         let confined = self.confined
-        return pool.runIfActive(eventLoop: eventLoop) { try confined.connection.checkpoint() }
+        return pool.runIfActive(eventLoop: eventLoop) {
+            try confined.connection.checkpoint(keepingWALUpTo: CheckpointPolicy.walKeptBytes)
+        }
     }
 
     /// Writes the `-wal` file's data to disk, so that the sync of the next durable commit on

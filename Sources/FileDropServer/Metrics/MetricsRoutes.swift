@@ -60,8 +60,10 @@ struct MetricsRoutes {
         text.single("filedrop_stored_bytes", .gauge, "Bytes of the files stored (their sizes).", Double(metrics.storedTotals?.bytes ?? 0))
         text.single("filedrop_database_file_bytes", .gauge, "Size of the SQLite database file.", Double(FileSystem.size(of: databasePath)))
         text.single("filedrop_wal_file_bytes", .gauge, "Size of the SQLite -wal file.", Double(FileSystem.size(of: databasePath + "-wal")))
-        text.describe("filedrop_checkpoints_total", .counter, "WAL checkpoint passes by result (truncated, partial, busy, failed).")
-        for result in ["truncated", "partial", "busy", "failed"] {
+        text.describe(
+            "filedrop_checkpoints_total", .counter, "WAL checkpoint passes by result (truncated, complete, partial, busy, failed)."
+        )
+        for result in ["truncated", "complete", "partial", "busy", "failed"] {
             text.sample("filedrop_checkpoints_total", ["result": result], metrics.checkpoints[result] ?? 0)
         }
         text.describe("filedrop_maintenance_steps_total", .counter, "Background maintenance steps run on the storage thread, by task.")

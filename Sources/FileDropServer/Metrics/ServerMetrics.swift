@@ -13,7 +13,8 @@ final class ServerMetrics {
     let http = HTTPMetrics()
     /// Set by the server: the storage thread's job statistics.
     var storage: StorageStatistics?
-    /// Checkpoint passes by result: `truncated`, `partial` (copied what it could), `busy`
+    /// Checkpoint passes by result: `truncated`, `complete` (copied everything, the `-wal`
+    /// file kept for reuse), `partial` (copied what it could), `busy`
     /// (another connection's lock stopped it), `failed`.
     private(set) var checkpoints: [String: UInt64] = [:]
     private(set) var maintenance: [String: StepStatistics] = [:]

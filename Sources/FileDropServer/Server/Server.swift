@@ -136,9 +136,19 @@ public final class Server {
                 let metrics = parts.context.metrics
                 checkpoints.onPass = { outcome in
                     guard let outcome else { return metrics.recordCheckpoint("failed") }
-                    metrics.recordCheckpoint(outcome.truncated ? "truncated" : outcome.copy.busy ? "busy" : "partial")
+                    metrics.recordCheckpoint(
+                        outcome.truncated ? "truncated" : outcome.complete ? "complete" : outcome.copy.busy ? "busy" : "partial"
+                    )
                 }
-                maintenance.onTick = { checkpoints.tick(tasksWaitingForWAL: maintenance.hasWaitingTasks) }
+                let context = parts.context
+                let tick = {
+                    checkpoints.tick(
+                        tasksWaitingForWAL: maintenance.hasWaitingTasks,
+                        streamingUploads: context.liveUploads.count > 0 || !context.activeUploads.isEmpty
+                    )
+                }
+                maintenance.onTick = tick
+                context.routes.uploads.commits.afterGroup(on: context.routes.eventLoop, tick)
             }
             maintenance.start()
             maintenance.wake(StorageMaintenance.reclaimName)

@@ -18,13 +18,16 @@ final class StorageStatistics: Sendable {
         /// The disk was full after the last job: the emergency reserve is given up for deletes
         /// (`FileStore.isOutOfRoom`), so nothing else may write, checkpoints included.
         var outOfRoom = false
+        /// Bytes in the WAL since it last started over, as of the last job's last commit
+        /// (`Storage.walContentBytes`).
+        var walContentBytes: Int64 = 0
         /// Jobs per bucket of `bucketBounds`, not cumulative; the last counts the rest.
         var buckets = [UInt64](repeating: 0, count: StorageStatistics.bucketBounds.count + 1)
     }
 
     private let state = Mutex(Snapshot())
 
-    func record(seconds: Double, wrote: Bool, outOfRoom: Bool = false, endedAt: NIODeadline) {
+    func record(seconds: Double, wrote: Bool, outOfRoom: Bool = false, walContentBytes: Int64 = 0, endedAt: NIODeadline) {
         let bucket = Self.bucketBounds.firstIndex { seconds <= $0 } ?? Self.bucketBounds.count
         state.withLock { state in
             state.jobs += 1
@@ -33,6 +36,7 @@ final class StorageStatistics: Sendable {
             state.buckets[bucket] += 1
             if wrote { state.lastWriteUptimeNanoseconds = endedAt.uptimeNanoseconds }
             state.outOfRoom = outOfRoom
+            state.walContentBytes = walContentBytes
         }
     }
 

@@ -24,6 +24,9 @@ final class TusActiveWrites {
     private let eventLoop: EventLoop
     private var claims: [String: Claim] = [:]
 
+    /// No request is writing to any upload now.
+    var isEmpty: Bool { claims.isEmpty }
+
     init(eventLoop: EventLoop) {
         self.eventLoop = eventLoop
     }

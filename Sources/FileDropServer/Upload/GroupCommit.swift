@@ -27,9 +27,18 @@ final class GroupCommit: Sendable {
 
     private let queue = Mutex(Queue())
     private let eventLoop: EventLoop
+    /// Called on the event loop once a group's futures completed (the checkpoint driver).
+    private let afterGroupCallback = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(eventLoop: EventLoop) {
         self.eventLoop = eventLoop
+    }
+
+    /// Calls `body` on the event loop after every group, once its futures completed: the
+    /// checkpoint driver looks at the WAL then. `body` is bound to `eventLoop`.
+    func afterGroup(on eventLoop: EventLoop, _ body: @escaping () -> Void) {
+        let bound = NIOLoopBound(body, eventLoop: eventLoop)
+        afterGroupCallback.withLock { $0 = { bound.value() } }
     }
 
     /// Runs `commit` on the storage thread in a group whose sync follows; its future completes
@@ -72,6 +81,7 @@ final class GroupCommit: Sendable {
             switch result {
             case .success(let completions):
                 for complete in completions { complete() }
+                self.afterGroupCallback.withLock { $0 }?()
             case .failure(let error):
                 // The job never ran (the storage thread is stopping): nothing was committed.
                 for entry in self.takeEntries() { entry.fail(error) }

@@ -51,8 +51,23 @@ extension Storage {
     /// background checkpoints keep up with, so that writers wait while it runs.
     public func checkpointNow() throws -> CheckpointOutcome {
         let copied = try database.checkpoint(.passive)
-        guard copied.isComplete, !copied.busy else { return CheckpointOutcome(copy: copied, truncated: false) }
+        guard copied.isComplete, !copied.busy else { return CheckpointOutcome(copy: copied) }
         return CheckpointOutcome(copy: copied, truncated: !(try database.checkpoint(.truncate)).busy)
+    }
+
+    /// Copies the whole WAL into the database file, on the storage connection, so that the next
+    /// commit starts the `-wal` file over from its beginning and overwrites it instead of
+    /// growing it. Nothing else writes on this connection meanwhile, so the copy is complete
+    /// unless another process is reading. See `CheckpointPolicy.walRecycleBytes`.
+    public func recycleWAL() throws -> CheckpointOutcome {
+        let copied = try database.checkpoint(.passive)
+        return CheckpointOutcome(copy: copied, complete: copied.isComplete && !copied.busy)
+    }
+
+    /// Bytes the WAL holds since it last started over (frames of a page and a 24-byte header),
+    /// as of this connection's last commit.
+    public var walContentBytes: Int64 {
+        Int64(database.walFramesAfterLastCommit) * (database.pageBytes + 24)
     }
 
     /// The size of the `-wal` file in bytes (0 when there is none).
