@@ -41,6 +41,12 @@ enum Serve {
         // 300 -> 345-490 MB/s). The price is memory the heap keeps after a crowd: 200 slow
         // parallel uploads peaked at 103-104 MiB resident against 94 MiB.
         mallopt(M_MMAP_THRESHOLD, 4 << 20)
+        // And the heap is not cut back for less than 4 MiB free at its top: at glibc's default
+        // (128 KiB, which setting the threshold above also freezes) a chunk buffer freed at the
+        // top of the storage thread's heap was given back to the kernel and faulted in again,
+        // zeroed, for the next chunk. Measured on a 1 GiB upload after a burst of small ones:
+        // 568,000 page faults and 359-373 MB/s against 77,000 and 465-511 MB/s.
+        mallopt(M_TRIM_THRESHOLD, 4 << 20)
 
         let (level, format) = (configuration.logLevel, configuration.logFormat)
         LoggingSystem.bootstrap { label in LogLineHandler(label: label, level: level, format: format) }
