@@ -74,6 +74,18 @@ import Testing
                 $0.sinceLastWrite = .zero; $0.tasksWaitingForWAL = true
             }, .background
         ),
+        // A waiting task does not copy a streaming upload's bytes as they arrive; the soft
+        // limit still does.
+        (
+            with {
+                $0.sinceLastWrite = .zero; $0.tasksWaitingForWAL = true; $0.streamingUploads = true
+            }, .none
+        ),
+        (
+            with {
+                $0.sinceLastWrite = .zero; $0.walBytes = CheckpointPolicy.walSoftLimit; $0.streamingUploads = true
+            }, .background
+        ),
         // Past the hard limit the storage thread checkpoints, so that writers wait, even when busy.
         (
             with {

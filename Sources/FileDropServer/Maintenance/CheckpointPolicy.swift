@@ -76,7 +76,7 @@ struct CheckpointPolicy {
         /// A maintenance task waits for the WAL to be checkpointed before it writes more.
         var tasksWaitingForWAL: Bool
         /// A streamed upload (a form upload over one chunk, a tus PATCH) is writing: its bytes
-        /// are written once, never copied while it goes on.
+        /// are written once, not copied while it goes on (below `walSoftLimit`).
         var streamingUploads = false
     }
 
@@ -84,7 +84,9 @@ struct CheckpointPolicy {
         guard inputs.walBytes > 0 else { return .none }
         if inputs.walBytes >= walHardLimit { return .onStorageThread }
         if let busySince = inputs.busySince, busySince < busyRetryDelay { return .none }
-        if inputs.walBytes >= walSoftLimit || inputs.tasksWaitingForWAL { return .background }
+        // A task waiting for the WAL (the space reclaim after a delete) does not make the
+        // upload that is streaming meanwhile be copied as it arrives: it waits for its end.
+        if inputs.walBytes >= walSoftLimit || (inputs.tasksWaitingForWAL && !inputs.streamingUploads) { return .background }
         let idle = inputs.sinceLastWrite >= idleDelay
         if !idle, inputs.writtenSinceLastPass, !inputs.streamingUploads, inputs.walContentBytes >= walRecycleBytes,
             inputs.walContentBytes <= walKeptBytes
