@@ -95,6 +95,18 @@ import Glibc
         #expect(first.runs == 4 && second.runs == 4)
     }
 
+    @Test func afterStopTheRunningStepSubmitsNothingMore() throws {
+        let fixture = try Fixture()
+        let counter = fixture.countingTask("work", [.more, .more])
+        fixture.scheduler.wake("work")
+        fixture.scheduler.stop()
+        fixture.access.runAll()
+        #expect(counter.runs == 1)
+        #expect(fixture.access.queuedLabels.isEmpty)
+        fixture.scheduler.wake("work")
+        #expect(fixture.access.queuedLabels.isEmpty)
+    }
+
     @Test func laterWaitsForTheNextTick() throws {
         let fixture = try Fixture()
         let counter = fixture.countingTask("paced", [.later, .later])

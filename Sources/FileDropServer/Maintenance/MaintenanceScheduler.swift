@@ -31,6 +31,9 @@ final class MaintenanceScheduler {
     private var nextIndex = 0
     private var running = false
     private var repeated: RepeatedTask?
+    /// Stopped for shutdown: no step is submitted any more, so none reaches the storage
+    /// connection after it was closed (a step ending after `stop` used to submit the next).
+    private var stopped = false
 
     /// Called after every step with the task's name and how long the step held the storage
     /// thread (for metrics and the stall tests).
@@ -75,6 +78,7 @@ final class MaintenanceScheduler {
 
     func stop() {
         eventLoop.assertInEventLoop()
+        stopped = true
         repeated?.cancel()
         repeated = nil
     }
@@ -91,7 +95,7 @@ final class MaintenanceScheduler {
     /// Submits the next due step, unless a step is running.
     func pump() {
         eventLoop.assertInEventLoop()
-        guard !running, !entries.isEmpty else { return }
+        guard !running, !stopped, !entries.isEmpty else { return }
         let now = NIODeadline.now()
         for offset in 0..<entries.count {
             let index = (nextIndex + offset) % entries.count
