@@ -25,7 +25,7 @@ struct CheckpointPolicy {
     /// row would otherwise grow it, every sync paying for the growth. The copy takes the
     /// storage thread for a few milliseconds (the pages changed since the last copy: for
     /// 10 KiB uploads about one new page each, plus the indexes') once per ~16 MiB of WAL.
-    /// Measured on the side-by-side benchmark: 300 durable 10 KiB uploads 801 -> 1,123/s.
+    /// Measured on the side-by-side benchmark: 300 durable 10 KiB uploads 801 -> 1,146-1,169/s.
     /// Only up to `walKeptBytes`: a larger WAL (a large upload just ended) would hold the
     /// storage thread too long, and waits for the idle copy.
     static let walRecycleBytes: Int64 = 16 << 20
