@@ -72,9 +72,14 @@ public final class Database {
 
     private func configure() throws(DatabaseError) {
         // These two only take effect on a new, empty database (an existing file keeps its
-        // settings), and the page size only before WAL is on.
-        try execute("PRAGMA page_size = \(Self.pageSize)")
-        try execute("PRAGMA auto_vacuum = INCREMENTAL")
+        // settings), and the page size only before WAL is on. Set on a new one only: on an
+        // existing file, setting auto_vacuum rewrites page 1 even when it changes nothing, a
+        // WAL frame on every open (every start, every `app` command; under Litestream, a
+        // frame to replicate each time).
+        if try scalarInt("PRAGMA page_count") == 0 {
+            try execute("PRAGMA page_size = \(Self.pageSize)")
+            try execute("PRAGMA auto_vacuum = INCREMENTAL")
+        }
         let mode = try scalarText("PRAGMA journal_mode = WAL")
         guard mode.lowercased() == "wal" else {
             throw DatabaseError(code: SQLITE_ERROR, message: "could not enable WAL (journal_mode is \(mode))")

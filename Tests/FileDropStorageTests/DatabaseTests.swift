@@ -67,6 +67,17 @@ import Testing
         #expect(try storage.database.scalarText("PRAGMA integrity_check") == "ok")
     }
 
+    @Test func openingAnExistingDatabaseWritesNothing() throws {
+        let temporary = try TemporaryDatabase()
+        #expect(try temporary.storage.checkpointNow().truncated)
+        #expect(temporary.fileSize("-wal") == 0)
+        let again = try Database(path: temporary.path)
+        defer { again.close() }
+        #expect(try again.scalarInt("PRAGMA auto_vacuum") == 2)
+        #expect(try again.pageSizeInBytes() == Int64(Database.pageSize))
+        #expect(temporary.fileSize("-wal") == 0)
+    }
+
     @Test func aDatabaseMadeWith64KiBPagesKeepsThemAndGivesSpaceBackInWholePages() throws {
         let temporary = try TemporaryDatabase()
         let older = temporary.folder + "/older.db"
