@@ -28,8 +28,8 @@ public final class Database {
     /// Files are stored as 1 MiB chunks, each spread over pages, and every commit writes each
     /// page it changed whole to the WAL. Large pages favour large files (fewer WAL frames
     /// and system calls per chunk); small pages favour small commits: a small upload changes
-    /// about eleven pages (its row, the file indexes, the search index, its chunk), so its
-    /// sync writes 180 KB at 16 KiB, 700 KB at 64 KiB. Measured on the release build (2-core
+    /// about a dozen pages (its row, the file indexes, the search index, its chunk), so its
+    /// sync writes about 200 KB at 16 KiB, 700 KB at 64 KiB. Measured on the release build (2-core
     /// VM, issue #14): 10 KiB durable uploads one after another 750-990/s at 16 KiB against
     /// 550-730/s at 64 KiB (1,010-1,230/s at 4 KiB); 1 GiB downloads 1.1-2.0 GB/s against
     /// 0.95-1.6; large uploads the same within the noise (median of ten 512 MiB-1 GiB uploads
@@ -59,7 +59,7 @@ public final class Database {
         waitForLocks()
         do {
             if configure { try self.configure() }
-            pageBytes = try pageSizeInBytes()
+            pageBytes = try scalarInt("PRAGMA page_size")
         } catch {
             close()
             throw error
@@ -296,11 +296,6 @@ public final class Database {
         let statement = try Statement(connection: handle, sql: "PRAGMA incremental_vacuum(\(max(1, pages)))")
         while try statement.step() {}
         return before - (try scalarInt("PRAGMA page_count"))
-    }
-
-    /// The database's page size in bytes.
-    public func pageSizeInBytes() throws(DatabaseError) -> Int64 {
-        try scalarInt("PRAGMA page_size")
     }
 }
 

@@ -1,8 +1,8 @@
 /// A small upload (its whole file fits in one chunk row and is in memory by the end of the
 /// request body) stored in one transaction: its row, complete from the start, and its one
-/// chunk, rather than the three commits of `beginUpload`, `writeChunk` and `completeUpload`. Each commit
-/// writes whole pages to the `-wal` file, so for a file of a few KiB this is a third of the
-/// WAL bytes and of the storage steps.
+/// chunk, rather than the three commits of `beginUpload`, `writeChunk` and `completeUpload`.
+/// Each commit writes whole pages to the `-wal` file, so for a file of a few KiB this is a
+/// third of the WAL bytes and of the storage steps.
 ///
 /// The rules are those of the three steps: the free-space check before the bytes, a
 /// description already taken is `FileStoreError.duplicateDescription`, and `alongside` runs in
@@ -24,9 +24,9 @@ extension FileStore {
         do {
             fileID = try noticingFullDisk {
                 try database.transaction(durable: durable) {
-                    let fileID = try insertCompleteRow(
-                        filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: chunkSize,
-                        description: description, size: Int64(bytes.count), sha256: sha256, now: now, expiresAt: expiresAt
+                    let fileID = try insertRow(
+                        filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: chunkSize, now: now,
+                        completion: Completion(description: description, size: Int64(bytes.count), sha256: sha256, expiresAt: expiresAt)
                     )
                     if bytes.count > 0 {
                         try writeChunkRow(fileID: fileID, sequence: 0, bytes: bytes, keepingFirst: 0)
@@ -42,30 +42,4 @@ extension FileStore {
         return record
     }
 
-    /// The row of a file stored whole, complete from the start: one insert, where an
-    /// incomplete row completed later costs an update of the row, of its indexes and of the
-    /// search index (which drops the row's first entry and indexes it again).
-    private func insertCompleteRow(
-        filename: String, contentType: String, uploadedBy: String, chunkSize: Int, description: String, size: Int64,
-        sha256: String, now: Int64, expiresAt: Int64?
-    ) throws -> Int64 {
-        let insert = try database.statement(
-            """
-            INSERT INTO files (filename, content_type, chunk_size, created_at, uploaded_by, description, size, sha256,
-                               expires_at, complete)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-            """
-        )
-        try insert.bind(filename, at: 1)
-        try insert.bind(contentType, at: 2)
-        try insert.bind(chunkSize, at: 3)
-        try insert.bind(now, at: 4)
-        try insert.bind(uploadedBy, at: 5)
-        try insert.bind(description, at: 6)
-        try insert.bind(size, at: 7)
-        try insert.bind(sha256, at: 8)
-        try insert.bind(expiresAt, at: 9)
-        try insert.run()
-        return database.lastInsertRowID
-    }
 }

@@ -43,16 +43,29 @@ public final class FileStore {
     ) throws -> Int64 {
         guard !isOutOfRoom else { throw FileStoreError.insufficientSpace }
         return try noticingFullDisk {
-            try insertIncompleteRow(filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: chunkSize, now: now)
+            try insertRow(filename: filename, contentType: contentType, uploadedBy: uploadedBy, chunkSize: chunkSize, now: now)
         }
     }
 
-    /// The `files` row of an upload that has begun (`complete = 0`); returns its id.
-    func insertIncompleteRow(filename: String, contentType: String, uploadedBy: String, chunkSize: Int, now: Int64) throws -> Int64 {
+    /// What a complete file's row holds besides what every row does.
+    struct Completion {
+        var description: String
+        var size: Int64
+        var sha256: String
+        var expiresAt: Int64?
+    }
+
+    /// Inserts a `files` row and returns its id: an upload that has begun (`complete = 0`), or,
+    /// with `completion`, a file stored whole at once (a small upload: one insert, where
+    /// completing the row later also rewrites its index entries and the search index's).
+    func insertRow(
+        filename: String, contentType: String, uploadedBy: String, chunkSize: Int, now: Int64, completion: Completion? = nil
+    ) throws -> Int64 {
         let insert = try database.statement(
             """
-            INSERT INTO files (filename, content_type, chunk_size, created_at, uploaded_by, complete)
-            VALUES (?, ?, ?, ?, ?, 0)
+            INSERT INTO files (filename, content_type, chunk_size, created_at, uploaded_by, description, size, sha256,
+                               expires_at, complete)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         )
         try insert.bind(filename, at: 1)
@@ -60,6 +73,11 @@ public final class FileStore {
         try insert.bind(chunkSize, at: 3)
         try insert.bind(now, at: 4)
         try insert.bind(uploadedBy, at: 5)
+        try insert.bind(completion?.description, at: 6)
+        try insert.bind(completion?.size ?? 0, at: 7)
+        try insert.bind(completion?.sha256, at: 8)
+        try insert.bind(completion?.expiresAt, at: 9)
+        try insert.bind(completion == nil ? 0 : 1, at: 10)
         try insert.run()
         return database.lastInsertRowID
     }

@@ -74,7 +74,7 @@ import Testing
         let again = try Database(path: temporary.path)
         defer { again.close() }
         #expect(try again.scalarInt("PRAGMA auto_vacuum") == 2)
-        #expect(try again.pageSizeInBytes() == Int64(Database.pageSize))
+        #expect(again.pageBytes == Int64(Database.pageSize))
         #expect(temporary.fileSize("-wal") == 0)
     }
 
@@ -91,7 +91,7 @@ import Testing
         plain.close()
         let storage = try Storage(path: older)
         defer { storage.close() }
-        #expect(try storage.database.pageSizeInBytes() == 65_536)
+        #expect(storage.database.pageBytes == 65_536)
         let id = try storage.files.beginUpload(
             filename: "a.bin", contentType: "application/octet-stream", uploadedBy: "ann", chunkSize: 1 << 20, now: 1)
         let chunk = [UInt8](repeating: 3, count: 1 << 20)

@@ -111,7 +111,7 @@ import Testing
         #expect(try temporary.storage.files.record(id: record.id, now: 0) == nil)
         // The delete only marked the row; the bounded steps free and give back the space.
         #expect(temporary.fileSize() == full)
-        let pageSize = try temporary.storage.database.pageSizeInBytes()
+        let pageSize = temporary.storage.database.pageBytes
         let steps = try temporary.reclaimAll(ReclaimLimits(chunksPerStep: 1, vacuumBytesPerStep: 1 << 20))
         #expect(steps >= 4 + 4)  // at least one step per chunk, and 4 MiB of pages in steps of 1 MiB
         #expect(try temporary.storage.checkpointNow().truncated)

@@ -8,10 +8,10 @@ import NIOHTTP1
 ///
 /// It sits after the HTTP codec (it sees request parts, response parts and their write
 /// promises), learns of raw bytes from `RequestStartDetector` (before the decoder, which
-/// calls `bytesArrived`), and of
-/// reading held back by the server from `HTTPHandler` (outbound user events). Before closing
-/// it tells the handlers after it why (`ConnectionTimedOut`). It keeps the connection's
-/// `ConnectionActivity` up to date for the connection cap.
+/// calls `bytesArrived`), and of reading held back by the server from `HTTPHandler`
+/// (outbound user events). Before closing it tells the handlers after it why
+/// (`ConnectionTimedOut`). It keeps the connection's `ConnectionActivity` up to date for
+/// the connection cap.
 final class TimeoutHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart

@@ -41,8 +41,7 @@ extension Storage {
             return .freedChunks
         }
         guard try database.freePageCount() > 0 else { return .finished }
-        let pageSize = max(1, try database.pageSizeInBytes())
-        let pages = try database.incrementalVacuum(pages: Int(max(1, limits.vacuumBytesPerStep / pageSize)))
+        let pages = try database.incrementalVacuum(pages: Int(max(1, limits.vacuumBytesPerStep / database.pageBytes)))
         return pages > 0 ? .vacuumed(pages: pages) : .finished
     }
 
