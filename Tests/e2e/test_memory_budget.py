@@ -1,15 +1,17 @@
 """One global memory budget for buffered request and response bytes (SPEC "Operations",
 64 MiB by default): with 200 slow parallel uploads the server's resident memory stays under
-112 MiB, and every upload completes correctly.
+120 MiB, and every upload completes correctly.
 
 Without the budget those uploads would hold some 300 MiB (two 1 MiB chunks in flight each, and
 more). What the server holds with it: the 64 MiB, an idle server's 13 MiB, and what connections
 asked to pause had read already (NIO reads up to 4 × 64 KiB per wake-up before a pause takes
 hold; counted, but not refused), and what the heap keeps of freed 1 MiB buffers for reuse
 (see `mallopt` in Serve.swift). The release build (`make release`, what users run) measured
-103-104 MiB. A debug build maps some 7 MiB more of its own code and runs slower; against one,
-the test checks everything else and shows the figure, but holds it to 112 MiB plus that
-difference."""
+103-104 MiB while the heap gave back anything over 128 KiB free at its top, and 109-112 MiB
+(with other tests running beside it) since it keeps up to 4 MiB per thread's heap, which
+spares large uploads and downloads a page fault per page of every chunk buffer. A debug build
+maps some 7 MiB more of its own code and runs slower; against one, the test checks everything
+else and shows the figure, but holds it to 120 MiB plus that difference."""
 
 import hashlib
 import random
@@ -96,7 +98,7 @@ def test_two_hundred_slow_uploads_stay_under_the_memory_budget(server, token):
 
     for index, answer in enumerate(results):
         assert answer is not None and answer.startswith(b"HTTP/1.1 201"), (index, answer[:300])
-    limit = 112 * 1024 + (DEBUG_TEXT_KIB if "/debug/" in str(BINARY) else 0)
+    limit = 120 * 1024 + (DEBUG_TEXT_KIB if "/debug/" in str(BINARY) else 0)
     assert hwm < limit, f"peak resident memory {hwm / 1024:.1f} MiB"
 
     auth = {"Authorization": f"Bearer {token}"}
