@@ -8,6 +8,8 @@ extension FileStore {
     /// that has words, only the files it matches. `now` is Unix milliseconds.
     public func list(limit: Int, after cursor: FileCursor? = nil, now: Int64, search: FileSearch? = nil) throws -> [FileRecord] {
         let searching = search.map { !$0.isEmpty } ?? false
+        // Files stored since the last indexing are indexed first: a search misses nothing.
+        if searching { try indexFilesForSearch() }
         var conditions = ["complete = 1", "(expires_at IS NULL OR expires_at > ?)"]
         if searching {
             // The matching rowids become a set once; the newest-first index is walked and stops

@@ -144,6 +144,34 @@ enum Migrations {
         ) WITHOUT ROWID;
         CREATE INDEX tus_uploads_expiry ON tus_uploads (expires_at);
         """,
+        // 6: the search index may trail the newest files. Indexing a file in its upload's own
+        // commit wrote four more pages (index segment, structure, term index, document size)
+        // of the thirteen a small upload's commit writes; now files with an id above
+        // `indexed_through` are indexed afterwards, many in one commit
+        // (`FileStore.indexFilesForSearch`: when the server is idle, and always before a
+        // search runs). Ids only grow (AUTOINCREMENT), so "indexed" is exactly
+        // `id <= indexed_through`, and only an indexed file's change or delete touches the index.
+        """
+        CREATE TABLE search_progress (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            indexed_through INTEGER NOT NULL
+        );
+        INSERT INTO search_progress (id, indexed_through) SELECT 1, coalesce(max(id), 0) FROM files;
+        DROP TRIGGER files_search_insert;
+        DROP TRIGGER files_search_delete;
+        DROP TRIGGER files_search_update;
+        CREATE TRIGGER files_search_delete AFTER DELETE ON files
+        WHEN old.id <= (SELECT indexed_through FROM search_progress) BEGIN
+            INSERT INTO files_search (files_search, rowid, description, filename)
+            VALUES ('delete', old.id, old.description, old.filename);
+        END;
+        CREATE TRIGGER files_search_update AFTER UPDATE OF description, filename ON files
+        WHEN old.id <= (SELECT indexed_through FROM search_progress) BEGIN
+            INSERT INTO files_search (files_search, rowid, description, filename)
+            VALUES ('delete', old.id, old.description, old.filename);
+            INSERT INTO files_search (rowid, description, filename) VALUES (new.id, new.description, new.filename);
+        END;
+        """,
     ]
 
     /// Brings `database` up to the newest schema.

@@ -165,4 +165,36 @@ import Glibc
         #expect(try fixture.storage.checkpointNow().truncated)
         #expect(fixture.databaseSize < full / 20)
     }
+    /// The search-indexing task runs at the first tick after the database changed (the
+    /// listing cache moved to a new generation), indexes every waiting file, and asks for no
+    /// step while nothing changes.
+    @Test func searchIndexingRunsAtTheTickAfterAChange() throws {
+        let fixture = try Fixture()
+        let listings = ListingCache()
+        listings.noteCommitCounter(fixture.storage.commitCounter)
+        fixture.scheduler.register(StorageMaintenance.indexFilesForSearch(listings: listings))
+        fixture.scheduler.tickNow()  // due once registered
+        fixture.access.runAll()
+        fixture.scheduler.tickNow()
+        #expect(fixture.access.queuedLabels.isEmpty)
+        let bytes: [UInt8] = [1, 2, 3]
+        for index in 0..<3 {
+            _ = try bytes.withUnsafeBytes {
+                try fixture.storage.files.storeSmallUpload(
+                    filename: "f", contentType: "t", uploadedBy: "ann", chunkSize: 4, bytes: $0, description: "file \(index)",
+                    sha256: "00", now: 1
+                )
+            }
+        }
+        #expect(try fixture.storage.files.hasFilesToIndex)
+        fixture.scheduler.tickNow()
+        #expect(fixture.access.queuedLabels.isEmpty)  // the cache has not seen the change yet
+        listings.noteCommitCounter(fixture.storage.commitCounter)
+        fixture.scheduler.tickNow()
+        #expect(fixture.access.queuedLabels.count == 1)
+        fixture.access.runAll()
+        #expect(try !fixture.storage.files.hasFilesToIndex)
+        fixture.scheduler.tickNow()
+        #expect(fixture.access.queuedLabels.isEmpty)
+    }
 }

@@ -83,10 +83,16 @@ final class MaintenanceScheduler {
         repeated = nil
     }
 
-    /// One tick: tasks waiting for it become due, a step runs if one is due, then checkpoints.
+    /// One tick: tasks waiting for it, or that see new work, become due, a step runs if one
+    /// is due, then checkpoints.
     func tickNow() {
-        for index in entries.indices where entries[index].waitsForTick {
-            entries[index].waitsForTick = false
+        let now = NIODeadline.now()
+        for index in entries.indices {
+            if entries[index].waitsForTick {
+                entries[index].waitsForTick = false
+            } else if entries[index].dueAt > now, entries[index].task.hasNewWork?() == true {
+                entries[index].dueAt = now
+            }
         }
         pump()
         onTick()

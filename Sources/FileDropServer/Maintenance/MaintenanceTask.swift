@@ -31,4 +31,18 @@ struct MaintenanceTask {
     /// storage thread. (What the step needs from the loop, such as the uploads in progress
     /// or the time, is read here and captured.)
     let makeStep: () -> @Sendable (Storage) throws -> Outcome
+    /// Asked on the event loop at every tick while the task waits for its `interval`: true
+    /// makes it due now. For work that no one announces but a look on the loop can see
+    /// (the database changed: files may wait to be indexed).
+    var hasNewWork: (() -> Bool)?
+
+    init(
+        name: String, interval: TimeAmount, hasNewWork: (() -> Bool)? = nil,
+        makeStep: @escaping () -> @Sendable (Storage) throws -> Outcome
+    ) {
+        self.name = name
+        self.interval = interval
+        self.hasNewWork = hasNewWork
+        self.makeStep = makeStep
+    }
 }

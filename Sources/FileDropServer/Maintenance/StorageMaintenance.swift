@@ -6,6 +6,9 @@ import NIOCore
 enum StorageMaintenance {
     static let reclaimName = "reclaim space"
     static let sweepName = "sweep incomplete uploads"
+    static let searchIndexName = "index files for search"
+    /// One indexing step indexes at most this many files (a few ms on the release build).
+    static let filesIndexedPerStep = 500
 
     /// One reclaim step frees at most 16 chunk rows (16 MiB of content, a few pages of free
     /// list written) or gives back at most 4 MiB of pages (moving them writes at most ~4 MiB
@@ -36,6 +39,25 @@ enum StorageMaintenance {
                 }
             }
         }
+    }
+
+    /// Indexes the files stored since the last step for search (`FileStore.indexFilesForSearch`),
+    /// many in one commit instead of four more pages in each upload's: at the first tick after
+    /// the database changed (`listings` moved to a new generation), and every minute anyway.
+    /// A search does not wait for it: it indexes what is left itself.
+    static func indexFilesForSearch(listings: ListingCache) -> MaintenanceTask {
+        let looked = LookedAt()
+        return MaintenanceTask(name: searchIndexName, interval: .seconds(60), hasNewWork: { listings.generation != looked.generation }) {
+            looked.generation = listings.generation
+            return { storage in
+                try storage.files.indexFilesForSearch(limit: filesIndexedPerStep) ? .more : .finished
+            }
+        }
+    }
+
+    /// The listing generation the indexing task last ran at. Lives on the event loop.
+    private final class LookedAt {
+        var generation: UInt64?
     }
 
     /// Hands incomplete uploads that no upload in this process is writing (what an abort

@@ -53,6 +53,7 @@ final class ServerContext {
         let maintenance = MaintenanceScheduler(eventLoop: eventLoop, storage: storage, logger: logger)
         maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
         maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
+        maintenance.register(StorageMaintenance.indexFilesForSearch(listings: listings))
         self.maintenance = maintenance
         metricsAccess = MetricsAccess(token: configuration.metricsToken)
         maintenance.onStep = { [metrics] task, duration in metrics.recordStep(task: task, duration: duration) }
