@@ -30,6 +30,13 @@ import Glibc
             )
         }
 
+        /// Rows of `table`, read through a connection of its own.
+        func count(_ table: String) throws -> Int64 {
+            let reader = try Database(path: folder + "/app.db")
+            defer { reader.close() }
+            return try reader.scalarInt("SELECT count(*) FROM \(table)")
+        }
+
         var databaseSize: Int {
             var info = stat()
             return stat(folder + "/app.db", &info) == 0 ? Int(info.st_size) : 0
@@ -165,6 +172,57 @@ import Glibc
         #expect(try fixture.storage.checkpointNow().truncated)
         #expect(fixture.databaseSize < full / 20)
     }
+    /// Stores a file of `chunks` 1 MiB chunks and deletes it: its chunks wait for the reclaim.
+    private func deletedFile(_ fixture: Fixture, chunks: Int) throws {
+        let files = fixture.storage.files
+        let id = try files.beginUpload(filename: "f", contentType: "t", uploadedBy: "ann", chunkSize: 1 << 20, now: 1)
+        let chunk = [UInt8](repeating: 0x5A, count: 1 << 20)
+        for sequence in 0..<chunks {
+            try chunk.withUnsafeBytes { try files.writeChunk(fileID: id, sequence: Int64(sequence), bytes: $0) }
+        }
+        _ = try files.completeUpload(fileID: id, description: "big", size: Int64(chunks) << 20, sha256: "00", now: 2)
+        #expect(try files.delete(id: id, now: 0) != nil)
+    }
+
+    /// While an upload streams in, the reclaim waits (the disk has room), tick after tick;
+    /// once no upload streams, it frees the chunks.
+    @Test func theReclaimWaitsWhileAnUploadStreamsIn() throws {
+        let fixture = try Fixture()
+        let streaming = Counter()
+        streaming.runs = 1
+        fixture.scheduler.register(StorageMaintenance.reclaimSpace(litestream: false, uploadsStreaming: { streaming.runs > 0 }))
+        try deletedFile(fixture, chunks: 20)
+        #expect(try fixture.storage.mayPostponeReclaim())
+        fixture.scheduler.wake(StorageMaintenance.reclaimName)
+        fixture.access.runAll()
+        for _ in 0..<3 {
+            fixture.scheduler.tickNow()
+            fixture.access.runAll()
+        }
+        #expect(try fixture.count("chunks") == 20)
+        streaming.runs = 0
+        fixture.scheduler.tickNow()
+        fixture.access.runAll()
+        #expect(try fixture.count("chunks") == 0)
+    }
+
+    /// The wait is bounded: past `postponedAtMost` of uploads streaming in a row, the reclaim
+    /// goes on anyway.
+    @Test func theReclaimWaitsForUploadsOnlySoLong() throws {
+        let fixture = try Fixture()
+        fixture.scheduler.register(
+            StorageMaintenance.reclaimSpace(litestream: false, uploadsStreaming: { true }, postponedAtMost: .milliseconds(1))
+        )
+        try deletedFile(fixture, chunks: 20)
+        fixture.scheduler.wake(StorageMaintenance.reclaimName)
+        fixture.access.runAll()
+        #expect(try fixture.count("chunks") == 20)
+        usleep(2_000)
+        fixture.scheduler.tickNow()
+        fixture.access.runAll()
+        #expect(try fixture.count("chunks") == 0)
+    }
+
     /// The search-indexing task runs at the first tick after the database changed (the
     /// listing cache moved to a new generation), indexes every waiting file, and asks for no
     /// step while nothing changes.

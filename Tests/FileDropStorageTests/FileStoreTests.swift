@@ -119,6 +119,26 @@ import Testing
         #expect(temporary.fileSize("-wal") == 0)
     }
 
+    /// The reclaim may wait for a streaming upload only with something to give back and twice
+    /// that room on the disk beyond `minimumFreeBytes`.
+    @Test func theReclaimMayWaitOnlyWithRoomForTwiceWhatItGivesBack() throws {
+        let temporary = try TemporaryDatabase()
+        #expect(try !temporary.storage.mayPostponeReclaim())  // nothing to give back
+        let record = try store(temporary, description: "big", bytes: [UInt8](repeating: 7, count: 4 << 20), chunkSize: 1 << 20)
+        #expect(try temporary.storage.files.delete(id: record.id, now: 0) != nil)
+        #expect(try temporary.storage.mayPostponeReclaim())
+        let available = try temporary.storage.files.availableBytes()
+        // Margins of a GiB: other tests fill and empty the same disk meanwhile.
+        let roomy = try Storage(path: temporary.path, minimumFreeBytes: available - (1 << 30))
+        defer { roomy.close() }
+        #expect(try roomy.mayPostponeReclaim())
+        let tight = try Storage(path: temporary.path, minimumFreeBytes: available + (1 << 30))
+        defer { tight.close() }
+        #expect(try !tight.mayPostponeReclaim())
+        try temporary.reclaimAll()
+        #expect(try !temporary.storage.mayPostponeReclaim())
+    }
+
     @Test func aDeletedDescriptionIsFreeAtOnce() throws {
         let temporary = try TemporaryDatabase()
         let record = try store(temporary, description: "again", bytes: [1, 2])

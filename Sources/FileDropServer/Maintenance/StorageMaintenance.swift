@@ -28,9 +28,29 @@ enum StorageMaintenance {
     ///
     /// Under Litestream the `-wal` file is only checkpointed by Litestream, once a second
     /// at most, so the vacuum paces itself to one step per tick instead (16 MiB/s).
-    static func reclaimSpace(litestream: Bool) -> MaintenanceTask {
-        MaintenanceTask(name: reclaimName, interval: .seconds(30)) {
-            { storage in
+    ///
+    /// While an upload streams in (`uploadsStreaming`), the reclaim waits, as long as the disk
+    /// has room (`Storage.mayPostponeReclaim`) and for at most `postponedAtMost` (a minute) in a
+    /// row: freeing a large file's chunks shared the storage thread with the upload and cost
+    /// it a quarter of its speed, and the pages a vacuum gives back are those the upload
+    /// takes again.
+    static func reclaimSpace(
+        litestream: Bool, uploadsStreaming: @escaping () -> Bool = { false }, postponedAtMost: TimeAmount = reclaimPostponedAtMost
+    ) -> MaintenanceTask {
+        let postponed = PostponedSince()
+        return MaintenanceTask(name: reclaimName, interval: .seconds(30)) {
+            let now = NIODeadline.now()
+            let mayWait: Bool
+            if uploadsStreaming() {
+                let since = postponed.since ?? now
+                postponed.since = since
+                mayWait = now - since < postponedAtMost
+            } else {
+                postponed.since = nil
+                mayWait = false
+            }
+            return { storage in
+                if mayWait, try storage.mayPostponeReclaim() { return .later }
                 if !litestream && storage.walFileSize >= reclaimWALLimit { return .later }
                 switch try storage.reclaimStep(reclaimLimits) {
                 case .finished: return .finished
@@ -53,6 +73,14 @@ enum StorageMaintenance {
                 try storage.files.indexFilesForSearch(limit: filesIndexedPerStep) ? .more : .finished
             }
         }
+    }
+
+    /// The longest the reclaim waits for streaming uploads in a row.
+    static let reclaimPostponedAtMost = TimeAmount.seconds(60)
+
+    /// Since when the reclaim has waited for streaming uploads. Lives on the event loop.
+    private final class PostponedSince {
+        var since: NIODeadline?
     }
 
     /// The listing generation the indexing task last ran at. Lives on the event loop.

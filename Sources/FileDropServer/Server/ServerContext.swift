@@ -51,7 +51,6 @@ final class ServerContext {
         self.budget = budget
         self.limits = configuration.limits
         let maintenance = MaintenanceScheduler(eventLoop: eventLoop, storage: storage, logger: logger)
-        maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream))
         maintenance.register(StorageMaintenance.sweepIncompleteUploads(live: liveUploads, clock: clock))
         maintenance.register(StorageMaintenance.indexFilesForSearch(listings: listings))
         self.maintenance = maintenance
@@ -59,6 +58,11 @@ final class ServerContext {
         maintenance.onStep = { [metrics] task, duration in metrics.recordStep(task: task, duration: duration) }
         let activeUploads = TusActiveWrites(eventLoop: eventLoop)
         self.activeUploads = activeUploads
+        maintenance.register(
+            StorageMaintenance.reclaimSpace(litestream: configuration.litestream) { [liveUploads] in
+                liveUploads.count > 0 || !activeUploads.isEmpty
+            }
+        )
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
         let space = SpaceGate(

@@ -45,6 +45,24 @@ extension Storage {
         return pages > 0 ? .vacuumed(pages: pages) : .finished
     }
 
+    /// Whether the reclaim may wait while an upload streams in: the file system has room
+    /// beyond `minimumFreeBytes` for twice what the reclaim would give back (the deleted
+    /// files' chunks still stored, and the free pages). An upload written meanwhile grows the
+    /// database instead of reusing that space, so with less room the reclaim goes on.
+    public func mayPostponeReclaim() throws -> Bool {
+        let query = try database.statement(
+            """
+            SELECT coalesce(sum(f.chunk_size * (SELECT count(*) FROM chunks AS c WHERE c.file_id = f.id)), 0)
+            FROM files AS f WHERE f.complete = -1
+            """
+        )
+        let chunkBytes = try query.step() ? query.int64(at: 0) : 0
+        query.reset()
+        let waiting = chunkBytes + (try database.freePageCount()) * database.pageBytes
+        guard waiting > 0 else { return false }  // nothing to give back: the step says so
+        return try files.availableBytes() - files.minimumFreeBytes >= 2 * waiting
+    }
+
     /// A checkpoint on the storage connection itself, never waiting (see
     /// `CheckpointConnection.checkpoint`): for when the WAL has grown past what the
     /// background checkpoints keep up with, so that writers wait while it runs.
