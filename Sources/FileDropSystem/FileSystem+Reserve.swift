@@ -19,6 +19,31 @@ extension FileSystem {
         }
     }
 
+    /// Writes zeros from the end of the existing file at `path` up to `bytes` (nothing when it
+    /// is that long already, or missing). Real writes, not `posix_fallocate`: a later write over
+    /// them changes no block map, so its sync writes no metadata. Not synced.
+    public static func extendWithZeros(at path: String, to bytes: Int64) throws(SystemError) {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            guard errno == ENOENT else { throw SystemError(code: errno) }
+            return
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw SystemError(code: errno) }
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = Int64(info.st_size)
+        while offset < bytes {
+            let count = Int(min(Int64(zeros.count), bytes - offset))
+            let written = zeros.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, count, off_t(offset)) }
+            guard written > 0 else {
+                if written < 0 && errno == EINTR { continue }
+                throw SystemError(code: written < 0 ? errno : EIO)
+            }
+            offset += Int64(written)
+        }
+    }
+
     /// The size of the file at `path`; nil when there is none.
     public static func fileSize(at path: String) -> Int64? {
         var info = stat()

@@ -27,6 +27,37 @@ import Testing
         }
     }
 
+    /// A copy of the database and its `-wal` file as a crash would leave them, opened again:
+    /// the files stored by then.
+    private func descriptionsAfterACrash(_ temporary: TemporaryDatabase) throws -> [String] {
+        let copy = temporary.folder + "/crash.db"
+        for suffix in ["", "-wal"] {
+            let bytes = try #require(FileManagerless.read(temporary.path + suffix))
+            try FileManagerless.write(bytes, to: copy + suffix)
+        }
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(copy + suffix) } }
+        let storage = try Storage(path: copy, checkpointOnClose: false)
+        defer { storage.close() }
+        #expect(try storage.integrityCheck() == ["ok"])
+        return try storage.files.list(limit: 100, now: 0).map(\.description).sorted()
+    }
+
+    /// Zeros after the last frame of the `-wal` file (the start of a server makes it this long)
+    /// are ignored by recovery, before and after more commits write over them.
+    @Test func aWALExtendedWithZerosRecoversItsFramesOnly() throws {
+        let temporary = try TemporaryDatabase()
+        try storeSmallFiles(temporary.storage, from: 0)
+        let frames = temporary.fileSize("-wal")
+        try temporary.storage.extendWAL(to: Int64(frames) + (2 << 20))
+        #expect(temporary.fileSize("-wal") == frames + (2 << 20))
+        try temporary.storage.extendWAL(to: 1 << 20)  // never shortens
+        #expect(temporary.fileSize("-wal") == frames + (2 << 20))
+        #expect(try descriptionsAfterACrash(temporary).count == 10)
+        try storeSmallFiles(temporary.storage, from: 10)
+        #expect(temporary.fileSize("-wal") == frames + (2 << 20))  // written over the zeros
+        #expect(try descriptionsAfterACrash(temporary) == (0..<20).map { "small \($0)" }.sorted())
+    }
+
     @Test func aCopiedWALUpToTheKeptSizeIsKeptAndOverwrittenLargerOnesAreTruncated() throws {
         let temporary = try TemporaryDatabase()
         let storage = temporary.storage
@@ -219,4 +250,28 @@ import Testing
             #expect(try users.user(named: String(text.prefix { $0 != "\0" })) == nil)
         }
     }
+}
+
+/// Whole-file reads and writes with the C library (the tests use no Foundation).
+enum FileManagerless {
+    static func read(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return bytes
+    }
+
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        guard let file = fopen(path, "wb") else { throw CopyError() }
+        defer { fclose(file) }
+        guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw CopyError() }
+    }
+
+    struct CopyError: Error {}
 }

@@ -515,10 +515,31 @@ def wal_settled(database):
     return wal_copied(database) and file_size_or_zero(f"{database}-wal") <= WAL_KEPT_BYTES
 
 
+def wal_content_bytes(database):
+    """Bytes of the -wal file that hold the current frames: its header and the mxFrame frames
+    the wal-index counts (frame size from the WAL header). The file itself may be longer: a
+    starting server writes zeros after its last frame for the next commits to overwrite, and
+    frames of a generation before the last start-over are dead. The file's size when there is
+    no wal-index to read."""
+    size = file_size_or_zero(f"{database}-wal")
+    try:
+        with open(f"{database}-shm", "rb") as f:
+            head = f.read(100)
+        with open(f"{database}-wal", "rb") as f:
+            wal_head = f.read(32)
+    except FileNotFoundError:
+        return size
+    if len(head) < 100 or len(wal_head) < 32:
+        return size
+    max_frame, = struct.unpack_from("<I", head, 16)
+    page_size, = struct.unpack_from(">I", wal_head, 8)
+    return min(size, 32 + max_frame * (24 + page_size))
+
+
 def db_size(server):
-    """Bytes the database takes: its file, plus its -wal file unless that is only kept for
-    reuse (all of it copied, at most WAL_KEPT_BYTES: `wal_settled`)."""
-    wal = 0 if wal_settled(server.database) else file_size_or_zero(f"{server.database}-wal")
+    """Bytes the database takes: its file, plus the frames in its -wal file unless they are all
+    copied and the file is only kept for reuse (at most WAL_KEPT_BYTES: `wal_settled`)."""
+    wal = 0 if wal_settled(server.database) else wal_content_bytes(server.database)
     return file_size_or_zero(server.database) + wal
 
 

@@ -177,6 +177,14 @@ public final class Server {
         boundAddress = (configuration.host, port)
         let shownHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         logger.info("listening on http://\(shownHost):\(port)")
+        if checkpointer != nil {
+            // The first burst of commits after a start overwrites, as later ones do (not under
+            // Litestream, which reads the -wal file itself).
+            let logger = self.logger
+            storage.run { try $0.extendWAL(to: CheckpointPolicy.walRecycleBytes + (1 << 20)) }.whenFailure { error in
+                logger.warning("could not prepare the -wal file: \(error)")
+            }
+        }
         // From here on log lines are written once per event-loop tick, not one by one.
         let eventLoop = self.eventLoop
         LogOutput.standardError.batch { flush in eventLoop.execute(flush) }

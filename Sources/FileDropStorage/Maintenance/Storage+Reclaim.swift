@@ -81,6 +81,18 @@ extension Storage {
         return CheckpointOutcome(copy: copied, complete: copied.isComplete && !copied.busy)
     }
 
+    /// Makes the `-wal` file at least `bytes` long, with zeros after its end, so that the
+    /// first commits after a start overwrite it as later ones do (see `recycleWAL`) instead
+    /// of growing it: growing a file costs each sync a second write for its new size and
+    /// blocks. Runs under the WAL write lock (`BEGIN IMMEDIATE`), so no frame is appended
+    /// meanwhile: the zeros go after every frame, where recovery ignores them (a frame counts
+    /// only with the WAL's salt and a checksum chained to the one before it).
+    public func extendWAL(to bytes: Int64) throws {
+        try database.transaction {
+            try FileSystem.extendWithZeros(at: path + "-wal", to: bytes)
+        }
+    }
+
     /// Bytes the WAL holds since it last started over (frames of a page and a 24-byte header),
     /// as of this connection's last commit.
     public var walContentBytes: Int64 {
