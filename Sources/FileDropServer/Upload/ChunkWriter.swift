@@ -4,7 +4,9 @@ import NIOCore
 
 /// Stores one file's bytes as they arrive: gathers them into chunks of `chunkSize` aligned
 /// to absolute file offsets, writes each chunk row on the storage thread in order, and keeps
-/// the SHA-256 of everything written, updated on that thread too.
+/// the SHA-256 of everything written. The digest is updated on the event loop as each chunk
+/// is handed over (about 0.5 ms a MiB), so that the storage thread, which bounds a large
+/// upload's speed, only writes; each write carries the progress its chunk brings the file to.
 ///
 /// Memory is bounded: one chunk is being filled and at most `maxChunksInFlight` wait for the
 /// database. At that point `onPause` asks the caller to stop reading from its socket, and
@@ -78,6 +80,8 @@ final class ChunkWriter {
     /// Bytes of that chunk after `kept`, not handed to the storage thread yet.
     private var pending = ByteBuffer()
     private var inFlight = 0
+    /// The content handed to the storage thread so far, and its digest.
+    private var handedOver: Progress
     /// Budget held for `pending`'s buffer (0: none yet).
     private var granted = 0
     /// Budget held already for the buffer after `pending`'s.
@@ -113,6 +117,7 @@ final class ChunkWriter {
         self.expectedBytes = expectedBytes
         self.commitEachChunk = commitEachChunk
         self.tail = fileID.map { Written(fileID: $0, progress: start) }
+        self.handedOver = start
         self.kept = Int(start.storedBytes % Int64(chunkSize))
         self.chunkStart = start.storedBytes - Int64(kept)
         self.receivedBytes = start.storedBytes
@@ -291,15 +296,16 @@ final class ChunkWriter {
         let chunkGrant = granted
         granted = 0
 
+        chunk.withUnsafeReadableBytes { handedOver.digest.update($0) }
+        handedOver.storedBytes += Int64(chunk.readableBytes)
         inFlight += 1
         updatePause()
-        let (storage, commit) = (self.storage, commitEachChunk)
+        let (storage, commit, progress) = (self.storage, commitEachChunk, handedOver)
         tail = tail.assumeIsolated().flatMap { written in
             storage.run { storage in
                 var written = written
+                written.progress = progress
                 try chunk.withUnsafeReadableBytes { bytes in
-                    written.progress.digest.update(bytes)
-                    written.progress.storedBytes += Int64(bytes.count)
                     let store = {
                         try storage.files.writeChunk(fileID: written.fileID, sequence: sequence, bytes: bytes, keepingFirst: keepingFirst)
                         try commit?(storage, written.fileID, written.progress)
