@@ -27,15 +27,26 @@ import Glibc
 
     @Test(arguments: hostile)
     func anAccessLineHasItsFields(path: String) throws {
-        let metadata: Logger.Metadata = [
-            AccessLog.kindKey: "access", "method": "GET", "path": "\(path)", "status": "404", "bytes": "21", "duration_ms": "0.4",
-            "user": "-", "client": "127.0.0.1",
-        ]
-        let line = LogLineHandler.json(level: .info, message: "ignored", metadata: metadata)
+        let access = AccessLog.Line(
+            method: "GET", path: path, status: 404, bytes: 21, tenthsOfMilliseconds: 4, user: "-", client: "127.0.0.1", cutOff: nil
+        )
+        let line = LogLineHandler.json(level: .info, message: "ignored", metadata: [AccessLog.kindKey: .stringConvertible(access)])
         let fields = try #require(JSONText.stringFields(Array(line.utf8)))
         #expect(fields["path"] == path && fields["method"] == "GET" && fields["client"] == "127.0.0.1" && fields["user"] == "-")
         #expect(fields["message"] == nil)
         #expect(line.contains("\"status\":404,") && line.contains("\"bytes\":21,") && line.contains("\"duration_ms\":0.4,"))
+        #expect(access.description == "GET \(path) 404 21 0.4ms user=- client=127.0.0.1")
+    }
+
+    @Test func aCutOffLineSaysSoInBothFormats() throws {
+        let access = AccessLog.Line(
+            method: "POST", path: "/upload", status: nil, bytes: -1, tenthsOfMilliseconds: 12_345, user: "ann", client: "::1",
+            cutOff: "client went away"
+        )
+        #expect(access.description == "POST /upload - 0 1234.5ms user=ann client=::1 cut-off (client went away)")
+        let line = LogLineHandler.json(level: .info, message: "ignored", metadata: [AccessLog.kindKey: .stringConvertible(access)])
+        #expect(line.contains("\"status\":\"-\",\"bytes\":0,\"duration_ms\":1234.5,"))
+        #expect(line.hasSuffix(",\"aborted\":true,\"cut_off\":\"client went away\"}"))
     }
 }
 

@@ -1,6 +1,7 @@
 import FileDropAuth
 import FileDropSystem
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -35,7 +36,9 @@ public struct LogLineHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        if let extra = event.metadata {
+            if merged.isEmpty { merged = extra } else { merged.merge(extra) { _, new in new } }
+        }
         let line: String
         switch format {
         case .text:
@@ -50,13 +53,8 @@ public struct LogLineHandler: LogHandler {
 
     static func json(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
         var fields = ["\"time\":\(JSONText.quoted(timestamp(fraction: true)))", "\"level\":\(JSONText.quoted(level.rawValue))"]
-        if metadata[AccessLog.kindKey] != nil {
-            for key in AccessLog.fields {
-                guard let value = metadata[key] else { continue }
-                let text = "\(value)"
-                let isLiteral = (AccessLog.numericFields.contains(key) && Double(text) != nil) || (key == "aborted" && text == "true")
-                fields.append("\"\(key)\":" + (isLiteral ? text : JSONText.quoted(text)))
-            }
+        if case .stringConvertible(let access as AccessLog.Line) = metadata[AccessLog.kindKey] {
+            for (key, json) in access.jsonFields { fields.append("\"\(key)\":" + json) }
         } else {
             fields.append("\"message\":\(JSONText.quoted(message))")
             for (key, value) in metadata.sorted(by: { $0.key < $1.key }) where !["time", "level", "message"].contains(key) {
@@ -70,21 +68,31 @@ public struct LogLineHandler: LogHandler {
         metadata.isEmpty ? "" : metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " "
     }
 
-    /// Now in UTC, RFC 3339: `2026-01-02T03:04:05Z`, with milliseconds for JSON.
+    /// Now in UTC, RFC 3339: `2026-01-02T03:04:05Z`, with milliseconds for JSON. The text of
+    /// the current second is made once and reused (a line per request would otherwise format
+    /// the date each time).
     static func timestamp(fraction: Bool) -> String {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        var seconds = time_t(spec.tv_sec)
+        let second = secondText(Int(spec.tv_sec))
+        guard fraction else { return second + "Z" }
+        let milliseconds = Int(spec.tv_nsec / 1_000_000)
+        return second + "." + String(repeating: "0", count: 3 - String(milliseconds).count) + String(milliseconds) + "Z"
+    }
+
+    private static let lastSecond = Mutex<(second: Int, text: String)>((-1, ""))
+
+    /// `2026-01-02T03:04:05` for a Unix second.
+    private static func secondText(_ second: Int) -> String {
+        if let text = lastSecond.withLock({ $0.second == second ? $0.text : nil }) { return text }
+        var seconds = time_t(second)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var text =
+        let text =
             "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
-        if fraction {
-            let milliseconds = Int(spec.tv_nsec / 1_000_000)
-            text += "." + String(repeating: "0", count: 3 - String(milliseconds).count) + String(milliseconds)
-        }
-        return text + "Z"
+        lastSecond.withLock { $0 = (second, text) }
+        return text
     }
 }
