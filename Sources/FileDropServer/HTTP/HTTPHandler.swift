@@ -132,7 +132,7 @@ final class HTTPHandler: ChannelDuplexHandler {
         }
         current?.exchange = exchange
 
-        if endpoint.mayStreamBody, let start = server.routes.startStreamedBody(exchange, connection: streamedBodyConnection(exchange)) {
+        if let start = server.routes.startStreamedBody(exchange, connection: streamedBodyConnection(exchange)) {
             switch start {
             case .refused(let response):
                 return answerEarly(exchange, response, context: context)

@@ -37,15 +37,6 @@ enum Endpoint: Equatable, Sendable {
     /// Resumable uploads at `/uploads` (tus 1.0.0); `OPTIONS` is public.
     case tus(TusAction)
 
-    /// Whether `Routes.startStreamedBody` may take the body as it arrives (uploads); every
-    /// other endpoint's small body is collected first.
-    var mayStreamBody: Bool {
-        switch self {
-        case .upload, .dropUpload, .tus, .dropTus: true
-        default: false
-        }
-    }
-
     var requiresToken: Bool {
         switch self {
         case .health, .loginWithBasic, .loginWithForm, .staticAsset, .favicon, .tus(.options): false

@@ -47,18 +47,19 @@ final class Routes {
 
     /// For an endpoint whose body is consumed as it arrives (uploads), decides from the head
     /// whether to read it and makes its consumer; nil for endpoints whose small body is
-    /// collected first and handed to `handle`.
-    func startStreamedBody(_ exchange: Exchange, connection: StreamedBodyConnection) -> StreamedBodyStart? {
+    /// collected first and handed to `handle`. `connection` is made only for those endpoints
+    /// (its closures are not worth making for every `GET`).
+    func startStreamedBody(_ exchange: Exchange, connection: @autoclosure () -> StreamedBodyConnection) -> StreamedBodyStart? {
         switch exchange.endpoint {
         case .upload?:
             let user = exchange.principal?.user ?? ""
-            return FormUpload.start(exchange.request, uploader: .user(user), environment: uploads, connection: connection)
+            return FormUpload.start(exchange.request, uploader: .user(user), environment: uploads, connection: connection())
         case .dropUpload(let token)?:
-            return drops.startUpload(token: token, request: exchange.request, connection: connection)
+            return drops.startUpload(token: token, request: exchange.request, connection: connection())
         case .tus(let action)?:
-            return tus.startStreamedBody(action, mount: userUploads(exchange), request: exchange.request, connection: connection)
+            return tus.startStreamedBody(action, mount: userUploads(exchange), request: exchange.request, connection: connection())
         case .dropTus(let token, let action)? where action.hasStreamedBody:
-            return dropTusStart(token: token, action: action, request: exchange.request, connection: connection)
+            return dropTusStart(token: token, action: action, request: exchange.request, connection: connection())
         default:
             return nil
         }
