@@ -144,7 +144,7 @@ public final class Server {
                 let tick = {
                     checkpoints.tick(
                         tasksWaitingForWAL: maintenance.hasWaitingTasks,
-                        streamingUploads: context.liveUploads.count > 0 || !context.activeUploads.isEmpty
+                        streamingUploads: context.uploadsStreaming()
                     )
                 }
                 maintenance.onTick = tick

@@ -34,6 +34,9 @@ final class ServerContext {
     let maintenance: MaintenanceScheduler
     /// The incomplete uploads being written right now (kept from the periodic sweep).
     let liveUploads = LiveUploads()
+    /// Whether some upload's body is streaming into storage now (a form upload over one
+    /// chunk, a tus `PATCH`): checkpoints and the space reclaim wait for it.
+    let uploadsStreaming: () -> Bool
     let metrics = ServerMetrics()
     let metricsAccess: MetricsAccess
 
@@ -58,11 +61,9 @@ final class ServerContext {
         maintenance.onStep = { [metrics] task, duration in metrics.recordStep(task: task, duration: duration) }
         let activeUploads = TusActiveWrites(eventLoop: eventLoop)
         self.activeUploads = activeUploads
-        maintenance.register(
-            StorageMaintenance.reclaimSpace(litestream: configuration.litestream) { [liveUploads] in
-                liveUploads.count > 0 || !activeUploads.isEmpty
-            }
-        )
+        let uploadsStreaming = { [liveUploads] in liveUploads.count > 0 || !activeUploads.isEmpty }
+        self.uploadsStreaming = uploadsStreaming
+        maintenance.register(StorageMaintenance.reclaimSpace(litestream: configuration.litestream, uploadsStreaming: uploadsStreaming))
         let authenticator = Authenticator(key: key, tokenTTL: configuration.tokenTTL, eventLoop: eventLoop)
         self.authenticator = authenticator
         let space = SpaceGate(
