@@ -28,8 +28,8 @@ public final class Database {
     /// Files are stored as 1 MiB chunks, each spread over pages, and every commit writes each
     /// page it changed whole to the WAL. Large pages favour large files (fewer WAL frames
     /// and system calls per chunk); small pages favour small commits: a small upload changes
-    /// about a dozen pages (its row, the file indexes, the search index, its chunk), so its
-    /// sync writes about 200 KB at 16 KiB, 700 KB at 64 KiB. Measured on the release build (2-core
+    /// about ten pages (its row, the file indexes, its chunk), so its sync writes about
+    /// 160 KB at 16 KiB, 650 KB at 64 KiB. Measured on the release build (2-core
     /// VM, issue #14): 10 KiB durable uploads one after another 750-990/s at 16 KiB against
     /// 550-730/s at 64 KiB (1,010-1,230/s at 4 KiB); 1 GiB downloads 1.1-2.0 GB/s against
     /// 0.95-1.6; large uploads the same within the noise (median of ten 512 MiB-1 GiB uploads

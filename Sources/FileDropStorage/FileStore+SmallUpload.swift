@@ -41,5 +41,4 @@ extension FileStore {
         guard let record = try record(id: fileID, now: now) else { throw FileStoreError.notFound }
         return record
     }
-
 }

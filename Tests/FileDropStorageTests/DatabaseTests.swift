@@ -1,3 +1,4 @@
+import FileDropSystem
 import Glibc
 import Testing
 
@@ -32,8 +33,10 @@ import Testing
     private func descriptionsAfterACrash(_ temporary: TemporaryDatabase) throws -> [String] {
         let copy = temporary.folder + "/crash.db"
         for suffix in ["", "-wal"] {
-            let bytes = try #require(FileManagerless.read(temporary.path + suffix))
-            try FileManagerless.write(bytes, to: copy + suffix)
+            let source = open(temporary.path + suffix, O_RDONLY)
+            let target = open(copy + suffix, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            defer { close(source); close(target) }
+            try FileSystem.writeAll(target, FileSystem.readAll(source, limit: 1 << 30))
         }
         defer { for suffix in ["", "-wal", "-shm"] { unlink(copy + suffix) } }
         let storage = try Storage(path: copy, checkpointOnClose: false)
@@ -250,28 +253,4 @@ import Testing
             #expect(try users.user(named: String(text.prefix { $0 != "\0" })) == nil)
         }
     }
-}
-
-/// Whole-file reads and writes with the C library (the tests use no Foundation).
-enum FileManagerless {
-    static func read(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-        }
-        return bytes
-    }
-
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        guard let file = fopen(path, "wb") else { throw CopyError() }
-        defer { fclose(file) }
-        guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw CopyError() }
-    }
-
-    struct CopyError: Error {}
 }

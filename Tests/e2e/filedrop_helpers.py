@@ -491,23 +491,29 @@ def file_size_or_zero(path):
         return 0
 
 
-def wal_copied(database):
-    """Whether everything in the WAL is in the database file: the -wal file is empty or gone,
-    or the wal-index says every frame was copied (SQLite's WAL format, in native byte order:
-    mxFrame at byte 16 of the index header, nBackfill at byte 96 of the checkpoint info), so
-    that the -wal file is only kept for the next commits to overwrite."""
-    if file_size_or_zero(f"{database}-wal") == 0:
-        return True
+def wal_index(database):
+    """(mxFrame, nBackfill) from the wal-index (SQLite's WAL format, in native byte order:
+    mxFrame at byte 16 of the index header, nBackfill at byte 96 of the checkpoint info): the
+    frames the WAL holds since it last started over, and how many are copied. None without
+    a -shm file to read."""
     try:
         with open(f"{database}-shm", "rb") as f:
             head = f.read(100)
     except FileNotFoundError:
-        return False
+        return None
     if len(head) < 100:
-        return False
-    max_frame, = struct.unpack_from("<I", head, 16)
-    backfilled, = struct.unpack_from("<I", head, 96)
-    return max_frame == backfilled
+        return None
+    return struct.unpack_from("<I", head, 16)[0], struct.unpack_from("<I", head, 96)[0]
+
+
+def wal_copied(database):
+    """Whether everything in the WAL is in the database file: the -wal file is empty or gone,
+    or the wal-index says every frame was copied, so that the -wal file is only kept for the
+    next commits to overwrite."""
+    if file_size_or_zero(f"{database}-wal") == 0:
+        return True
+    index = wal_index(database)
+    return index is not None and index[0] == index[1]
 
 
 def wal_settled(database):
@@ -522,18 +528,16 @@ def wal_content_bytes(database):
     frames of a generation before the last start-over are dead. The file's size when there is
     no wal-index to read."""
     size = file_size_or_zero(f"{database}-wal")
+    index = wal_index(database)
     try:
-        with open(f"{database}-shm", "rb") as f:
-            head = f.read(100)
         with open(f"{database}-wal", "rb") as f:
             wal_head = f.read(32)
     except FileNotFoundError:
         return size
-    if len(head) < 100 or len(wal_head) < 32:
+    if index is None or len(wal_head) < 32:
         return size
-    max_frame, = struct.unpack_from("<I", head, 16)
     page_size, = struct.unpack_from(">I", wal_head, 8)
-    return min(size, 32 + max_frame * (24 + page_size))
+    return min(size, 32 + index[0] * (24 + page_size))
 
 
 def db_size(server):
