@@ -81,9 +81,10 @@ final class Authenticator {
     /// The token of a request, in SPEC order: `Authorization: Bearer`, `?token=`, the cookie.
     static func token(of request: Request) -> (String, TokenSource)? {
         if let authorization = request.headers.first(name: "authorization") {
-            let parts = authorization.split(ascii: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                return (String(parts[1].trimmed), .bearer)
+            if let (scheme, credentials) = authorization.splitOnce(ascii: " "), scheme.utf8.count == 6,
+                scheme.hasPrefix(asciiCaseInsensitive: "bearer")
+            {
+                return (String(credentials.trimmed), .bearer)
             }
         }
         if let token = request.queryValue("token"), !token.isEmpty {

@@ -43,7 +43,8 @@ extension HTTPHandler {
             response.headers.replaceOrAdd(name: "Content-Length", value: String(response.contentLength))
         }
         if close { response.headers.replaceOrAdd(name: "Connection", value: "close") }
-        response.headers.add(contentsOf: Routes.headersOnEveryAnswer(to: request))
+        let everyAnswer = Routes.headersOnEveryAnswer(to: request)
+        if !everyAnswer.isEmpty { response.headers.add(contentsOf: everyAnswer) }
         let head = HTTPResponseHead(version: request.head.version, status: response.status, headers: response.headers)
         current?.exchange = exchange
         current?.status = response.status

@@ -57,6 +57,22 @@ final class HTTPHandler: ChannelDuplexHandler {
     private var budgetTicket: MemoryBudget.Ticket?
     private var readsPaused = false
     private var readPending = false
+    /// The connection's two ends, looked at on its first request.
+    private var peer: Peer?
+
+    /// What a connection's requests need of its two ends: the same for each of them.
+    private struct Peer {
+        let address: IPAddress?
+        let texts: ClientTexts
+        /// The server's end is a loopback address (`HostCheck` applies).
+        let reachedOnLoopback: Bool
+
+        init(_ channel: Channel) {
+            address = channel.remoteAddress.flatMap { IPAddress(socketAddress: $0) }
+            texts = ClientTexts(address)
+            reachedOnLoopback = channel.localAddress.flatMap { IPAddress(socketAddress: $0) }?.isLoopback ?? false
+        }
+    }
 
     init(server: ServerContext) {
         self.server = server
@@ -87,17 +103,19 @@ final class HTTPHandler: ChannelDuplexHandler {
     }
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let peer = context.channel.remoteAddress.flatMap { IPAddress(socketAddress: $0) }
-        let origin = server.trustedProxies.origin(peer: peer, headers: head.headers)
-        let request = Request(head: head, origin: origin, receivedAt: .now)
+        let peer = self.peer ?? Peer(context.channel)
+        self.peer = peer
+        let origin = server.trustedProxies.origin(peer: peer.address, headers: head.headers)
+        let request =
+            origin.throughTrustedProxy
+            ? Request(head: head, origin: origin, receivedAt: .now)
+            : Request(head: head, origin: origin, texts: peer.texts, receivedAt: .now)
         var exchange = Exchange(request: request)
         closeAfterBody = false
         releaseBodyBudget()
         current = CurrentRequest(exchange: exchange)
 
-        if !origin.throughTrustedProxy, let local = context.channel.localAddress.flatMap({ IPAddress(socketAddress: $0) }),
-            local.isLoopback, let refusal = HostCheck.refusal(request)
-        {
+        if !origin.throughTrustedProxy, peer.reachedOnLoopback, let refusal = HostCheck.refusal(request) {
             return answerEarly(exchange, refusal, context: context)
         }
 

@@ -21,7 +21,7 @@ enum HostCheck {
 
     static func refusal(_ request: Request) -> Response? {
         let headers = request.headers
-        let fromBrowser = headers.contains(name: "origin") || headers.contains { $0.name.lowercased().hasPrefix("sec-fetch-") }
+        let fromBrowser = headers.contains(name: "origin") || headers.contains { $0.name.hasPrefix(asciiCaseInsensitive: "sec-fetch-") }
         guard fromBrowser, let host = headers.first(name: "host"), !isLoopbackName(host) else { return nil }
         return .message(.forbidden, refusalMessage)
     }

@@ -18,9 +18,14 @@ struct Request: Sendable {
     let receivedAt: ContinuousClock.Instant
 
     init(head: HTTPRequestHead, origin: ClientOrigin, receivedAt: ContinuousClock.Instant) {
+        self.init(head: head, origin: origin, texts: ClientTexts(origin.address), receivedAt: receivedAt)
+    }
+
+    /// A request from `origin`, whose texts were made before (a connection's peer).
+    init(head: HTTPRequestHead, origin: ClientOrigin, texts: ClientTexts, receivedAt: ContinuousClock.Instant) {
         self.head = head
-        self.clientAddress = origin.text
-        self.rateLimitKey = origin.address?.rateLimitKey ?? origin.text
+        self.clientAddress = texts.address
+        self.rateLimitKey = texts.rateLimitKey
         self.viaHTTPS = origin.viaHTTPS
         self.throughTrustedProxy = origin.throughTrustedProxy
         self.receivedAt = receivedAt

@@ -110,6 +110,7 @@ enum Router {
 
     /// - Parameter methodOverride: `X-HTTP-Method-Override`, which only the tus routes read.
     static func match(method: HTTPMethod, path: String, methodOverride: String? = nil) -> Match {
+        if path == "/" { return Router.choose(method, [(.GET, .index)]) }  // the page: most requests
         let segments = path.split(ascii: "/", omittingEmptySubsequences: false).dropFirst()
         func choose(_ table: [(HTTPMethod, Endpoint)]) -> Match {
             Router.choose(method, table)

@@ -13,6 +13,18 @@ struct ClientOrigin: Equatable, Sendable {
     var text: String { address?.description ?? "-" }
 }
 
+/// What a request keeps of its client's address: its text for the log, and the key failed
+/// logins are counted under. A connection makes its peer's once.
+struct ClientTexts: Sendable {
+    let address: String
+    let rateLimitKey: String
+
+    init(_ address: IPAddress?) {
+        self.address = address?.description ?? "-"
+        self.rateLimitKey = address?.rateLimitKey ?? self.address
+    }
+}
+
 /// `--trusted-proxy`: the reverse proxies whose forwarding headers are believed (SPEC
 /// "Operations"). Only for a peer in these ranges are `X-Forwarded-For`/`Forwarded` and
 /// `X-Forwarded-Proto` read, for rate limiting, logs and the cookie's `Secure` flag; anyone

@@ -18,6 +18,16 @@ extension StringProtocol where SubSequence == Substring {
         ).map { text[$0.startIndex..<$0.endIndex] }
     }
 
+    /// Whether the text starts with `prefix` (lower-case ASCII), ignoring ASCII case: a header
+    /// name or an auth scheme, with no lower-cased copy made on each request.
+    func hasPrefix(asciiCaseInsensitive prefix: StaticString) -> Bool {
+        let text = self[...].utf8
+        guard text.count >= prefix.utf8CodeUnitCount else { return false }
+        return prefix.withUTF8Buffer { expected in
+            zip(text, expected).allSatisfy { byte, lower in (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == lower }
+        }
+    }
+
     /// The position of the first `delimiter` byte.
     func firstIndex(ascii delimiter: Unicode.Scalar) -> Index? {
         self[...].utf8.firstIndex(of: UInt8(ascii: delimiter))

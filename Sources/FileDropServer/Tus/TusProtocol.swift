@@ -17,6 +17,7 @@ enum TusProtocol {
     /// Whether a request path lies under a tus collection (`/uploads`, or a drop link's
     /// `/d/TOKEN/uploads`): every answer to it, errors included, carries `Tus-Resumable`.
     static func isCollectionPath(_ path: String) -> Bool {
+        guard path.utf8.starts(with: "/uploads".utf8) || path.utf8.starts(with: "/d/".utf8) else { return false }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         guard let first = segments.first else { return false }
         if first == "uploads" { return true }
