@@ -38,6 +38,28 @@ import Glibc
         #expect(access.description == "GET \(path) 404 21 0.4ms user=- client=127.0.0.1")
     }
 
+    /// `AccessLog` writes its lines past `Logger` (`logAccess`): they must be the lines a
+    /// `Logger` call would have made, in both formats, the handler's own metadata and all.
+    @Test(arguments: [ServerConfiguration.LogFormat.text, .json], ["-", "a cut-off (reason)"])
+    func anAccessLineIsTheLineALoggerCallMakes(format: ServerConfiguration.LogFormat, cutOff: String) {
+        let access = AccessLog.Line(
+            method: "GET", path: "/files?q=a%20b", status: cutOff == "-" ? 200 : nil, bytes: 1234, tenthsOfMilliseconds: 57,
+            user: "ann", client: "2001:db8::1", cutOff: cutOff == "-" ? nil : cutOff
+        )
+        var handler = LogLineHandler(label: "FileDrop", level: .info, format: format)
+        handler.metadata = ["request": "7"]
+        let event = LogEvent(
+            level: .info, message: "\(access)", metadata: [AccessLog.kindKey: .stringConvertible(access)],
+            source: AccessLog.source, file: #fileID, function: #function, line: #line
+        )
+        // Everything after the time (which may have moved on between the two).
+        func afterTime(_ line: String) -> Substring { line.drop { $0 != "Z" } }
+        let direct = handler.accessLine(access, source: AccessLog.source)
+        #expect(afterTime(direct) == afterTime(handler.line(for: event)))
+        #expect(afterTime(direct).count > 40)
+        #expect(direct.hasSuffix("\n") && direct.contains(format == .text ? "GET /files?q=a%20b" : "\"path\":\"/files?q=a%20b\""))
+    }
+
     @Test func aCutOffLineSaysSoInBothFormats() throws {
         let access = AccessLog.Line(
             method: "POST", path: "/upload", status: nil, bytes: -1, tenthsOfMilliseconds: 12_345, user: "ann", client: "::1",

@@ -41,9 +41,32 @@ enum AccessLog {
 
         /// The text line's message.
         var description: String {
-            var text = "\(method) \(path) \(shownStatus) \(max(0, bytes)) \(duration)ms user=\(user) client=\(client)"
-            if let cutOff { text += " cut-off (\(cutOff))" }
+            var text = ""
+            appendDescription(to: &text)
             return text
+        }
+
+        /// Appends the text line's message piece by piece (no interpolation's temporaries).
+        func appendDescription(to text: inout String) {
+            text.reserveCapacity(text.utf8.count + 48 + path.utf8.count + user.utf8.count + client.utf8.count)
+            text += method
+            text += " "
+            text += path
+            text += " "
+            text += shownStatus
+            text += " "
+            text += String(max(0, bytes))
+            text += " "
+            text += duration
+            text += "ms user="
+            text += user
+            text += " client="
+            text += client
+            if let cutOff {
+                text += " cut-off ("
+                text += cutOff
+                text += ")"
+            }
         }
 
         /// The JSON line's fields after time and level, in order, each with its value as JSON.
@@ -71,6 +94,13 @@ enum AccessLog {
             tenthsOfMilliseconds: Int((request.elapsedSeconds * 10_000).rounded()), user: exchange.principal?.user ?? "-",
             client: request.clientAddress, cutOff: cutOff
         )
-        logger.info("\(line)", metadata: [kindKey: .stringConvertible(line)], source: "FileDropServer")
+        if let handler = logger.handler as? LogLineHandler {
+            handler.logAccess(line, source: source)
+        } else {
+            logger.info("\(line)", metadata: [kindKey: .stringConvertible(line)], source: source)
+        }
     }
+
+    /// The source access-log records are logged under.
+    static let source = "FileDropServer"
 }
