@@ -1,4 +1,5 @@
 import FileDropStorage
+import NIOCore
 import Testing
 
 @testable import FileDropServer
@@ -66,6 +67,39 @@ import Testing
         clock.advance(by: 60)
         #expect(!(try get(harness, "/", token: token).contains("kept.txt")))
         #expect(!(try get(harness, "/files", token: token).contains("kept.txt")))
+        #expect(try harness.finishIsClean())
+    }
+
+    /// The periodic recheck reads the listing again; when it finds the same files, the pages
+    /// rendered from them stay (each recheck used to drop them, and every request waiting for
+    /// the read rendered the page again); when the files differ, they go.
+    @Test func aRecheckThatFindsTheSameFilesKeepsTheRenderedAnswers() throws {
+        let clock = TestClock()
+        let (harness, token) = try harness(clock: clock)
+        #expect(try upload(harness, token: token, filename: "kept.txt").hasPrefix("HTTP/1.1 201 Created\r\n"))
+        let cache = ListingCache()
+        cache.recheckMilliseconds = 100
+        let loop = harness.channel.eventLoop
+        let storage = InlineStorageAccess(storage: harness.storage, eventLoop: loop)
+        func read(at now: Int64) -> (files: [FileRecord], generation: UInt64)? {
+            var result: (files: [FileRecord], generation: UInt64)?
+            cache.firstFiles(limit: 51, now: now, storage: storage, eventLoop: loop).assumeIsolated().whenSuccess { result = $0 }
+            return result
+        }
+        let start = clock.wallClock.unixMilliseconds
+        let first = try #require(read(at: start))
+        #expect(first.files.map(\.filename) == ["kept.txt"])
+        let page = ByteBuffer(string: "rendered")
+        cache.store(body: page, limit: 51, variant: "page ann", figures: nil, generation: first.generation)
+        #expect(cache.body(limit: 51, variant: "page ann", figures: nil, now: start + 50) == page)
+        #expect(cache.body(limit: 51, variant: "page ann", figures: nil, now: start + 150) == nil)  // due for a recheck
+
+        #expect(read(at: start + 150)?.files == first.files)
+        #expect(cache.body(limit: 51, variant: "page ann", figures: nil, now: start + 150) == page)
+
+        _ = try harness.storage.files.delete(id: 1, now: start)  // behind the server's back
+        #expect(read(at: start + 300)?.files.isEmpty == true)
+        #expect(cache.body(limit: 51, variant: "page ann", figures: nil, now: start + 300) == nil)
         #expect(try harness.finishIsClean())
     }
 

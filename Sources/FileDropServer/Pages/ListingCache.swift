@@ -99,10 +99,16 @@ final class ListingCache {
 
     /// Keeps `files`, read from the database with the generation `generation` at `readAt`;
     /// ignored when the generation moved meanwhile.
+    /// A read that found the same files in the same generation (nothing changed since the
+    /// last: the common case of the periodic recheck) keeps the answers rendered from them.
     private func store(files: [FileRecord], limit: Int, generation: UInt64, readAt: Int64) {
         guard generation == self.generation else { return }
         let validUntil = files.compactMap(\.expiresAt).min() ?? .max
-        listings[limit] = Listing(files: files, generation: generation, readAt: readAt, validUntil: validUntil)
+        var listing = Listing(files: files, generation: generation, readAt: readAt, validUntil: validUntil)
+        if let kept = listings[limit], kept.generation == generation, kept.files == files {
+            listing.bodies = kept.bodies
+        }
+        listings[limit] = listing
     }
 
     /// Keeps an answer rendered from the cached listing of `limit` files in `generation`.

@@ -59,6 +59,10 @@ struct FileRoutes {
             }
         }
         return files.assumeIsolated().map { files, generation in
+            // Requests that waited for the same read: the first renders, the others find it.
+            if generation != nil, let body = self.listings.body(limit: pageSize + 1, variant: "json", figures: nil, now: now) {
+                return Response.json(.ok, body)
+            }
             let page = files.prefix(pageSize)
             let next =
                 files.count > pageSize ? page.last.map { JSONText.quoted(ListingCursor.encode($0, key: cursorKey, search: search)) } : nil

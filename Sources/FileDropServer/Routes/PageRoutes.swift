@@ -50,6 +50,12 @@ struct PageRoutes {
         }
         let cursorKey = cursorKey
         return files.assumeIsolated().map { files, generation in
+            // Requests that waited for the same read: the first renders, the others find it.
+            if generation != nil,
+                let body = self.listings.body(limit: Self.pageSize + 1, variant: "page " + user, figures: figures, now: now)
+            {
+                return self.respond(body, exchange)
+            }
             let page = Array(files.prefix(Self.pageSize))
             let next = files.count > Self.pageSize ? page.last.map { ListingCursor.encode($0, key: cursorKey, search: search) } : nil
             let body = Pages.indexBody(
