@@ -84,8 +84,10 @@ enum AccessLog {
         }
     }
 
+    /// Logs one line through `logger`, or straight to `lineHandler` when that is its handler.
     static func record(
-        _ exchange: Exchange, status: HTTPResponseStatus?, bytes: Int64, cutOff: String?, logger: Logger
+        _ exchange: Exchange, status: HTTPResponseStatus?, bytes: Int64, cutOff: String?, logger: Logger,
+        lineHandler: LogLineHandler? = nil
     ) {
         guard logger.logLevel <= .info else { return }
         let request = exchange.request
@@ -94,8 +96,8 @@ enum AccessLog {
             tenthsOfMilliseconds: Int((request.elapsedSeconds * 10_000).rounded()), user: exchange.principal?.user ?? "-",
             client: request.clientAddress, cutOff: cutOff
         )
-        if let handler = logger.handler as? LogLineHandler {
-            handler.logAccess(line, source: source)
+        if let lineHandler {
+            lineHandler.logAccess(line, source: source)
         } else {
             logger.info("\(line)", metadata: [kindKey: .stringConvertible(line)], source: source)
         }

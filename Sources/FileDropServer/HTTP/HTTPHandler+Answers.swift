@@ -50,7 +50,6 @@ extension HTTPHandler {
         current?.status = response.status
         context.write(wrapOutboundOut(.head(head)), promise: nil)
 
-        let finished: EventLoopFuture<Int64>
         let isHead = request.method == .HEAD
         switch response.body {
         case .bytes(let bytes):
@@ -59,10 +58,13 @@ extension HTTPHandler {
             if count > 0 {
                 context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
             }
-            let budget = server.budget
-            finished = context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().map { Int64(count) }
-                .always { _ in budget.release(count) }.nonisolated()
+            // One callback, no chain of futures: every cached page comes this way.
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { result in
+                self.server.budget.release(count)
+                self.answered(result.map { Int64(count) }, close: close)
+            }
         case .download(let download):
+            let finished: EventLoopFuture<Int64>
             if isHead {
                 finished = context.writeAndFlush(wrapOutboundOut(.end(nil))).map { 0 }
             } else {
@@ -75,23 +77,27 @@ extension HTTPHandler {
                     writeEnd: { [weak self] in self?.writeEnd() ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
                 ).start()
             }
+            finished.assumeIsolated().whenComplete { result in self.answered(result, close: close) }
         }
-        finished.assumeIsolated().whenComplete { result in
-            switch result {
-            case .success(let bytes):
-                self.logCompleted(bytes: bytes)
-            case .failure(let error):
-                if let missing = (error as? DownloadWriter.CutOff)?.underlying as? DownloadWriter.MissingChunk {
-                    self.server.logger.error("file \(missing.fileID) has no full chunk \(missing.sequence): run 'app check'")
-                }
-                self.logCutOff(bytes: (error as? DownloadWriter.CutOff)?.bytesWritten ?? 0)
+    }
+
+    /// An answer was written whole (its body's byte count), or failed midway: log it, and
+    /// close the connection if it must be.
+    private func answered(_ result: Result<Int64, Error>, close: Bool) {
+        switch result {
+        case .success(let bytes):
+            logCompleted(bytes: bytes)
+        case .failure(let error):
+            if let missing = (error as? DownloadWriter.CutOff)?.underlying as? DownloadWriter.MissingChunk {
+                server.logger.error("file \(missing.fileID) has no full chunk \(missing.sequence): run 'app check'")
             }
-            self.releaseBodyBudget()
-            if case .responding = self.state { self.state = .idle }
-            if close || result.isFailure {
-                if case .discarding = self.state, self.closeAfterBody, !result.isFailure { return }  // closed at the body's end
-                self.context?.close(promise: nil)
-            }
+            logCutOff(bytes: (error as? DownloadWriter.CutOff)?.bytesWritten ?? 0)
+        }
+        releaseBodyBudget()
+        if case .responding = state { state = .idle }
+        if close || result.isFailure {
+            if case .discarding = state, closeAfterBody, !result.isFailure { return }  // closed at the body's end
+            context?.close(promise: nil)
         }
     }
 
@@ -116,7 +122,7 @@ extension HTTPHandler {
         guard var current, !current.logged else { return }
         current.logged = true
         self.current = current
-        AccessLog.record(current.exchange, status: current.status, bytes: bytes, cutOff: nil, logger: server.logger)
+        AccessLog.record(current.exchange, status: current.status, bytes: bytes, cutOff: nil, logger: server.logger, lineHandler: server.lineHandler)
         recordMetrics(current, bytes: bytes)
     }
 
@@ -126,7 +132,7 @@ extension HTTPHandler {
         current.logged = true
         self.current = current
         let reason = current.cutOffReason ?? "connection closed"
-        AccessLog.record(current.exchange, status: current.status, bytes: bytes, cutOff: reason, logger: server.logger)
+        AccessLog.record(current.exchange, status: current.status, bytes: bytes, cutOff: reason, logger: server.logger, lineHandler: server.lineHandler)
         recordMetrics(current, bytes: bytes)
     }
 

@@ -27,6 +27,9 @@ final class ServerContext {
     let activeUploads: TusActiveWrites
     let clock: WallClock
     let logger: Logger
+    /// `logger`'s handler when it is the server's own (`LogLineHandler`): access-log lines go
+    /// to it directly (`AccessLog.record`), without a cast per request.
+    let lineHandler: LogLineHandler?
     /// The one budget for buffered request and response bytes.
     let budget: MemoryBudget
     let limits: ConnectionLimits
@@ -49,6 +52,7 @@ final class ServerContext {
         self.storage = storage
         self.clock = clock
         self.logger = logger
+        lineHandler = logger.handler as? LogLineHandler
         trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
         let budget = MemoryBudget(capacity: configuration.memoryBudget, eventLoop: eventLoop)
         self.budget = budget
