@@ -246,6 +246,9 @@ final class HTTPHandler: ChannelDuplexHandler {
         switch state {
         case .collecting(let exchange, let body):
             state = .responding
+            if let response = server.routes.answerFromMemory(exchange) {
+                return send(response, for: exchange)
+            }
             server.routes.handle(exchange, body: body).assumeIsolated().whenComplete { result in
                 self.send(result.orInternalError(self.server.logger), for: exchange)
             }

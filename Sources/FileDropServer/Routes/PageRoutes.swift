@@ -17,7 +17,25 @@ struct PageRoutes {
     /// `--max-link-ttl`, for the page's link forms.
     let maxLinkTTL: Int64
 
+    /// The first page, when it is in memory and nothing asks for another (no search, no
+    /// cursor): answered at once, without a future (most page views).
+    func fromMemory(_ exchange: Exchange) -> Response? {
+        let request = exchange.request
+        guard request.queryValue("cursor") == nil, case .success(let search) = FileRoutes.search(request), search.isEmpty else {
+            return nil
+        }
+        let user = exchange.principal?.user ?? ""
+        let usage = space.usage(of: user)
+        let figures = ListingCache.Figures(used: usage.used, quota: usage.quota, usedTotal: space.ledger.usedTotal)
+        let now = clock.unixMilliseconds
+        guard let body = listings.body(limit: Self.pageSize + 1, variant: "page " + user, figures: figures, now: now) else {
+            return nil
+        }
+        return respond(body, exchange)
+    }
+
     func index(_ exchange: Exchange) -> EventLoopFuture<Response> {
+        if let page = fromMemory(exchange) { return space.eventLoop.makeSucceededFuture(page) }
         let request = exchange.request
         let user = exchange.principal?.user ?? ""
         let query = request.queryValue("q") ?? ""
@@ -37,9 +55,6 @@ struct PageRoutes {
         let figures = ListingCache.Figures(used: usage.used, quota: usage.quota, usedTotal: space.ledger.usedTotal)
         let files: EventLoopFuture<(files: [FileRecord], generation: UInt64?)>
         if cursor == nil && search.isEmpty {
-            if let body = listings.body(limit: Self.pageSize + 1, variant: "page " + user, figures: figures, now: now) {
-                return space.eventLoop.makeSucceededFuture(respond(body, exchange))
-            }
             files = listings.firstFiles(limit: Self.pageSize + 1, now: now, storage: storage, eventLoop: space.eventLoop).map {
                 ($0.files, $0.generation)
             }

@@ -93,6 +93,12 @@ final class Routes {
         TusProtocol.isCollectionPath(request.path) ? TusProtocol.everyAnswerHeaders : [:]
     }
 
+    /// The answer, when it can be given at once from memory (the first page of `GET /`);
+    /// nil for everything else, which goes through `handle`.
+    func answerFromMemory(_ exchange: Exchange) -> Response? {
+        exchange.endpoint == .index ? pages.fromMemory(exchange) : nil
+    }
+
     func handle(_ exchange: Exchange, body: ByteBuffer) -> EventLoopFuture<Response> {
         let request = exchange.request
         switch exchange.endpoint {
