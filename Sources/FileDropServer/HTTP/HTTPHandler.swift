@@ -69,7 +69,7 @@ final class HTTPHandler: ChannelDuplexHandler {
 
         init(_ channel: Channel) {
             address = channel.remoteAddress.flatMap { IPAddress(socketAddress: $0) }
-            texts = ClientTexts(address)
+            texts = ClientTexts(ClientOrigin(address: address))
             reachedOnLoopback = channel.localAddress.flatMap { IPAddress(socketAddress: $0) }?.isLoopback ?? false
         }
     }

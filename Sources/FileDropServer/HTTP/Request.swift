@@ -18,7 +18,7 @@ struct Request: Sendable {
     let receivedAt: ContinuousClock.Instant
 
     init(head: HTTPRequestHead, origin: ClientOrigin, receivedAt: ContinuousClock.Instant) {
-        self.init(head: head, origin: origin, texts: ClientTexts(origin.address), receivedAt: receivedAt)
+        self.init(head: head, origin: origin, texts: ClientTexts(origin), receivedAt: receivedAt)
     }
 
     /// A request from `origin`, whose texts were made before (a connection's peer).

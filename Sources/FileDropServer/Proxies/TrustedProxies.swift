@@ -19,9 +19,9 @@ struct ClientTexts: Sendable {
     let address: String
     let rateLimitKey: String
 
-    init(_ address: IPAddress?) {
-        self.address = address?.description ?? "-"
-        self.rateLimitKey = address?.rateLimitKey ?? self.address
+    init(_ origin: ClientOrigin) {
+        address = origin.text
+        rateLimitKey = origin.address?.rateLimitKey ?? origin.text
     }
 }
 
