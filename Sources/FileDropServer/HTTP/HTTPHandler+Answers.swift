@@ -123,7 +123,8 @@ extension HTTPHandler {
         guard var current, !current.logged else { return }
         current.logged = true
         self.current = current
-        AccessLog.record(current.exchange, status: current.status, bytes: bytes, cutOff: nil, logger: server.logger, lineHandler: server.lineHandler)
+        AccessLog.record(
+            current.exchange, status: current.status, bytes: bytes, cutOff: nil, logger: server.logger, lineHandler: server.lineHandler)
         recordMetrics(current, bytes: bytes)
     }
 
@@ -133,7 +134,8 @@ extension HTTPHandler {
         current.logged = true
         self.current = current
         let reason = current.cutOffReason ?? "connection closed"
-        AccessLog.record(current.exchange, status: current.status, bytes: bytes, cutOff: reason, logger: server.logger, lineHandler: server.lineHandler)
+        AccessLog.record(
+            current.exchange, status: current.status, bytes: bytes, cutOff: reason, logger: server.logger, lineHandler: server.lineHandler)
         recordMetrics(current, bytes: bytes)
     }
 
