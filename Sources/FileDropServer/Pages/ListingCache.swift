@@ -98,9 +98,9 @@ final class ListingCache {
     }
 
     /// Keeps `files`, read from the database with the generation `generation` at `readAt`;
-    /// ignored when the generation moved meanwhile.
-    /// A read that found the same files in the same generation (nothing changed since the
-    /// last: the common case of the periodic recheck) keeps the answers rendered from them.
+    /// ignored when the generation moved meanwhile. A read that found the same files in the
+    /// same generation (nothing changed since the last: the common case of the periodic
+    /// recheck) keeps the answers rendered from them.
     private func store(files: [FileRecord], limit: Int, generation: UInt64, readAt: Int64) {
         guard generation == self.generation else { return }
         let validUntil = files.compactMap(\.expiresAt).min() ?? .max
