@@ -1,8 +1,10 @@
 import NIOCore
 import NIOHTTP1
 
-/// What the handler knows of the request it serves, for the access log and the budget.
-struct CurrentRequest {
+/// What the handler knows of the request it serves, for the access log and the budget. A
+/// class: it is updated in place as the request goes on (a struct of this size was copied
+/// whole at each update, with a reference count change for each of its strings).
+final class CurrentRequest {
     var exchange: Exchange
     /// The status of the answer's head, once written.
     var status: HTTPResponseStatus?
@@ -11,7 +13,14 @@ struct CurrentRequest {
     var cutOffReason: String?
     /// Budget held for the collected body.
     var budgetBytes = 0
+
+    init(exchange: Exchange) {
+        self.exchange = exchange
+    }
 }
+
+@available(*, unavailable)
+extension CurrentRequest: Sendable {}
 
 /// Writing answers, and the one access-log line of each request.
 extension HTTPHandler {
@@ -120,9 +129,8 @@ extension HTTPHandler {
     // MARK: The access log
 
     private func logCompleted(bytes: Int64) {
-        guard var current, !current.logged else { return }
+        guard let current, !current.logged else { return }
         current.logged = true
-        self.current = current
         AccessLog.record(
             current.exchange, status: current.status, bytes: bytes, cutOff: nil, logger: server.logger, lineHandler: server.lineHandler)
         recordMetrics(current, bytes: bytes)
@@ -130,9 +138,8 @@ extension HTTPHandler {
 
     /// Logs the current request as cut off midway, unless its line is written already.
     func logCutOff(bytes: Int64 = 0) {
-        guard var current, !current.logged else { return }
+        guard let current, !current.logged else { return }
         current.logged = true
-        self.current = current
         let reason = current.cutOffReason ?? "connection closed"
         AccessLog.record(
             current.exchange, status: current.status, bytes: bytes, cutOff: reason, logger: server.logger, lineHandler: server.lineHandler)

@@ -113,7 +113,8 @@ final class HTTPHandler: ChannelDuplexHandler {
         var exchange = Exchange(request: request)
         closeAfterBody = false
         releaseBodyBudget()
-        current = CurrentRequest(exchange: exchange)
+        let current = CurrentRequest(exchange: exchange)
+        self.current = current
 
         if !origin.throughTrustedProxy, peer.reachedOnLoopback, let refusal = HostCheck.refusal(request) {
             return answerEarly(exchange, refusal, context: context)
@@ -131,6 +132,7 @@ final class HTTPHandler: ChannelDuplexHandler {
             endpoint = matched
         }
         exchange.endpoint = endpoint
+        current.exchange.endpoint = endpoint
 
         if endpoint == .metrics, server.metricsAccess.allows(request) {
             // The metrics token: this route only, no user.
@@ -143,12 +145,12 @@ final class HTTPHandler: ChannelDuplexHandler {
                 return answerEarly(exchange, Routes.unauthorized(failure, request: request), context: context)
             case .success(let principal):
                 exchange.principal = principal
+                current.exchange.principal = principal
                 if let refusal = CrossSiteCheck.refusal(request: request, principal: principal) {
                     return answerEarly(exchange, refusal, context: context)
                 }
             }
         }
-        current?.exchange = exchange
 
         if let start = server.routes.startStreamedBody(exchange, connection: streamedBodyConnection(exchange)) {
             switch start {
