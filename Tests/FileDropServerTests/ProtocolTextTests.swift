@@ -41,6 +41,19 @@ import Testing
         #expect(ByteRange.select("bytes=1-2", size: 10) == .partial(start: 1, length: 2))
     }
 
+    /// One reading of `Authorization: <scheme> <credentials>` for the token, the metrics
+    /// token, login and a share link's passphrase: the scheme in any ASCII case, whole.
+    @Test func authorizationCredentialsNeedTheWholeSchemeInAnyCase() {
+        #expect(Request.credentials(in: "Bearer abc", scheme: "bearer") == "abc")
+        #expect(Request.credentials(in: "bEARER   abc\t", scheme: "bearer") == "abc")
+        #expect(Request.credentials(in: "Basic dTpw", scheme: "basic") == "dTpw")
+        #expect(Request.credentials(in: "Bearerx abc", scheme: "bearer") == nil)
+        #expect(Request.credentials(in: "Bear abc", scheme: "bearer") == nil)
+        #expect(Request.credentials(in: "Basic abc", scheme: "bearer") == nil)
+        #expect(Request.credentials(in: "Bearer", scheme: "bearer") == nil)
+        #expect(Request.credentials(in: "Bearér abc", scheme: "bearer") == nil)
+    }
+
     @Test func trimmingIsOfSpacesAndTabsOnly() {
         #expect(" \t a b \t ".trimmed == "a b")
         #expect("\u{A0}a".trimmed == "\u{A0}a")

@@ -80,12 +80,8 @@ final class Authenticator {
 
     /// The token of a request, in SPEC order: `Authorization: Bearer`, `?token=`, the cookie.
     static func token(of request: Request) -> (String, TokenSource)? {
-        if let authorization = request.headers.first(name: "authorization") {
-            if let (scheme, credentials) = authorization.splitOnce(ascii: " "), scheme.utf8.count == 6,
-                scheme.hasPrefix(asciiCaseInsensitive: "bearer")
-            {
-                return (String(credentials.trimmed), .bearer)
-            }
+        if let token = request.authorization(scheme: "bearer") {
+            return (String(token), .bearer)
         }
         if let token = request.queryValue("token"), !token.isEmpty {
             return (token, .query)

@@ -1,13 +1,25 @@
 import FileDropAuth
 
 extension Request {
+    /// The credentials of the `Authorization` header when it uses `scheme` (lower-case; the
+    /// header's is compared ignoring ASCII case): `abc` of `Bearer abc`. nil without one.
+    func authorization(scheme: StaticString) -> Substring? {
+        headers.first(name: "authorization").flatMap { Self.credentials(in: $0, scheme: scheme) }
+    }
+
+    /// The credentials of an `Authorization` header value when it uses `scheme`.
+    static func credentials(in header: String, scheme: StaticString) -> Substring? {
+        guard let (name, credentials) = header.splitOnce(ascii: " "), name.utf8.count == scheme.utf8CodeUnitCount,
+            name.hasPrefix(asciiCaseInsensitive: scheme)
+        else { return nil }
+        return credentials.trimmed
+    }
+
     /// The password of an `Authorization: Basic` header (RFC 7617), whatever the user name:
     /// how API clients give a share link's passphrase (`curl -u :PASS`). nil without such a
     /// header or when it is malformed.
     var basicPassword: String? {
-        guard let header = headers.first(name: "authorization") else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "basic", let bytes = Base64.decode(parts[1].trimmed),
+        guard let credentials = authorization(scheme: "basic"), let bytes = Base64.decode(credentials),
             let decoded = String(validating: bytes, as: UTF8.self), let colon = decoded.firstIndex(of: ":")
         else { return nil }
         return String(decoded[decoded.index(after: colon)...])

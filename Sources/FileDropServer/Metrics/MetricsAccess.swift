@@ -12,9 +12,7 @@ struct MetricsAccess: Sendable {
     }
 
     func allows(_ request: Request) -> Bool {
-        guard let digest, let header = request.headers.first(name: "authorization") else { return false }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
-        return Crypto.constantTimeEqual(Crypto.sha256(Array(parts[1].trimmed.utf8)), digest)
+        guard let digest, let token = request.authorization(scheme: "bearer") else { return false }
+        return Crypto.constantTimeEqual(Crypto.sha256(Array(token.utf8)), digest)
     }
 }

@@ -211,9 +211,8 @@ struct LoginRoutes {
     /// byte, not `Character`: a `:` followed by a combining mark is one grapheme cluster,
     /// and the password may start with one.
     private static func parseBasic(_ header: String) -> Credentials? {
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "basic" else { return nil }
-        guard let bytes = Base64.decode(parts[1].trimmed), let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+        guard let credentials = Request.credentials(in: header, scheme: "basic"), let bytes = Base64.decode(credentials),
+            let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
             let username = String(validating: bytes[..<colon], as: UTF8.self),
             let password = String(validating: bytes[(colon + 1)...], as: UTF8.self)
         else { return nil }
