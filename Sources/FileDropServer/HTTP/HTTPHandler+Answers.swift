@@ -56,8 +56,7 @@ extension HTTPHandler {
         let everyAnswer = Routes.headersOnEveryAnswer(to: request)
         if !everyAnswer.isEmpty { response.headers.add(contentsOf: everyAnswer) }
         let head = HTTPResponseHead(version: request.head.version, status: response.status, headers: response.headers)
-        current?.exchange = exchange
-        current?.status = response.status
+        current?.status = response.status  // its exchange is this one: `begin` keeps it up to date
         context.write(wrapOutboundOut(.head(head)), promise: nil)
 
         let isHead = request.method == .HEAD
