@@ -29,13 +29,15 @@ public final class Database {
     /// page it changed whole to the WAL. Large pages favour large files (fewer WAL frames
     /// and system calls per chunk); small pages favour small commits: a small upload changes
     /// about ten pages (its row, the file indexes, its chunk), so its sync writes about
-    /// 160 KB at 16 KiB, 650 KB at 64 KiB. Measured on the release build (2-core
-    /// VM, issue #14): 10 KiB durable uploads one after another 750-990/s at 16 KiB against
-    /// 550-730/s at 64 KiB (1,010-1,230/s at 4 KiB); 1 GiB downloads 1.1-2.0 GB/s against
-    /// 0.95-1.6; large uploads the same within the noise (median of ten 512 MiB-1 GiB uploads
-    /// 426 against 415 MB/s), where 4 KiB pages lose a quarter (280-380 MB/s). Only a new
-    /// database takes it: an existing file keeps the page size it was made with.
-    static let pageSize = 16_384
+    /// 80 KB at 8 KiB, 160 KB at 16 KiB, 650 KB at 64 KiB. Measured on the release build
+    /// (2-core VM, issue #14), 8 KiB against 16 KiB: 10 KiB durable uploads one after another
+    /// 1,535-1,663/s against 1,414-1,542/s, from 16 clients at once 3,475-3,765/s against
+    /// 2,858-3,216/s; 1 GiB uploads the same within the noise (median of nine 556 against 566
+    /// MB/s) for a quarter more CPU on the storage thread (1.33 against 1.08 s a GiB), where
+    /// 4 KiB pages lose a quarter of the speed (280-380 MB/s); 1 GiB downloads the same
+    /// (2.1-2.7 GB/s). Only a new database takes it: an existing file keeps the page size it
+    /// was made with (64 KiB or 16 KiB for databases made by earlier versions).
+    static let pageSize = 8_192
 
     /// - Parameter configure: false for a plain SQLite file that is not FileDrop's live
     ///   database (a backup's copy): none of the settings below are applied.

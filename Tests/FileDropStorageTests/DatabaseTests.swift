@@ -12,7 +12,7 @@ import Testing
         #expect(try database.scalarInt("PRAGMA auto_vacuum") == 2)  // incremental
         #expect(try database.scalarInt("PRAGMA foreign_keys") == 1)
         #expect(try database.scalarText("PRAGMA quick_check") == "ok")
-        #expect(try temporary.storage.database.scalarInt("PRAGMA page_size") == 16_384)
+        #expect(try temporary.storage.database.scalarInt("PRAGMA page_size") == 8_192)
     }
 
     /// Ten 10 KiB files, each in its own commit, as small uploads come.
@@ -69,7 +69,7 @@ import Testing
         try storeSmallFiles(storage, from: 0)
         let grown = temporary.fileSize("-wal")
         #expect(grown > 0)
-        #expect(storage.walContentBytes > 10 * 16_384)
+        #expect(storage.walContentBytes > 10 * storage.database.pageBytes)
         // Kept: copied in full, the file left as it is.
         let kept = try checkpoints.checkpoint(keepingWALUpTo: Int64(grown))
         #expect(kept.complete && !kept.truncated)

@@ -142,15 +142,15 @@ def file_replica(directory, sync_interval="1s"):
     )
 
 
-# Database settings for FileDrop's 16 KiB pages. Litestream counts its thresholds in pages
+# Database settings for FileDrop's 8 KiB pages. Litestream counts its thresholds in pages
 # and its defaults assume 4 KiB pages (1000 pages ~ 4 MB for its regular PASSIVE checkpoint,
-# 121359 pages ~ 500 MB for its emergency TRUNCATE): at 16 KiB those would be 16 MiB and
-# 1.9 GiB of WAL. These are 32 MiB and 512 MiB.
+# 121359 pages ~ 500 MB for its emergency TRUNCATE): at 8 KiB those would be 8 MiB and
+# 0.9 GiB of WAL. These are 32 MiB and 512 MiB.
 FILEDROP_DB_SETTINGS = (
     "    monitor-interval: 1s\n"
     "    checkpoint-interval: 1m\n"
-    "    min-checkpoint-page-count: 2048\n"
-    "    truncate-page-n: 32768\n"
+    "    min-checkpoint-page-count: 4096\n"
+    "    truncate-page-n: 65536\n"
 )
 
 

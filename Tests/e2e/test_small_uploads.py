@@ -84,8 +84,8 @@ def test_kill_9_right_after_small_201s_from_16_clients_keeps_every_file(make_ser
 
 
 def test_small_uploads_one_after_another_recycle_the_wal_and_survive_kill_9(make_server):
-    """300 small uploads write about 47 MiB to the WAL (each commit rewrites ten 16 KiB
-    pages): the server copies it into the database every 16 MiB of them, so that the -wal
+    """300 small uploads write about 25 MiB to the WAL (each commit rewrites ten or eleven
+    8 KiB pages): the server copies it into the database every 16 MiB of them, so that the -wal
     file is overwritten from its start rather than grown, and it stays far below that. Every
     file is still there, byte-exact, after a kill -9 right after the last 201."""
     server = make_server()
