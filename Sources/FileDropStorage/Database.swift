@@ -29,7 +29,7 @@ public final class Database {
     /// page it changed whole to the WAL. Large pages favour large files (fewer WAL frames
     /// and system calls per chunk); small pages favour small commits: a small upload changes
     /// about ten pages (its row, the file indexes, its chunk), so its sync writes about
-    /// 80 KB at 8 KiB, 160 KB at 16 KiB, 650 KB at 64 KiB. Measured on the release build
+    /// 85 KB at 8 KiB, 160 KB at 16 KiB, 650 KB at 64 KiB. Measured on the release build
     /// (2-core VM, issue #14), 8 KiB against 16 KiB: 10 KiB durable uploads one after another
     /// 1,535-1,663/s against 1,414-1,542/s, from 16 clients at once 3,475-3,765/s against
     /// 2,858-3,216/s; 1 GiB uploads the same within the noise (median of nine 556 against 566
