@@ -18,7 +18,8 @@ struct PageRoutes {
     let maxLinkTTL: Int64
 
     /// The first page, when it is in memory and nothing asks for another (no search, no
-    /// cursor): answered at once, without a future (most page views).
+    /// cursor): answered at once, without a future (most page views). The handler asks this
+    /// first (`Routes.answerFromMemory`); `index` is what it falls back to.
     func fromMemory(_ exchange: Exchange) -> Response? {
         let request = exchange.request
         guard request.queryValue("cursor") == nil, case .success(let search) = FileRoutes.search(request), search.isEmpty else {
@@ -34,8 +35,8 @@ struct PageRoutes {
         return respond(body, exchange)
     }
 
+    /// The page when `fromMemory` had none: its files read (or waited for), then rendered.
     func index(_ exchange: Exchange) -> EventLoopFuture<Response> {
-        if let page = fromMemory(exchange) { return space.eventLoop.makeSucceededFuture(page) }
         let request = exchange.request
         let user = exchange.principal?.user ?? ""
         let query = request.queryValue("q") ?? ""
