@@ -24,6 +24,7 @@ import Testing
 
     private static func answer(_ connection: EmbeddedChannel, _ request: String) throws -> String {
         try connection.writeInbound(ByteBuffer(string: request))
+        connection.embeddedEventLoop.run()
         var bytes: [UInt8] = []
         while let buffer = try connection.readOutbound(as: ByteBuffer.self) { bytes += buffer.readableBytesView }
         return String(decoding: bytes, as: UTF8.self)

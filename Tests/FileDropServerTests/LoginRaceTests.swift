@@ -118,6 +118,7 @@ import Testing
             hashing.finishNext()
         }
         storage.runAll()
+        harness.channel.embeddedEventLoop.run()  // the answers go out at the end of the tick
         var statuses: [String] = []
         for connection in connections {
             var answer: [UInt8] = []

@@ -157,6 +157,35 @@ import Testing
         }
         #expect(harness.isOpen)
     }
+
+    @Test func answersFromMemoryAreFlushedTogetherAtTheEndOfTheLoopsTick() throws {
+        let harness = try PipelineHarness()
+        let second = try harness.secondConnection()
+        try harness.channel.writeInbound(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+        try second.writeInbound(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+        // Both answers are written, neither is flushed yet: the loop has not finished its tick.
+        #expect(try harness.channel.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(try second.readOutbound(as: ByteBuffer.self) == nil)
+        harness.channel.embeddedEventLoop.run()
+        #expect(try harness.readAnswer().hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(try harness.readAnswer(on: second).hasPrefix("HTTP/1.1 200 OK\r\n"))
+        _ = try second.finish(acceptAlreadyClosed: true)
+    }
+
+    @Test func pipelinedRequestsAreEachAnsweredAndCountedAsThemselves() throws {
+        let harness = try PipelineHarness()
+        // The second request arrives with the first, and begins before the first's answer has
+        // reached the socket.
+        let answer = try harness.exchange(
+            "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        let statuses = answer.split(separator: "HTTP/1.1 ").map { String($0.prefix { $0 != "\r\n" }) }
+        #expect(statuses == ["200 OK", "404 Not Found", "200 OK"])
+        let requests = harness.context.metrics.http.requests
+        #expect(requests[HTTPMetrics.RouteStatus(route: "healthz", status: 200)] == 2)
+        #expect(requests[HTTPMetrics.RouteStatus(route: "unmatched", status: 404)] == 1)
+        #expect(harness.isOpen)
+    }
 }
 
 /// The socket end of a pipeline whose client reads nothing: writes are kept, their promises

@@ -56,7 +56,10 @@ extension HTTPHandler {
         let everyAnswer = Routes.headersOnEveryAnswer(to: request)
         if !everyAnswer.isEmpty { response.headers.add(contentsOf: everyAnswer) }
         let head = HTTPResponseHead(version: request.head.version, status: response.status, headers: response.headers)
-        current?.status = response.status  // its exchange is this one: `begin` keeps it up to date
+        // Its exchange is this one (`begin` keeps it up to date). Kept for the answer's end: a
+        // pipelined request may begin before this answer has reached the socket.
+        let answering = current
+        answering?.status = response.status
         context.write(wrapOutboundOut(.head(head)), promise: nil)
 
         let isHead = request.method == .HEAD
@@ -67,10 +70,13 @@ extension HTTPHandler {
             if count > 0 {
                 context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
             }
-            // One callback, no chain of futures: every cached page comes this way.
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { result in
+            // One callback, no chain of futures: every cached page comes this way. Flushed with
+            // the other answers made in this tick of the event loop (`FlushBatch`).
+            let written = context.write(wrapOutboundOut(.end(nil)))
+            server.flushBatch.flushSoon(context)
+            written.assumeIsolated().whenComplete { result in
                 self.server.budget.release(count)
-                self.answered(result.map { Int64(count) }, close: close)
+                self.answered(result.map { Int64(count) }, close: close, request: answering)
             }
         case .download(let download):
             let finished: EventLoopFuture<Int64>
@@ -86,24 +92,27 @@ extension HTTPHandler {
                     writeEnd: { [weak self] in self?.writeEnd() ?? context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
                 ).start()
             }
-            finished.assumeIsolated().whenComplete { result in self.answered(result, close: close) }
+            finished.assumeIsolated().whenComplete { result in self.answered(result, close: close, request: answering) }
         }
     }
 
     /// An answer was written whole (its body's byte count), or failed midway: log it, and
-    /// close the connection if it must be.
-    private func answered(_ result: Result<Int64, Error>, close: Bool) {
+    /// close the connection if it must be. `request` is the one it answered; when the next
+    /// (pipelined) request has begun meanwhile, that one's state and budget are left alone.
+    private func answered(_ result: Result<Int64, Error>, close: Bool, request: CurrentRequest?) {
         switch result {
         case .success(let bytes):
-            logCompleted(bytes: bytes)
+            logCompleted(request, bytes: bytes)
         case .failure(let error):
             if let missing = (error as? DownloadWriter.CutOff)?.underlying as? DownloadWriter.MissingChunk {
                 server.logger.error("file \(missing.fileID) has no full chunk \(missing.sequence): run 'app check'")
             }
-            logCutOff(bytes: (error as? DownloadWriter.CutOff)?.bytesWritten ?? 0)
+            logCutOff(request, bytes: (error as? DownloadWriter.CutOff)?.bytesWritten ?? 0)
         }
-        releaseBodyBudget()
-        if case .responding = state { state = .idle }
+        if request === current {
+            releaseBodyBudget()
+            if case .responding = state { state = .idle }
+        }
         if close || result.isFailure {
             if case .discarding = state, closeAfterBody, !result.isFailure { return }  // closed at the body's end
             context?.close(promise: nil)
@@ -127,7 +136,7 @@ extension HTTPHandler {
 
     // MARK: The access log
 
-    private func logCompleted(bytes: Int64) {
+    private func logCompleted(_ current: CurrentRequest?, bytes: Int64) {
         guard let current, !current.logged else { return }
         current.logged = true
         AccessLog.record(
@@ -135,9 +144,10 @@ extension HTTPHandler {
         recordMetrics(current, bytes: bytes)
     }
 
-    /// Logs the current request as cut off midway, unless its line is written already.
-    func logCutOff(bytes: Int64 = 0) {
-        guard let current, !current.logged else { return }
+    /// Logs a request (the current one unless told) as cut off midway, unless its line is
+    /// written already.
+    func logCutOff(_ request: CurrentRequest? = nil, bytes: Int64 = 0) {
+        guard let current = request ?? current, !current.logged else { return }
         current.logged = true
         let reason = current.cutOffReason ?? "connection closed"
         AccessLog.record(

@@ -41,6 +41,8 @@ final class ServerContext {
     /// chunk, a tus `PATCH`): checkpoints and the space reclaim wait for it.
     let uploadsStreaming: () -> Bool
     let metrics = ServerMetrics()
+    /// Answers written from memory wait here for the end of the loop's tick, then go out together.
+    let flushBatch: FlushBatch
     let metricsAccess: MetricsAccess
 
     init(
@@ -48,6 +50,7 @@ final class ServerContext {
         key: [UInt8], logger: Logger, clock: WallClock
     ) {
         self.eventLoop = eventLoop
+        flushBatch = FlushBatch(eventLoop: eventLoop)
         let storage = ChangeTrackingStorage(storage, cache: listings)
         self.storage = storage
         self.clock = clock

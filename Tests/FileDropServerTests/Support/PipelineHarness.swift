@@ -96,8 +96,10 @@ final class PipelineHarness {
         return second
     }
 
-    /// Everything written back on `channel` since the last read.
+    /// Everything written back on `channel` since the last read, once the loop has ended its
+    /// tick (answers are flushed then: `FlushBatch`).
     func readAnswer(on channel: EmbeddedChannel) throws -> String {
+        channel.embeddedEventLoop.run()
         var answer: [UInt8] = []
         while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
             answer += buffer.readableBytesView
@@ -115,8 +117,9 @@ final class PipelineHarness {
         String(decoding: try readBytes(), as: UTF8.self)
     }
 
-    /// Everything written back since the last read, as bytes.
+    /// Everything written back since the last read, as bytes, once the loop has ended its tick.
     func readBytes() throws -> [UInt8] {
+        channel.embeddedEventLoop.run()
         var answer: [UInt8] = []
         while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
             answer += buffer.readableBytesView
