@@ -159,6 +159,14 @@ final class TimeoutHandler: ChannelDuplexHandler {
         if machine?.isWriting == true { sampleDrain(context: context) {} }
     }
 
+    /// A close asked for above (an answer that ends the connection, a request cut off after its
+    /// answer) first sends what was written: answers from memory wait for the end of the tick
+    /// to be flushed (`FlushBatch`), and a close before then would drop them.
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        flush(context: context)
+        context.close(mode: mode, promise: promise)
+    }
+
     // MARK: The timer
 
     /// Publishes the standing and makes sure the timer fires no later than the next deadline.
