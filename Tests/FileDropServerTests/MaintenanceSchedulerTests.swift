@@ -167,8 +167,9 @@ import Glibc
         #expect(try files.delete(id: id, now: 0) != nil)
         fixture.scheduler.wake(StorageMaintenance.reclaimName)
         fixture.access.runAll()
-        // 40 chunks in steps of 16, then 640-odd pages in steps of 64, then the step that finds nothing.
-        #expect((3 + 10 + 1...3 + 12 + 1).contains(durations.count))
+        // 40 chunks in steps of 16, then 5,120-odd pages of 8 KiB in steps of 128 (1 MiB), then
+        // the step that finds nothing.
+        #expect((3 + 40 + 1...3 + 42 + 1).contains(durations.count))
         #expect(try fixture.storage.checkpointNow().truncated)
         #expect(fixture.databaseSize < full / 20)
     }
