@@ -2,6 +2,10 @@ import Testing
 
 @testable import FileDropStorage
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite struct FileStoreTests {
     private func store(
         _ temporary: TemporaryDatabase, description: String, bytes: [UInt8], chunkSize: Int = 4, now: Int64 = 1000
@@ -117,6 +121,40 @@ import Testing
         #expect(try temporary.storage.checkpointNow().truncated)
         #expect(temporary.fileSize() <= empty + 2 * Int(pageSize))
         #expect(temporary.fileSize("-wal") == 0)
+    }
+
+    /// A deleted file's chunks are freed first to last, so that the free list's first trunk
+    /// (where SQLite puts the pages freed last) holds the highest free page: the vacuum takes
+    /// the file's last page first and looks it up from the list's start. Freed last to first,
+    /// it was in the last trunk, and each page's lookup read the whole list.
+    @Test func theHighestFreePageIsInTheFreeListsFirstTrunk() throws {
+        let temporary = try TemporaryDatabase()
+        let record = try store(temporary, description: "big", bytes: [UInt8](repeating: 7, count: 40 << 20), chunkSize: 1 << 20)
+        #expect(try temporary.storage.files.delete(id: record.id, now: 0) == record)
+        while try temporary.storage.files.purgeRemovedStep(maxChunks: 16) {}
+        #expect(try temporary.storage.checkpointNow().truncated)  // the database file holds it all
+
+        let pageSize = Int(temporary.storage.database.pageBytes)
+        let descriptor = open(temporary.path, O_RDONLY)
+        defer { close(descriptor) }
+        func word(page: Int, at offset: Int) -> Int {
+            var bytes = [UInt8](repeating: 0, count: 4)
+            _ = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 4, off_t((page - 1) * pageSize + offset)) }
+            return bytes.reduce(0) { $0 << 8 | Int($1) }
+        }
+        // The file format: page 1 holds the first trunk's number at 32; a trunk holds the next
+        // trunk's number, its leaf count, then its leaves.
+        var trunks: [[Int]] = []
+        var trunk = word(page: 1, at: 32)
+        while trunk != 0 && trunks.count < 1000 {
+            let leaves = (0..<word(page: trunk, at: 4)).map { word(page: trunk, at: 8 + 4 * $0) }
+            trunks.append([trunk] + leaves)
+            trunk = word(page: trunk, at: 0)
+        }
+        #expect(trunks.count >= 3)  // 5,120 pages of 8 KiB: three trunks at least
+        let highest = try #require(trunks.joined().max())
+        let trunkHoldingIt = trunks.firstIndex { $0.contains(highest) }
+        #expect(trunkHoldingIt == 0, "the highest free page, \(highest), is in trunk \(trunkHoldingIt ?? -1) of \(trunks.count)")
     }
 
     /// The reclaim may wait for a streaming upload only with something to give back and twice
