@@ -38,6 +38,9 @@ public final class Database {
     /// (2.1-2.7 GB/s). Only a new database takes it: an existing file keeps the page size it
     /// was made with (64 KiB or 16 KiB for databases made by earlier versions).
     static let pageSize = 8_192
+    /// The longest `-wal` file kept once the WAL starts over (`journal_size_limit`): one that
+    /// the server keeps for a large upload's successor to overwrite (`WALReuse`) fits.
+    public static let walSizeLimit: Int64 = 3 << 29
 
     /// - Parameter configure: false for a plain SQLite file that is not FileDrop's live
     ///   database (a backup's copy): none of the settings below are applied.
@@ -112,8 +115,9 @@ public final class Database {
             },
             Unmanaged.passUnretained(self).toOpaque()
         )
-        // After a checkpoint that could not truncate, the -wal file is cut back to 64 MiB.
-        try execute("PRAGMA journal_size_limit = 67108864")
+        // The first commit after the WAL starts over cuts a longer -wal file back to this; the
+        // server's checkpoint thread truncates one it does not keep for reuse itself.
+        try execute("PRAGMA journal_size_limit = \(Self.walSizeLimit)")
     }
 
     /// Leaves the WAL to Litestream: this connection never checkpoints (not even when it is

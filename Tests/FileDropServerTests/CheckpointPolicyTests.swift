@@ -1,3 +1,4 @@
+import FileDropStorage
 import NIOCore
 import Testing
 
@@ -86,15 +87,47 @@ import Testing
                 $0.sinceLastWrite = .zero; $0.walBytes = CheckpointPolicy.walSoftLimit; $0.streamingUploads = true
             }, .background
         ),
-        // Past the hard limit the storage thread checkpoints, so that writers wait, even when busy.
+        // Past the hard limit (the file's size) the storage thread checkpoints, so that writers
+        // wait, even when busy.
         (
             with {
-                $0.sinceLastWrite = .zero; $0.walBytes = CheckpointPolicy.walHardLimit; $0.busySince = .zero
+                $0.sinceLastWrite = .zero; $0.walFileBytes = CheckpointPolicy.walHardLimit; $0.busySince = .zero
             }, .onStorageThread
+        ),
+        // A long file whose frames are all copied is not copied again: it is kept for reuse...
+        (
+            with {
+                $0.walBytes = 0; $0.walFileBytes = CheckpointPolicy.walSoftLimit; $0.writtenSinceLastPass = false
+                $0.sinceLastPass = .seconds(1)
+            }, .none
+        ),
+        // ... and looked at again every `walReuseReview` while idle (to keep or truncate it)...
+        (
+            with {
+                $0.walBytes = 0; $0.walFileBytes = CheckpointPolicy.walSoftLimit; $0.writtenSinceLastPass = false
+                $0.sinceLastPass = CheckpointPolicy.walReuseReview
+            }, .background
+        ),
+        // ... not while writes go on, nor when it is no longer than the small kept file.
+        (
+            with {
+                $0.walBytes = 0; $0.walFileBytes = CheckpointPolicy.walSoftLimit; $0.sinceLastWrite = .milliseconds(100)
+                $0.sinceLastPass = CheckpointPolicy.walReuseReview
+            }, .none
+        ),
+        (
+            with {
+                $0.walBytes = 0; $0.walFileBytes = CheckpointPolicy.walKeptBytes; $0.sinceLastPass = .seconds(60)
+            }, .none
         ),
     ])
     func decides(inputs: Inputs, expected: CheckpointPolicy.Decision) {
         #expect(CheckpointPolicy.decide(inputs) == expected)
+    }
+
+    @Test func aLargeWALIsKeptForReuseOnlyForAWhileAfterTheLastWrite() {
+        #expect(CheckpointPolicy.mayReuseWAL(Self.with { $0.sinceLastWrite = .seconds(59) }))
+        #expect(!CheckpointPolicy.mayReuseWAL(Self.with { $0.sinceLastWrite = CheckpointPolicy.walReusedFor }))
     }
 
     @Test func theLimitsAreOrdered() {
@@ -103,5 +136,10 @@ import Testing
         #expect(CheckpointPolicy.walSoftLimit < CheckpointPolicy.walHardLimit)
         #expect(CheckpointPolicy.walRecycleBytes < CheckpointPolicy.walKeptBytes)
         #expect(CheckpointPolicy.walKeptBytes < StorageMaintenance.reclaimWALLimit)
+        // A kept file never reaches the hard limit, and SQLite's own cut leaves it alone.
+        #expect(CheckpointPolicy.walSoftLimit < CheckpointPolicy.walReuseLimit)
+        #expect(CheckpointPolicy.walReuseLimit < CheckpointPolicy.walHardLimit)
+        #expect(CheckpointPolicy.walReuseLimit <= Database.walSizeLimit)
+        #expect(CheckpointPolicy.walReuseReview < CheckpointPolicy.walReusedFor)
     }
 }

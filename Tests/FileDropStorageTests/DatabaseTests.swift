@@ -85,6 +85,46 @@ import Testing
         #expect(try storage.files.record(id: 20, now: 1)?.description == "small 19")
     }
 
+    @Test func theWALIndexTellsWhatIsNotYetCopiedWhereTheFileSizeCannot() throws {
+        let temporary = try TemporaryDatabase()
+        let storage = temporary.storage
+        let checkpoints = try CheckpointConnection(path: temporary.path)
+        defer { checkpoints.close() }
+        try storeSmallFiles(storage, from: 0)
+        // Every frame written since the WAL started over, none copied yet.
+        #expect(storage.walUncopiedBytes == storage.walContentBytes)
+        #expect(storage.walUncopiedBytes > 10 * storage.database.pageBytes)
+        let kept = try checkpoints.checkpoint(keepingWALUpTo: Int64(temporary.fileSize("-wal")))
+        #expect(kept.complete && temporary.fileSize("-wal") > 0)
+        #expect(storage.walUncopiedBytes == 0)
+        try storeSmallFiles(storage, from: 10)
+        #expect(storage.walUncopiedBytes == storage.walContentBytes)
+        #expect(storage.walUncopiedBytes > 0)
+    }
+
+    @Test func aLargerCopiedWALIsKeptForReuseOnlyWithRoomOnTheDisk() throws {
+        let temporary = try TemporaryDatabase()
+        let storage = temporary.storage
+        let checkpoints = try CheckpointConnection(path: temporary.path)
+        defer { checkpoints.close() }
+        try storeSmallFiles(storage, from: 0)
+        let grown = Int64(temporary.fileSize("-wal"))
+        let free = try FileSystem.availableBytes(at: temporary.path)
+        // Just written, so in memory; the disk has room: kept although over `keep`.
+        let roomy = WALReuse(upTo: grown, minFreeBytes: 0)
+        let kept = try checkpoints.checkpoint(keepingWALUpTo: 0, reuse: roomy)
+        #expect(kept.complete && !kept.truncated)
+        #expect(Int64(temporary.fileSize("-wal")) == grown)
+        // Longer than `upTo`, or without room for the database to grow by twice its size: truncated.
+        try storeSmallFiles(storage, from: 10)
+        #expect(try checkpoints.checkpoint(reuse: WALReuse(upTo: grown - 1, minFreeBytes: 0)).truncated)
+        try storeSmallFiles(storage, from: 20)
+        let size = Int64(temporary.fileSize("-wal"))
+        let cramped = WALReuse(upTo: size, minFreeBytes: free - 2 * size + (1 << 30))
+        #expect(try checkpoints.checkpoint(reuse: cramped).truncated)
+        #expect(temporary.fileSize("-wal") == 0)
+    }
+
     @Test func recyclingTheWALOnTheStorageConnectionMakesTheNextCommitStartItOver() throws {
         let temporary = try TemporaryDatabase()
         let storage = temporary.storage
@@ -149,7 +189,7 @@ import Testing
     @Test func nothingCheckpointsByItselfAndUnderLitestreamNothingCutsTheWAL() throws {
         let temporary = try TemporaryDatabase()
         #expect(try temporary.storage.database.scalarInt("PRAGMA wal_autocheckpoint") == 0)
-        #expect(try temporary.storage.database.scalarInt("PRAGMA journal_size_limit") == 64 << 20)
+        #expect(try temporary.storage.database.scalarInt("PRAGMA journal_size_limit") == Database.walSizeLimit)
         let underLitestream = try Storage(path: temporary.path, checkpointOnClose: false)
         #expect(try underLitestream.database.scalarInt("PRAGMA wal_autocheckpoint") == 0)
         #expect(try underLitestream.database.scalarInt("PRAGMA journal_size_limit") == -1)
@@ -252,5 +292,26 @@ import Testing
         if text.contains("\0") {
             #expect(try users.user(named: String(text.prefix { $0 != "\0" })) == nil)
         }
+    }
+}
+
+@Suite struct ResidencyTests {
+    @Test func aFileNeverWrittenIsNotInMemoryAndOneJustWrittenIs() throws {
+        let temporary = try TemporaryDatabase()
+        let path = temporary.path + "-resident"
+        let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        #expect(descriptor >= 0)
+        defer {
+            close(descriptor)
+            unlink(path)
+        }
+        // 8 MiB long but never written: a hole, no page of it in memory.
+        #expect(ftruncate(descriptor, 8 << 20) == 0)
+        #expect(FileSystem.residentFraction(of: path) == 0)
+        try FileSystem.writeAll(descriptor, [UInt8](repeating: 7, count: 4 << 20))
+        #expect(FileSystem.residentFraction(of: path) == 0.5)
+        try FileSystem.writeAll(descriptor, [UInt8](repeating: 7, count: 4 << 20))
+        #expect(FileSystem.residentFraction(of: path) == 1)
+        #expect(FileSystem.residentFraction(of: path + "-missing") == 0)
     }
 }

@@ -480,8 +480,10 @@ def db_query(path, sql, readonly=True):
 
 
 # The server keeps a copied -wal file up to this size for its next commits to overwrite
-# (CheckpointPolicy.walKeptBytes).
+# (CheckpointPolicy.walKeptBytes), and a larger one, up to WAL_REUSE_LIMIT, for a while after
+# the last write when the disk has room and the file is in memory (CheckpointPolicy.walReuseLimit).
 WAL_KEPT_BYTES = 32 * MiB
+WAL_REUSE_LIMIT = 3 * 512 * MiB
 
 
 def file_size_or_zero(path):
@@ -518,7 +520,7 @@ def wal_copied(database):
 
 def wal_settled(database):
     """The WAL is all in the database file, and the -wal file is empty or kept for reuse."""
-    return wal_copied(database) and file_size_or_zero(f"{database}-wal") <= WAL_KEPT_BYTES
+    return wal_copied(database) and file_size_or_zero(f"{database}-wal") <= WAL_REUSE_LIMIT
 
 
 def wal_content_bytes(database):
@@ -542,7 +544,7 @@ def wal_content_bytes(database):
 
 def db_size(server):
     """Bytes the database takes: its file, plus the frames in its -wal file unless they are all
-    copied and the file is only kept for reuse (at most WAL_KEPT_BYTES: `wal_settled`)."""
+    copied and the file is only kept for reuse (`wal_settled`)."""
     wal = 0 if wal_settled(server.database) else wal_content_bytes(server.database)
     return file_size_or_zero(server.database) + wal
 

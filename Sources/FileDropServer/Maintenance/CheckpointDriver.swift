@@ -3,19 +3,25 @@ import FileDropSystem
 import Logging
 import NIOCore
 
-/// Carries out `CheckpointPolicy` on every maintenance tick: reads the `-wal` file's size
-/// and the storage thread's last write, and starts a pass when the policy says so, at most
-/// one at a time. Lives on the event loop.
+/// Carries out `CheckpointPolicy` on every maintenance tick: reads the `-wal` file's size,
+/// what the WAL holds not yet copied (as the storage thread or the last pass read it from the
+/// wal-index) and the storage thread's last write, and starts a pass when the policy says so,
+/// at most one at a time. Lives on the event loop.
 final class CheckpointDriver {
     private let eventLoop: EventLoop
     private let checkpointer: Checkpointer
     private let storage: any StorageAccess
     private let statistics: StorageStatistics
     private let walPath: String
+    /// `--min-free-space`: a large `-wal` file is kept for reuse only with room beyond it.
+    private let minFreeBytes: Int64
     private let logger: Logger
     private var running = false
     private var lastPassStartedAt: UInt64?
     private var lastPassComplete = false
+    /// What the WAL held not yet copied when the last pass ended, and when that was.
+    private var uncopiedAfterLastPass: Int64 = 0
+    private var lastPassEndedAt: UInt64 = 0
     /// The `-wal` file's size when it was last synced (or checkpointed).
     private var walSyncedBytes: Int64 = 0
     /// When the last pass that a lock held elsewhere stopped ended; nil after one that was not.
@@ -26,13 +32,14 @@ final class CheckpointDriver {
 
     init(
         eventLoop: EventLoop, checkpointer: Checkpointer, storage: any StorageAccess, statistics: StorageStatistics,
-        databasePath: String, logger: Logger
+        databasePath: String, minFreeBytes: Int64, logger: Logger
     ) {
         self.eventLoop = eventLoop
         self.checkpointer = checkpointer
         self.storage = storage
         self.statistics = statistics
         self.walPath = databasePath + "-wal"
+        self.minFreeBytes = minFreeBytes
         self.logger = logger
     }
 
@@ -43,18 +50,25 @@ final class CheckpointDriver {
         eventLoop.assertInEventLoop()
         // While the disk is full the emergency reserve is the room deletes need: a checkpoint
         // would grow the database file into it, so none runs until the reserve is back.
-        guard !running, !statistics.snapshot.outOfRoom else { return }
+        let snapshot = statistics.snapshot
+        guard !running, !snapshot.outOfRoom else { return }
         let now = NIODeadline.now()
-        let lastWrite = statistics.snapshot.lastWriteUptimeNanoseconds
+        let lastWrite = snapshot.lastWriteUptimeNanoseconds
+        let fileBytes = FileSystem.size(of: walPath)
+        // Whichever read the wal-index last: the storage thread at a job's end, or the last pass.
+        let walUncopiedBytes =
+            snapshot.lastJobEndedUptimeNanoseconds > lastPassEndedAt ? snapshot.walUncopiedBytes : uncopiedAfterLastPass
         let inputs = CheckpointPolicy.Inputs(
-            walBytes: FileSystem.size(of: walPath),
+            walBytes: walUncopiedBytes,
+            walFileBytes: fileBytes,
             sinceLastWrite: lastWrite == 0 ? .hours(1) : now - NIODeadline.uptimeNanoseconds(lastWrite),
-            walContentBytes: statistics.snapshot.walContentBytes,
+            walContentBytes: snapshot.walContentBytes,
             writtenSinceLastPass: lastPassStartedAt.map { lastWrite >= $0 } ?? true,
             lastPassComplete: lastPassComplete,
             busySince: lastBusyAt.map { now - $0 },
             tasksWaitingForWAL: tasksWaitingForWAL,
-            streamingUploads: streamingUploads
+            streamingUploads: streamingUploads,
+            sinceLastPass: lastPassStartedAt.map { now - NIODeadline.uptimeNanoseconds($0) }
         )
         let size = inputs.walBytes
         let pass: EventLoopFuture<CheckpointOutcome>
@@ -69,7 +83,8 @@ final class CheckpointDriver {
             }
             return
         case .background:
-            pass = checkpointer.pass()
+            let reuse = WALReuse(upTo: CheckpointPolicy.walReuseLimit, minFreeBytes: minFreeBytes)
+            pass = checkpointer.pass(reuse: CheckpointPolicy.mayReuseWAL(inputs) ? reuse : nil)
         case .onStorageThread:
             logger.warning("the -wal file passed \(CheckpointPolicy.walHardLimit >> 20) MiB: checkpointing on the storage thread")
             pass = storage.run { try $0.checkpointNow() }
@@ -87,6 +102,8 @@ final class CheckpointDriver {
                     "checkpoint: \(copy.checkpointedFrames) of \(copy.walFrames) pages copied\(copy.busy ? " (busy)" : "")\(outcome.truncated ? ", -wal truncated" : outcome.complete ? ", -wal kept for reuse" : "")"
                 )
                 self.lastPassComplete = outcome.complete
+                self.uncopiedAfterLastPass = outcome.walUncopiedBytes
+                self.lastPassEndedAt = NIODeadline.now().uptimeNanoseconds
                 self.walSyncedBytes = outcome.truncated ? 0 : size  // a checkpoint syncs the WAL first
                 self.noteBusy(outcome.copy.busy)
                 self.onPass(outcome)

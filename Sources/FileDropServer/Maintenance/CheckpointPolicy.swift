@@ -1,3 +1,4 @@
+import FileDropStorage
 import NIOCore
 
 /// When FileDrop checkpoints its WAL, in one place so that it can be tuned (issue #14
@@ -29,13 +30,24 @@ struct CheckpointPolicy {
     /// Only up to `walKeptBytes`: a larger WAL (a large upload just ended) would hold the
     /// storage thread too long, and waits for the idle copy.
     static let walRecycleBytes: Int64 = 16 << 20
-    /// Past this size the `-wal` file is checkpointed in the background even while writes go
-    /// on. 1 GiB: a 1 GiB upload (the benchmark's size) is then written once before its
-    /// 201, and the price is up to that much disk held by the `-wal` file until the server
-    /// is idle for `idleDelay`.
+    /// A copied `-wal` file larger than `walKeptBytes`, up to this, is kept too while the
+    /// storage thread wrote within `walReusedFor` and `WALReuse` allows it (the file in
+    /// memory, room on the disk): a large upload that follows writes over it instead of
+    /// growing a new one, with half the system time (README, "Bytes written once before the
+    /// 201"). After that, the next look truncates it.
+    static let walReuseLimit: Int64 = Database.walSizeLimit
+    static let walReusedFor = TimeAmount.seconds(60)
+    /// How often a kept large `-wal` file is looked at again (its pages still in memory, the
+    /// disk's room) while nothing is written.
+    static let walReuseReview = TimeAmount.seconds(5)
+    /// Past this many bytes not yet copied the WAL is checkpointed in the background even
+    /// while writes go on. 1 GiB: a 1 GiB upload (the benchmark's size) is then written once
+    /// before its 201, and the price is up to that much disk held by the `-wal` file until the
+    /// server is idle for `idleDelay`.
     static let walSoftLimit: Int64 = 1 << 30
-    /// Past this size the background checkpoints have not kept up with a long stream of
-    /// writes: the storage thread checkpoints itself, so that writers wait while it copies.
+    /// Past this size of the `-wal` file the background checkpoints have not kept up with a
+    /// long stream of writes: the storage thread checkpoints itself, so that writers wait
+    /// while it copies.
     static let walHardLimit: Int64 = 2 << 30
     /// While the `-wal` file grows (a large upload), the checkpoint thread syncs it each time
     /// it grew by this much: otherwise the kernel may hold much of it in memory until the
@@ -60,7 +72,11 @@ struct CheckpointPolicy {
 
     /// What the decision is made from.
     struct Inputs: Equatable {
+        /// Bytes of frames not yet copied into the database file (from the wal-index:
+        /// `Database.walUncopiedBytes`).
         var walBytes: Int64
+        /// The `-wal` file's size, which may be larger: frames already copied, kept for reuse.
+        var walFileBytes: Int64 = 0
         /// Since the last job that committed a change ended.
         var sinceLastWrite: TimeAmount
         /// Bytes the WAL holds since it last started over (`Storage.walContentBytes`).
@@ -78,11 +94,13 @@ struct CheckpointPolicy {
         /// A streamed upload (a form upload over one chunk, a tus PATCH) is writing: its bytes
         /// are written once, not copied while it goes on (below `walSoftLimit`).
         var streamingUploads = false
+        /// Since the last pass began; nil before the first.
+        var sinceLastPass: TimeAmount? = nil
     }
 
     static func decide(_ inputs: Inputs) -> Decision {
-        guard inputs.walBytes > 0 else { return .none }
-        if inputs.walBytes >= walHardLimit { return .onStorageThread }
+        if inputs.walFileBytes >= walHardLimit { return .onStorageThread }
+        guard inputs.walBytes > 0 else { return reviewsKeptWAL(inputs) ? .background : .none }
         if let busySince = inputs.busySince, busySince < busyRetryDelay { return .none }
         // A task waiting for the WAL (the space reclaim after a delete) does not make the
         // upload that is streaming meanwhile be copied as it arrives: it waits for its end.
@@ -94,5 +112,20 @@ struct CheckpointPolicy {
             return .recycle
         }
         return idle && (inputs.writtenSinceLastPass || !inputs.lastPassComplete) ? .background : .none
+    }
+
+    /// Everything is copied and a `-wal` file larger than `walKeptBytes` is kept: a pass every
+    /// `walReuseReview` while idle keeps it or, once `mayReuseWAL` or `WALReuse` says no,
+    /// truncates it.
+    static func reviewsKeptWAL(_ inputs: Inputs) -> Bool {
+        inputs.walFileBytes > walKeptBytes && inputs.sinceLastWrite >= idleDelay
+            && (inputs.sinceLastPass.map { $0 >= walReuseReview } ?? true)
+    }
+
+    /// Whether a pass may keep a copied `-wal` file larger than `walKeptBytes` (up to
+    /// `walReuseLimit`, if `WALReuse` allows it): not once nothing was written for
+    /// `walReusedFor`.
+    static func mayReuseWAL(_ inputs: Inputs) -> Bool {
+        inputs.sinceLastWrite < walReusedFor
     }
 }

@@ -37,11 +37,12 @@ final class Checkpointer: Sendable {
     }
 
     /// One pass: copy what can be copied; when all of it was, truncate a `-wal` file larger
-    /// than `CheckpointPolicy.walKeptBytes` (a smaller one is kept for reuse).
-    func pass() -> EventLoopFuture<CheckpointOutcome> {
+    /// than `CheckpointPolicy.walKeptBytes` (a smaller one is kept for reuse), unless `reuse`
+    /// keeps it too.
+    func pass(reuse: WALReuse?) -> EventLoopFuture<CheckpointOutcome> {
         let confined = self.confined
         return pool.runIfActive(eventLoop: eventLoop) {
-            try confined.connection.checkpoint(keepingWALUpTo: CheckpointPolicy.walKeptBytes)
+            try confined.connection.checkpoint(keepingWALUpTo: CheckpointPolicy.walKeptBytes, reuse: reuse)
         }
     }
 

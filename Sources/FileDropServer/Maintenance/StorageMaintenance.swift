@@ -18,9 +18,10 @@ enum StorageMaintenance {
     /// under 1 s). Measured on the release build, a step of either kind held the storage
     /// thread for a few milliseconds (README, "Space comes back").
     static let reclaimLimits = ReclaimLimits(chunksPerStep: 16, vacuumBytesPerStep: 1 << 20)
-    /// The vacuum moves pages through the WAL: it pauses while the `-wal` file is over this,
-    /// until a checkpoint has copied and truncated it, so that deleting a large file early in
-    /// the database never needs spare disk the size of the files after it.
+    /// The vacuum moves pages through the WAL: it pauses while the WAL holds more than this
+    /// not yet copied into the database file, until a checkpoint has copied it (the next
+    /// commit then starts the `-wal` file over), so that deleting a large file early in the
+    /// database never needs spare disk the size of the files after it.
     static let reclaimWALLimit: Int64 = 64 << 20
     /// Incomplete uploads not written by anyone are swept when at least this old; a new
     /// upload's row is safe while its id travels to `LiveUploads`.
@@ -54,7 +55,7 @@ enum StorageMaintenance {
             }
             return { storage in
                 if mayWait, try storage.mayPostponeReclaim() { return .later }
-                if !litestream && storage.walFileSize >= reclaimWALLimit { return .later }
+                if !litestream && storage.walUncopiedBytes >= reclaimWALLimit { return .later }
                 switch try storage.reclaimStep(reclaimLimits) {
                 case .finished: return .finished
                 case .freedChunks: return .more

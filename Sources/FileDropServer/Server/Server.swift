@@ -78,7 +78,7 @@ public final class Server {
         let checkpoints = checkpointer.map {
             CheckpointDriver(
                 eventLoop: eventLoop, checkpointer: $0, storage: storage, statistics: storage.statistics,
-                databasePath: configuration.databasePath, logger: logger
+                databasePath: configuration.databasePath, minFreeBytes: configuration.minFreeSpace, logger: logger
             )
         }
         let parts = LoopParts(

@@ -60,7 +60,7 @@ final class StorageExecutor: StorageAccess, Sendable {
                 let seconds = Double((ended - started).nanoseconds) / 1e9
                 statistics.record(
                     seconds: seconds, wrote: storage.commitCounter != commitsBefore, outOfRoom: storage.files.isOutOfRoom,
-                    walContentBytes: storage.walContentBytes, endedAt: ended
+                    walContentBytes: storage.walContentBytes, walUncopiedBytes: storage.walUncopiedBytes, endedAt: ended
                 )
             }
             return try body(storage)

@@ -21,13 +21,21 @@ final class StorageStatistics: Sendable {
         /// Bytes in the WAL since it last started over, as of the last job's last commit
         /// (`Storage.walContentBytes`).
         var walContentBytes: Int64 = 0
+        /// Bytes in the WAL not yet copied into the database file, read at the last job's end
+        /// (`Storage.walUncopiedBytes`).
+        var walUncopiedBytes: Int64 = 0
+        /// Uptime nanoseconds of the end of the last job (0: none yet).
+        var lastJobEndedUptimeNanoseconds: UInt64 = 0
         /// Jobs per bucket of `bucketBounds`, not cumulative; the last counts the rest.
         var buckets = [UInt64](repeating: 0, count: StorageStatistics.bucketBounds.count + 1)
     }
 
     private let state = Mutex(Snapshot())
 
-    func record(seconds: Double, wrote: Bool, outOfRoom: Bool = false, walContentBytes: Int64 = 0, endedAt: NIODeadline) {
+    func record(
+        seconds: Double, wrote: Bool, outOfRoom: Bool = false, walContentBytes: Int64 = 0, walUncopiedBytes: Int64 = 0,
+        endedAt: NIODeadline
+    ) {
         let bucket = Self.bucketBounds.firstIndex { seconds <= $0 } ?? Self.bucketBounds.count
         state.withLock { state in
             state.jobs += 1
@@ -37,6 +45,8 @@ final class StorageStatistics: Sendable {
             if wrote { state.lastWriteUptimeNanoseconds = endedAt.uptimeNanoseconds }
             state.outOfRoom = outOfRoom
             state.walContentBytes = walContentBytes
+            state.walUncopiedBytes = walUncopiedBytes
+            state.lastJobEndedUptimeNanoseconds = endedAt.uptimeNanoseconds
         }
     }
 

@@ -68,8 +68,11 @@ extension Storage {
     /// background checkpoints keep up with, so that writers wait while it runs.
     public func checkpointNow() throws -> CheckpointOutcome {
         let copied = try database.checkpoint(.passive)
-        guard copied.isComplete, !copied.busy else { return CheckpointOutcome(copy: copied) }
-        return CheckpointOutcome(copy: copied, truncated: !(try database.checkpoint(.truncate)).busy)
+        var truncated = false
+        if copied.isComplete, !copied.busy { truncated = !(try database.checkpoint(.truncate)).busy }
+        var outcome = CheckpointOutcome(copy: copied, truncated: truncated)
+        outcome.walUncopiedBytes = walUncopiedBytes
+        return outcome
     }
 
     /// Copies the whole WAL into the database file, on the storage connection, so that the next
@@ -78,7 +81,9 @@ extension Storage {
     /// unless another process is reading. See `CheckpointPolicy.walRecycleBytes`.
     public func recycleWAL() throws -> CheckpointOutcome {
         let copied = try database.checkpoint(.passive)
-        return CheckpointOutcome(copy: copied, complete: copied.isComplete && !copied.busy)
+        var outcome = CheckpointOutcome(copy: copied, complete: copied.isComplete && !copied.busy)
+        outcome.walUncopiedBytes = walUncopiedBytes
+        return outcome
     }
 
     /// Makes the `-wal` file at least `bytes` long, with zeros after its end, so that the
@@ -97,6 +102,12 @@ extension Storage {
     /// as of this connection's last commit.
     public var walContentBytes: Int64 {
         Int64(database.walFramesAfterLastCommit) * (database.pageBytes + 24)
+    }
+
+    /// Bytes of WAL frames not yet copied into the database file (`Database.walUncopiedBytes`;
+    /// the `-wal` file's size when there is no wal-index to read).
+    public var walUncopiedBytes: Int64 {
+        database.walUncopiedBytes ?? walFileSize
     }
 
     /// The size of the `-wal` file in bytes (0 when there is none).
