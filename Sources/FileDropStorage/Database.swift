@@ -16,7 +16,7 @@ public final class Database {
     let handle: OpaquePointer
     public let path: String
     private var statements: [String: Statement] = [:]
-    private var isClosed = false
+    private(set) var isClosed = false
     private let busyTimeoutMilliseconds: Int32
     /// Frames in the WAL after this connection's last commit (SQLite's WAL hook): what the
     /// `-wal` file holds since it last started over, which its size no longer tells once a

@@ -100,6 +100,12 @@ import Testing
         try storeSmallFiles(storage, from: 10)
         #expect(storage.walUncopiedBytes == storage.walContentBytes)
         #expect(storage.walUncopiedBytes > 0)
+        // A closed connection has nothing to read it through (the storage thread's statistics
+        // still ask after the job that closes it).
+        let other = try Database(path: temporary.path)
+        #expect(other.walUncopiedBytes != nil)
+        other.close()
+        #expect(other.walUncopiedBytes == nil)
     }
 
     @Test func aLargerCopiedWALIsKeptForReuseOnlyWithRoomOnTheDisk() throws {

@@ -24,12 +24,14 @@ extension Database {
     /// Bytes of WAL frames not yet copied into the database file (`WALIndex`), read from this
     /// connection's own mapping of the wal-index (the VFS's `xShmMap`), without a lock: a
     /// hint, which the checkpoint policy reads again on its next tick. Nil when this
-    /// connection has no wal-index mapped.
+    /// connection has no wal-index mapped, or is closed (the storage thread's statistics read
+    /// this after every job, the closing one too).
     ///
     /// Never through a descriptor of its own on the `-shm` file: closing it would drop every
     /// POSIX lock this process holds on that file, SQLite's included, and another process
     /// could then take the file for new and cut it under this one's mapping (SIGBUS).
     public var walUncopiedBytes: Int64? {
+        guard !isClosed else { return nil }
         var file: UnsafeMutablePointer<sqlite3_file>?
         guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK, let file,
             let methods = file.pointee.pMethods, methods.pointee.iVersion >= 2, let map = methods.pointee.xShmMap
