@@ -15,6 +15,7 @@ import os
 import pathlib
 import sqlite3
 import statistics
+import struct
 import sys
 import tempfile
 import time
@@ -79,14 +80,28 @@ def delete(server, location):
 
 
 def settle(folder, timeout=120):
-    """Waits until the deleted file's space is reclaimed and the -wal file checkpointed and
-    truncated, so that the next upload is not measured against the last one's clean-up."""
+    """Waits until the deleted file's space is reclaimed and the WAL copied into the database
+    file (the -wal file empty, or kept for the next upload to write over: the wal-index says
+    every frame is copied), so that the next upload is not measured against the last one's
+    clean-up."""
     database = pathlib.Path(folder) / "app.db"
     wait_until_reclaimed(database, timeout)
-    wal = pathlib.Path(str(database) + "-wal")
     deadline = time.monotonic() + timeout
-    while wal.exists() and wal.stat().st_size > 0 and time.monotonic() < deadline:
+    while not wal_copied(database) and time.monotonic() < deadline:
         time.sleep(0.1)
+
+
+def wal_copied(database):
+    """The -wal file is empty or gone, or the wal-index (SQLite's WAL-index format, native byte
+    order: mxFrame at byte 16, nBackfill at byte 96) says all its frames are copied."""
+    wal = pathlib.Path(str(database) + "-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        return True
+    try:
+        head = pathlib.Path(str(database) + "-shm").read_bytes()[:100]
+    except FileNotFoundError:
+        return False
+    return len(head) == 100 and struct.unpack_from("=I", head, 16) == struct.unpack_from("=I", head, 96)
 
 
 def throughput_and_memory(folder):

@@ -489,6 +489,29 @@ def test_a_large_uploads_wal_is_kept_and_the_next_large_upload_writes_over_it(ma
     assert download_sha256(server, auth, r.json()["id"]) == (sha256_of(size, 961), size)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("FILEDROP_SLOW") != "1", reason="slow tier: set FILEDROP_SLOW=1")
+def test_a_kept_large_wal_is_truncated_a_minute_after_the_last_write(make_server):
+    """The disk a kept -wal file holds comes back by itself: once nothing was written for 60 s,
+    the next look (every 5 s) truncates it to zero bytes."""
+    server = make_server()
+    auth = {"Authorization": f"Bearer {server.login()}"}
+    wal = f"{server.database}-wal"
+    assert upload(server, auth, "large", 48 * MiB, seed=970).status_code == 201
+    written = time.monotonic()
+    deadline = written + 60
+    while not (wal_copied(server.database) and file_size(wal) > WAL_KEPT_BYTES):
+        assert time.monotonic() < deadline, "the -wal file was not kept after the copy"
+        time.sleep(0.1)
+    while file_size(wal) > 0:
+        assert time.monotonic() < written + 90, file_size(wal)
+        # Kept for at least the minute.
+        assert file_size(wal) > WAL_KEPT_BYTES or time.monotonic() > written + 59
+        time.sleep(0.5)
+    assert time.monotonic() - written > 59
+    assert [f["description"] for f in list_all(server, auth)] == ["large"]
+
+
 def test_sigterm_never_waits_for_a_reader_and_says_the_wal_stays(make_server):
     server = make_server()
     auth = {"Authorization": f"Bearer {server.login()}"}
