@@ -125,9 +125,16 @@ import Testing
         #expect(CheckpointPolicy.decide(inputs) == expected)
     }
 
-    @Test func aLargeWALIsKeptForReuseOnlyForAWhileAfterTheLastWrite() {
-        #expect(CheckpointPolicy.mayReuseWAL(Self.with { $0.sinceLastWrite = .seconds(59) }))
-        #expect(!CheckpointPolicy.mayReuseWAL(Self.with { $0.sinceLastWrite = CheckpointPolicy.walReusedFor }))
+    @Test func aLargeWALIsKeptForReuseOnlyForAWhileAfterFramesWereWritten() {
+        #expect(CheckpointPolicy.mayReuseWAL(Self.with { $0.sinceWALWritten = .seconds(59) }))
+        #expect(!CheckpointPolicy.mayReuseWAL(Self.with { $0.sinceWALWritten = CheckpointPolicy.walReusedFor }))
+        // A commit that changed nothing (sinceLastWrite) does not keep it longer.
+        #expect(
+            !CheckpointPolicy.mayReuseWAL(
+                Self.with {
+                    $0.sinceLastWrite = .seconds(1); $0.sinceWALWritten = .seconds(61)
+                })
+        )
     }
 
     @Test func theLimitsAreOrdered() {

@@ -22,6 +22,8 @@ final class CheckpointDriver {
     /// What the WAL held not yet copied when the last pass ended, and when that was.
     private var uncopiedAfterLastPass: Int64 = 0
     private var lastPassEndedAt: UInt64 = 0
+    /// When a tick last found frames not yet copied; nil before the first.
+    private var walWrittenAt: NIODeadline?
     /// The `-wal` file's size when it was last synced (or checkpointed).
     private var walSyncedBytes: Int64 = 0
     /// When the last pass that a lock held elsewhere stopped ended; nil after one that was not.
@@ -58,6 +60,7 @@ final class CheckpointDriver {
         // Whichever read the wal-index last: the storage thread at a job's end, or the last pass.
         let walUncopiedBytes =
             snapshot.lastJobEndedUptimeNanoseconds > lastPassEndedAt ? snapshot.walUncopiedBytes : uncopiedAfterLastPass
+        if walUncopiedBytes > 0 { walWrittenAt = now }
         let inputs = CheckpointPolicy.Inputs(
             walBytes: walUncopiedBytes,
             walFileBytes: fileBytes,
@@ -68,7 +71,8 @@ final class CheckpointDriver {
             busySince: lastBusyAt.map { now - $0 },
             tasksWaitingForWAL: tasksWaitingForWAL,
             streamingUploads: streamingUploads,
-            sinceLastPass: lastPassStartedAt.map { now - NIODeadline.uptimeNanoseconds($0) }
+            sinceLastPass: lastPassStartedAt.map { now - NIODeadline.uptimeNanoseconds($0) },
+            sinceWALWritten: walWrittenAt.map { now - $0 } ?? .hours(1)
         )
         let size = inputs.walBytes
         let pass: EventLoopFuture<CheckpointOutcome>

@@ -30,8 +30,8 @@ struct CheckpointPolicy {
     /// Only up to `walKeptBytes`: a larger WAL (a large upload just ended) would hold the
     /// storage thread too long, and waits for the idle copy.
     static let walRecycleBytes: Int64 = 16 << 20
-    /// A copied `-wal` file larger than `walKeptBytes`, up to this, is kept too while the
-    /// storage thread wrote within `walReusedFor` and `WALReuse` allows it (the file in
+    /// A copied `-wal` file larger than `walKeptBytes`, up to this, is kept too while frames
+    /// were written to the WAL within `walReusedFor` and `WALReuse` allows it (the file in
     /// memory, room on the disk): a large upload that follows writes over it instead of
     /// growing a new one, with half the system time (README, "Bytes written once before the
     /// 201"). After that, the next look truncates it.
@@ -96,6 +96,9 @@ struct CheckpointPolicy {
         var streamingUploads = false
         /// Since the last pass began; nil before the first.
         var sinceLastPass: TimeAmount? = nil
+        /// Since the WAL was last seen holding frames not yet copied (new frames written):
+        /// unlike `sinceLastWrite`, not renewed by a commit that changed nothing.
+        var sinceWALWritten: TimeAmount = .hours(1)
     }
 
     static func decide(_ inputs: Inputs) -> Decision {
@@ -123,9 +126,9 @@ struct CheckpointPolicy {
     }
 
     /// Whether a pass may keep a copied `-wal` file larger than `walKeptBytes` (up to
-    /// `walReuseLimit`, if `WALReuse` allows it): not once nothing was written for
+    /// `walReuseLimit`, if `WALReuse` allows it): not once no frame was written for
     /// `walReusedFor`.
     static func mayReuseWAL(_ inputs: Inputs) -> Bool {
-        inputs.sinceLastWrite < walReusedFor
+        inputs.sinceWALWritten < walReusedFor
     }
 }
