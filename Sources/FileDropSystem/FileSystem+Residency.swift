@@ -8,6 +8,10 @@ extension FileSystem {
     /// The share of the file at `path` whose pages are in the kernel's page cache, from 0 to 1
     /// (`mincore` over a read-only mapping of it, which reads nothing from disk); 0 when the
     /// file is empty, missing, or cannot be mapped.
+    ///
+    /// It opens and closes a descriptor of its own, and closing any descriptor of a file drops
+    /// every POSIX lock this process holds on it: for a `-wal` file (SQLite locks none), never
+    /// for the database file or its `-shm` file.
     public static func residentFraction(of path: String) -> Double {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return 0 }

@@ -47,7 +47,7 @@ public final class CheckpointConnection {
             return CheckpointOutcome(copy: again)
         }
         let size = walFileSize
-        if size <= keep || reuse?.allows(walPath: database.path + "-wal", size: size) == true {
+        if size <= keep || reuse?.allows(walPath: walPath, size: size) == true {
             return CheckpointOutcome(copy: again, complete: true)
         }
         let truncated = try database.checkpoint(.truncate)
@@ -55,7 +55,9 @@ public final class CheckpointConnection {
     }
 
     /// The size of the `-wal` file in bytes.
-    public var walFileSize: Int64 { FileSystem.size(of: database.path + "-wal") }
+    public var walFileSize: Int64 { FileSystem.size(of: walPath) }
+
+    private var walPath: String { database.path + "-wal" }
 
     public func close() {
         database.close()
